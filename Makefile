@@ -1,0 +1,93 @@
+# vcap / vplay — uncompressed video capture and playback.
+#
+#   make            build libvcap.a, the tools and the unit tests into build/
+#   make run        install what is missing, build, run the main job (README command 1)
+#   make check      install what is missing, build, run every test (README command 2)
+#   make check-host host tests only          make check-vm   VM-rig scenarios only
+#   make deps       install the Debian packages the build, tests and benchmarks need
+#   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
+#   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
+#
+# Sources are found by wildcard: a new .c in a module directory is part of libvcap.a,
+# tools/v*.c are programs, tests/unit/test-*.c are unit-test programs.
+
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+PKGS := liburing libavformat libavcodec libavutil libv4l2 libdrm
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SAN :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Idiskio -Imov -Icapture -Iplayback -Itools \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu17 $(WARN) $(SAN) -MMD -MP
+LDFLAGS += $(SAN)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+MODULES := diskio mov capture playback
+LIB_SRCS := $(wildcard $(addsuffix /*.c,$(MODULES)))
+TOOL_MAINS := $(wildcard tools/v*.c)
+TOOL_COMMON := $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
+TEST_SRCS := $(wildcard tests/unit/test-*.c)
+
+LIB := $(BUILD)/libvcap.a
+TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_MAINS))
+TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
+
+all: $(LIB) $(TOOLS) $(TESTS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/v%: $(BUILD)/tools/v%.o $(TOOL_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@.ci/deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/demo
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run host vm
+
+check-host: all
+	@BUILD=$(BUILD) tests/run host
+
+check-vm: all
+	@BUILD=$(BUILD) tests/run vm
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/run
+
+format:
+	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_COMMON) $(TEST_SRCS)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps run check check-host check-vm bench format clean
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

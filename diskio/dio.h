@@ -1,0 +1,190 @@
+/* diskio: page-aligned pinned frame buffers moved to and from disk with O_DIRECT through
+ * io_uring, every batch aligned to the RAID stripe.
+ *
+ * Return convention everywhere: >= 0 on success, -errno on failure. Output parameters named
+ * ret_* are written only on success. Nothing here prints.
+ */
+#ifndef VCAP_DIO_H
+#define VCAP_DIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DIO_PAGE 4096u
+
+static inline uint64_t dio_align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a; /* a need not be a power of two: stripes of 3 disks */
+}
+
+static inline uint64_t dio_align_down(uint64_t v, uint64_t a)
+{
+	return v / a * a;
+}
+
+/* ---- geometry: what alignment does this path want, and why ---- */
+
+/* A plain value, filled by dio_geom_probe(). All sizes in bytes; 0 means unknown. */
+struct dio_geom {
+	uint32_t mem_align;    /* STATX_DIOALIGN stx_dio_mem_align (buffer address) */
+	uint32_t offset_align; /* STATX_DIOALIGN stx_dio_offset_align (file offset/length) */
+	uint32_t fs_block;     /* st_blksize of the filesystem */
+	bool direct_ok;        /* O_DIRECT possible on this path */
+	uint64_t chunk;        /* RAID chunk (md chunk_size, XFS sunit, ext4 stride) */
+	uint32_t data_disks;   /* disks carrying data in one stripe */
+	uint64_t stripe;       /* full stripe width = chunk x data_disks (not always 2^n) */
+	uint64_t io_min;       /* queue/minimum_io_size (BLKIOMIN) */
+	uint64_t io_opt;       /* queue/optimal_io_size (BLKIOOPT) */
+	uint64_t part_start;   /* byte offset of the filesystem's device within the array */
+	uint64_t align;        /* the chosen unit: max(offset_align, fs_block, stripe, 4096) */
+	char dev[32];          /* block device behind the file, e.g. "md0", "loop3", "vda1" */
+	char source[48];       /* where the stripe came from: "md", "xfs", "ext4", "io_opt", ... */
+	char why[200];         /* one sentence: the unit chosen and the reason */
+};
+
+/* Probe the geometry for a file (existing, or to be created) at path. sysfs_root is normally
+ * "/sys"; tests pass a fake tree. align_override, when non-zero, forces the unit (it must be a
+ * multiple of 4096 and of the direct-I/O offset alignment, else -EINVAL). */
+int dio_geom_probe(const char *path, const char *sysfs_root, uint64_t align_override,
+		   struct dio_geom *ret_geom);
+
+/* The md part alone, for tests: read sysfs_root/block/<mddev>/md/{level,raid_disks,chunk_size}
+ * and fill chunk, data_disks and stripe. -ENOENT if mddev is not md; -EINVAL for levels
+ * without a fixed data-disk count (linear, raid1 stripe = chunk). */
+int dio_geom_md(const char *sysfs_root, const char *mddev, struct dio_geom *geom);
+
+/* Data disks for an md level and member count: raid0 n, raid4/5 n-1, raid6 n-2, raid10 n/2
+ * (near layout), raid1 1. -EINVAL when the combination is impossible. */
+int dio_md_data_disks(const char *level, unsigned raid_disks);
+
+/* Check where the file's extents landed: for each of n file offsets (each a batch start), is
+ * the device address (FIEMAP physical + part_start) a multiple of stripe? Returns the count of
+ * aligned ones; ret_mapped (may be NULL) gets how many offsets were mapped at all. */
+int dio_fiemap_aligned(int fd, const uint64_t *offsets, unsigned n, uint64_t stripe,
+		       uint64_t part_start, unsigned *ret_mapped);
+
+/* ---- slab: one sealed memfd, mapped once, split into page-aligned frame slots ---- */
+
+struct dio_slab;
+
+enum dio_pin {
+	DIO_PIN_NONE = 0, /* neither mlock nor registration succeeded (reported, not fatal) */
+	DIO_PIN_MLOCK = 1,
+};
+
+/* Make a slab of nslots slots, each frame_size rounded up to max(4096, align) bytes, followed
+ * by a zeroed tail of align bytes (padding source for stripe-sized writes). The memfd is
+ * sealed against shrink/grow and mapped MAP_SHARED|MAP_POPULATE; mlock is attempted. */
+int dio_slab_new(size_t frame_size, unsigned nslots, uint64_t align, struct dio_slab **ret_slab);
+void dio_slab_free(struct dio_slab *slab);
+
+void *dio_slab_slot(const struct dio_slab *slab, unsigned i);
+size_t dio_slab_slot_size(const struct dio_slab *slab);
+size_t dio_slab_frame_size(const struct dio_slab *slab);
+unsigned dio_slab_nslots(const struct dio_slab *slab);
+void *dio_slab_base(const struct dio_slab *slab);
+size_t dio_slab_bytes(const struct dio_slab *slab); /* whole mapping, tail included */
+int dio_slab_memfd(const struct dio_slab *slab);
+enum dio_pin dio_slab_pin(const struct dio_slab *slab);
+
+/* A dmabuf (udmabuf) fd covering slot i, created on first use and owned by the slab. -ENODEV
+ * when /dev/udmabuf is absent; other -errno from UDMABUF_CREATE. */
+int dio_slab_dmabuf(struct dio_slab *slab, unsigned i);
+
+/* ---- the I/O engine, shared by writer and reader ---- */
+
+enum dio_mode {
+	DIO_MODE_URING_FIXED,  /* io_uring, registered slab, one WRITE_FIXED/READ_FIXED per batch */
+	DIO_MODE_URING_VEC,    /* io_uring, writev/readv of the slots (registration failed) */
+	DIO_MODE_SYNC_DIRECT,  /* pwritev/preadv with O_DIRECT (io_uring unavailable) */
+	DIO_MODE_BUFFERED,     /* no O_DIRECT on this filesystem: page cache, fdatasync at close */
+};
+
+/* Human name of a mode, e.g. "io_uring fixed buffers, O_DIRECT". */
+const char *dio_mode_name(enum dio_mode mode);
+
+/* One finished batch, from dio_writer_reap()/dio_reader_reap(). */
+struct dio_done {
+	uint64_t tag;      /* the caller's tag from submit */
+	uint64_t offset;   /* file offset of the batch */
+	uint32_t len;      /* bytes requested (payload, without stripe padding) */
+	int res;           /* 0 or -errno (-ENOSPC, -EIO, ...) */
+	uint64_t lat_ns;   /* submit-to-completion time */
+};
+
+struct dio_opts {
+	unsigned depth;          /* batches in flight (default 4) */
+	uint64_t data_start;     /* first batch offset; rounded up to the unit (default: unit) */
+	uint64_t expected_bytes; /* preallocate this much up front when known (0: in steps) */
+	bool force;              /* writer: replace an existing file instead of -EEXIST */
+	bool no_uring;           /* skip io_uring (tests, old kernels) */
+	bool no_direct;          /* skip O_DIRECT (tests) */
+};
+
+/* ---- writer ---- */
+
+struct dio_writer;
+
+/* Create path (O_EXCL unless opts->force) for writing frames from slab, batches aligned to
+ * geom->align. The fallbacks (registration, io_uring, O_DIRECT) are taken silently here and
+ * reported by dio_writer_mode()/dio_writer_mode_why() for the tool to announce once. */
+int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_slab *slab,
+		    const struct dio_opts *opts, struct dio_writer **ret_writer);
+
+/* Queue slots [first, first + count) (contiguous, no wrap) as one write at the next aligned
+ * offset; the write is padded to a whole number of units from the slab's memory after the
+ * batch. Frame k of the batch lands at *ret_offset + k * slot_size. Blocks for a completion
+ * when depth batches are in flight (those completions are kept for reap). After a failed
+ * batch, further submits return that batch's error. */
+int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint64_t tag,
+		      uint64_t *ret_offset);
+
+/* Collect finished batches, in completion order: waits until at least min are available,
+ * returns how many (<= max) were stored in out. */
+int dio_writer_reap(struct dio_writer *w, unsigned min, struct dio_done *out, unsigned max);
+
+unsigned dio_writer_inflight(const struct dio_writer *w);
+enum dio_mode dio_writer_mode(const struct dio_writer *w);
+const char *dio_writer_mode_why(const struct dio_writer *w); /* why not fixed, or "" */
+
+/* Offset just past the last batch submitted (an aligned offset). */
+uint64_t dio_writer_end(const struct dio_writer *w);
+
+/* An ordinary (page-cache) fd on the same file for small unaligned metadata (MOV header,
+ * moov), owned by the writer. Never use it on ranges that batches cover. */
+int dio_writer_plain_fd(const struct dio_writer *w);
+
+/* Wait for everything in flight, set the file size to size (0: dio_writer_end()), fdatasync.
+ * Returns the first error any batch or step met. Does not free. */
+int dio_writer_finish(struct dio_writer *w, uint64_t size);
+
+/* Close fds, tear down the ring. Accepts NULL. Does not wait: call finish first. */
+void dio_writer_free(struct dio_writer *w);
+
+/* ---- reader ---- */
+
+struct dio_reader;
+
+/* Open path for O_DIRECT reads into slab (falls back like the writer). */
+int dio_reader_open(const char *path, struct dio_slab *slab, const struct dio_opts *opts,
+		    struct dio_reader **ret_reader);
+
+/* Queue a read of the bytes [offset, offset + len) into slab memory starting at slot first:
+ * the aligned superset [align_down(offset), align_up(offset + len)) is read, so the first byte
+ * lands at slot(first) + (offset - align_down(offset)); see dio_reader_skew(). The superset must
+ * fit in the slots from first to the end of the slab, tail included, else -EINVAL. */
+int dio_reader_submit(struct dio_reader *r, uint64_t offset, uint32_t len, unsigned first,
+		      uint64_t tag);
+int dio_reader_reap(struct dio_reader *r, unsigned min, struct dio_done *out, unsigned max);
+
+/* Where a byte at file offset lands relative to the start of the read that covered it. */
+uint32_t dio_reader_skew(const struct dio_reader *r, uint64_t offset);
+uint32_t dio_reader_unit(const struct dio_reader *r);
+uint64_t dio_reader_size(const struct dio_reader *r); /* file size */
+unsigned dio_reader_inflight(const struct dio_reader *r);
+enum dio_mode dio_reader_mode(const struct dio_reader *r);
+const char *dio_reader_mode_why(const struct dio_reader *r);
+void dio_reader_free(struct dio_reader *r);
+
+#endif

@@ -1,0 +1,207 @@
+#include "tool.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err < 0 ? -err : err));
+	if (hint && *hint)
+		fprintf(stderr, " (%s)", hint);
+	fputc('\n', stderr);
+}
+
+void tool_note(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: note: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int parse_u64(const char *s, char **end, uint64_t *ret)
+{
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, end, 10);
+	if (errno)
+		return -errno;
+	*ret = v;
+	return 0;
+}
+
+int tool_parse_size(const char *s, unsigned *ret_w, unsigned *ret_h)
+{
+	uint64_t w, h;
+	char *end;
+
+	if (parse_u64(s, &end, &w) || (*end != 'x' && *end != 'X'))
+		return -EINVAL;
+	if (parse_u64(end + 1, &end, &h) || *end)
+		return -EINVAL;
+	if (!w || !h || w > 16384 || h > 16384)
+		return -ERANGE;
+	*ret_w = w;
+	*ret_h = h;
+	return 0;
+}
+
+int tool_parse_rate(const char *s, unsigned *ret_num, unsigned *ret_den)
+{
+	uint64_t n, d = 1;
+	char *end;
+
+	if (parse_u64(s, &end, &n))
+		return -EINVAL;
+	if (*end == '/') {
+		if (parse_u64(end + 1, &end, &d) || *end || !d)
+			return -EINVAL;
+	} else if (*end == '.') {
+		/* 29.97 -> 30000/1001 style: decimals are taken as NTSC-family rates when they
+		 * are, else as exact thousandths. */
+		double v = strtod(s, &end);
+
+		if (*end || v <= 0)
+			return -EINVAL;
+		for (unsigned base = 24; base <= 120; base++) {
+			double ntsc = base * 1000.0 / 1001.0;
+
+			if (ntsc - v < 0.006 && v - ntsc < 0.006) {
+				*ret_num = base * 1000;
+				*ret_den = 1001;
+				return 0;
+			}
+		}
+		n = (uint64_t)(v * 1000 + 0.5);
+		d = 1000;
+	} else if (*end) {
+		return -EINVAL;
+	}
+	if (!n || n > 1000000 || d > 1000000)
+		return -ERANGE;
+	*ret_num = n;
+	*ret_den = d;
+	return 0;
+}
+
+int tool_parse_bytes(const char *s, uint64_t *ret)
+{
+	uint64_t v;
+	char *end;
+	unsigned shift = 0;
+
+	if (parse_u64(s, &end, &v))
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 0:
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end) {
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*ret = v << shift;
+	return 0;
+}
+
+int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+	uint64_t v;
+	char *end;
+
+	if (parse_u64(s, &end, &v) || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+int tool_parse_seconds(const char *s, double *ret)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v > 0))
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+const char *tool_human_bytes(uint64_t n, char *buf, unsigned len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned i = 0;
+	double v = n;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0 || v == (uint64_t)v)
+		snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)v, unit[i]);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[i]);
+	return buf;
+}
+
+void tool_json_str(void *file, const char *s)
+{
+	FILE *f = file;
+
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}

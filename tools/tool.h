@@ -1,0 +1,45 @@
+/* Shared by the command-line tools: the one way they print errors, and parsing helpers.
+ * Only tools/ print. */
+#ifndef VCAP_TOOL_H
+#define VCAP_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes shared by every tool (documented in each --help and in README.md). */
+enum tool_exit {
+	EXIT_OK = 0,
+	EXIT_FAILURE_RUN = 1, /* the job failed while running (I/O error, device error) */
+	EXIT_USAGE = 2,       /* bad command line or option value */
+	EXIT_SETUP = 3,       /* the device, file or system cannot do what was asked */
+	EXIT_DROPS = 4,       /* finished, but frames were dropped and --on-drop fail was set */
+	EXIT_NOSPACE = 5,     /* the disk filled up; everything before it is kept */
+	EXIT_INTERRUPTED = 130, /* stopped by a second SIGINT before finishing cleanly */
+};
+
+/* "prog: what: strerror(err) (hint)" on stderr; err is a positive or negative errno, 0 for
+ * none; hint may be NULL. */
+void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "prog: note: ..." on stderr, for fallbacks and warnings that are announced once. */
+void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse "1920x1080". */
+int tool_parse_size(const char *s, unsigned *ret_w, unsigned *ret_h);
+/* Parse "30000/1001", "25", "29.97" into a fraction. */
+int tool_parse_rate(const char *s, unsigned *ret_num, unsigned *ret_den);
+/* Parse a byte count with optional K/M/G/T (binary) suffix: "192K", "4G", "65536". */
+int tool_parse_bytes(const char *s, uint64_t *ret);
+/* Parse an unsigned integer in [min, max]. */
+int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
+/* Parse seconds, "12.5". */
+int tool_parse_seconds(const char *s, double *ret);
+
+/* Format a byte count for humans: "192 KiB", "3.9 GiB". Returns buf. */
+const char *tool_human_bytes(uint64_t n, char *buf, unsigned len);
+
+/* Write s to f as a JSON string literal with quotes. */
+void tool_json_str(void *file, const char *s);
+
+#endif

@@ -9,7 +9,8 @@
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
 #
 # Sources are found by wildcard: a new .c in a module directory is part of libvcap.a,
-# tools/v*.c are programs, tests/unit/test-*.c are unit-test programs.
+# tools/v*.c are programs, tests/unit/test-*.c are unit-test programs, tests/vm/prog-*.c
+# are programs the VM rig runs inside the guest.
 
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
@@ -36,13 +37,15 @@ LIB_SRCS := $(wildcard $(addsuffix /*.c,$(MODULES)))
 TOOL_MAINS := $(wildcard tools/v*.c)
 TOOL_COMMON := $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
+VM_PROG_SRCS := $(wildcard tests/vm/prog-*.c)
 
 LIB := $(BUILD)/libvcap.a
 TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_MAINS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+VM_PROGS := $(patsubst tests/vm/%.c,$(BUILD)/vmprogs/%,$(VM_PROG_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
 
-all: $(LIB) $(TOOLS) $(TESTS)
+all: $(LIB) $(TOOLS) $(TESTS) $(VM_PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -57,6 +60,11 @@ $(BUILD)/v%: $(BUILD)/tools/v%.o $(TOOL_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Programs that run inside the VM rig (tests/vm/prog-*.c).
+$(BUILD)/vmprogs/prog-%: $(BUILD)/tests/vm/prog-%.o $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

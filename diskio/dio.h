@@ -115,7 +115,7 @@ struct dio_done {
 
 struct dio_opts {
 	unsigned depth;          /* batches in flight (default 4) */
-	uint64_t data_start;     /* first batch offset; rounded up to the unit (default: unit) */
+	uint64_t data_start;     /* first batch offset, rounded up to the unit (default 0) */
 	uint64_t expected_bytes; /* preallocate this much up front when known (0: in steps) */
 	bool force;              /* writer: replace an existing file instead of -EEXIST */
 	bool no_uring;           /* skip io_uring (tests, old kernels) */

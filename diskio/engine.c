@@ -1,0 +1,379 @@
+/* The I/O engine: io_uring with the slab registered (one WRITE_FIXED/READ_FIXED per batch),
+ * else io_uring writev/readv, else synchronous pwritev/preadv. Completions come back out of
+ * order; each carries the caller's tag.
+ */
+#include "dio-internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REG_MAX (1ull << 30) /* the kernel's limit per registered buffer */
+
+uint64_t dio_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+const char *dio_mode_name(enum dio_mode mode)
+{
+	switch (mode) {
+	case DIO_MODE_URING_FIXED:
+		return "io_uring, registered buffers, O_DIRECT";
+	case DIO_MODE_URING_VEC:
+		return "io_uring, vectored, O_DIRECT";
+	case DIO_MODE_SYNC_DIRECT:
+		return "synchronous pwritev/preadv, O_DIRECT";
+	case DIO_MODE_BUFFERED:
+		return "buffered (page cache), synchronous";
+	}
+	return "?";
+}
+
+static void add_why(struct dio_engine *e, const char *fmt, const char *a, int err)
+{
+	size_t n = strlen(e->why);
+
+	snprintf(e->why + n, sizeof(e->why) - n, "%s", n ? "; " : "");
+	n = strlen(e->why);
+	snprintf(e->why + n, sizeof(e->why) - n, fmt, a, strerror(err));
+}
+
+static int ring_setup(struct dio_engine *e)
+{
+	/* SINGLE_ISSUER|COOP_TASKRUN cut task-work interrupts; older kernels say EINVAL. */
+	unsigned flags[] = { (1u << 12) /* IORING_SETUP_SINGLE_ISSUER */ | IORING_SETUP_COOP_TASKRUN,
+			     IORING_SETUP_COOP_TASKRUN, 0 };
+	int ret = -EINVAL;
+
+	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		ret = io_uring_queue_init(e->depth * 2, &e->ring, flags[i]);
+		if (ret != -EINVAL)
+			break;
+	}
+	if (ret < 0)
+		return ret;
+	e->ring_ok = true;
+	return 0;
+}
+
+/* Register the slab in <= 1 GiB ranges cut at slot boundaries. */
+static int ring_register(struct dio_engine *e, struct dio_slab *slab)
+{
+	size_t slot = dio_slab_slot_size(slab), total = dio_slab_bytes(slab);
+	size_t per = slot > REG_MAX ? 0 : REG_MAX / slot * slot;
+	char *base = dio_slab_base(slab);
+	int ret;
+
+	if (!per)
+		return -E2BIG;
+	e->nreg = (total + per - 1) / per;
+	e->reg = calloc(e->nreg, sizeof(*e->reg));
+	if (!e->reg)
+		return -ENOMEM;
+	for (unsigned i = 0; i < e->nreg; i++) {
+		size_t off = (size_t)i * per;
+
+		e->reg[i].iov_base = base + off;
+		e->reg[i].iov_len = total - off < per ? total - off : per;
+	}
+	ret = io_uring_register_buffers(&e->ring, e->reg, e->nreg);
+	if (ret < 0) {
+		free(e->reg);
+		e->reg = NULL;
+		e->nreg = 0;
+	}
+	return ret;
+}
+
+static void explain_memlock(struct dio_engine *e, struct dio_slab *slab, int err)
+{
+	struct rlimit rl;
+
+	add_why(e, "registering the slab with io_uring failed%s: %s", "", -err);
+	if (err == -ENOMEM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		snprintf(e->why + strlen(e->why), sizeof(e->why) - strlen(e->why),
+			 " (RLIMIT_MEMLOCK is %llu KiB, the slab needs %zu KiB: raise it with "
+			 "'ulimit -l' or limits.conf memlock, or run with CAP_IPC_LOCK)",
+			 (unsigned long long)rl.rlim_cur / 1024, dio_slab_bytes(slab) / 1024);
+}
+
+static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)
+{
+	size_t slot = dio_slab_slot_size(slab);
+
+	/* one iovec per slot of the largest I/O the slab can hold, plus one for padding */
+	e->seg = slot;
+	e->max_iov = dio_slab_bytes(slab) / slot + 1;
+	if (e->max_iov > IOV_MAX)
+		e->max_iov = IOV_MAX;
+	e->req = calloc(e->depth, sizeof(*e->req));
+	e->ready_cap = e->depth * 2;
+	e->ready = calloc(e->ready_cap, sizeof(*e->ready));
+	if (!e->req || !e->ready)
+		return -ENOMEM;
+	for (unsigned i = 0; i < e->depth; i++) {
+		e->req[i].iov = calloc(e->max_iov, sizeof(struct iovec));
+		if (!e->req[i].iov)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int dio_engine_init(struct dio_engine *e, const struct dio_engine_cfg *cfg)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->fd = cfg->fd;
+	e->write = cfg->write;
+	e->depth = cfg->depth ? cfg->depth : 4;
+	if (cfg->why)
+		snprintf(e->why, sizeof(e->why), "%s", cfg->why);
+	ret = alloc_reqs(e, cfg->slab);
+	if (ret < 0)
+		return ret;
+	if (!cfg->direct) {
+		e->mode = DIO_MODE_BUFFERED;
+		return 0;
+	}
+	e->mode = DIO_MODE_SYNC_DIRECT;
+	if (cfg->no_uring) {
+		add_why(e, "io_uring not used%s (%s)", "", EOPNOTSUPP);
+		return 0;
+	}
+	ret = ring_setup(e);
+	if (ret < 0) {
+		add_why(e, "io_uring unavailable%s: %s (kernel.io_uring_disabled?)", "", -ret);
+		return 0;
+	}
+	e->mode = DIO_MODE_URING_VEC;
+	ret = ring_register(e, cfg->slab);
+	if (ret < 0) {
+		explain_memlock(e, cfg->slab, ret);
+		return 0;
+	}
+	e->mode = DIO_MODE_URING_FIXED;
+	return 0;
+}
+
+void dio_engine_exit(struct dio_engine *e)
+{
+	if (e->ring_ok)
+		io_uring_queue_exit(&e->ring);
+	e->ring_ok = false;
+	for (unsigned i = 0; e->req && i < e->depth; i++)
+		free(e->req[i].iov);
+	free(e->req);
+	free(e->ready);
+	free(e->reg);
+	e->req = NULL;
+	e->ready = NULL;
+	e->reg = NULL;
+}
+
+static int push_ready(struct dio_engine *e, const struct dio_req *r, int res)
+{
+	struct dio_done *d;
+
+	if (e->nready == e->ready_cap) {
+		unsigned cap = e->ready_cap * 2;
+		struct dio_done *n = realloc(e->ready, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		e->ready = n;
+		e->ready_cap = cap;
+	}
+	d = &e->ready[e->nready++];
+	d->tag = r->tag;
+	d->offset = r->offset;
+	d->len = r->payload;
+	d->res = res;
+	d->lat_ns = dio_now_ns() - r->t0;
+	if (res < 0 && !e->err)
+		e->err = res;
+	return 0;
+}
+
+/* Split [buf, buf+len) into slot-sized iovecs: the vectored write of V frames. */
+static unsigned fill_iov(struct dio_engine *e, struct dio_req *r)
+{
+	unsigned n = 0;
+	uint32_t off = 0;
+
+	while (off < r->len && n < e->max_iov) {
+		uint32_t l = r->len - off < e->seg ? r->len - off : e->seg;
+
+		if (n == e->max_iov - 1)
+			l = r->len - off;
+		r->iov[n].iov_base = (char *)r->buf + off;
+		r->iov[n].iov_len = l;
+		off += l;
+		n++;
+	}
+	return n;
+}
+
+/* A short transfer: finish it synchronously; a second short answer is ENOSPC (writes) or
+ * end of file (reads). */
+static int finish_short(struct dio_engine *e, struct dio_req *r, int done)
+{
+	while ((uint32_t)done < r->need) {
+		ssize_t n = e->write ? pwrite(e->fd, (char *)r->buf + done, r->len - done,
+					      r->offset + done)
+				     : pread(e->fd, (char *)r->buf + done, r->len - done,
+					     r->offset + done);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return e->write ? -ENOSPC : -ENODATA;
+		done += n;
+	}
+	return 0;
+}
+
+static int complete(struct dio_engine *e, unsigned idx, int res)
+{
+	struct dio_req *r = &e->req[idx];
+	int ret = res;
+
+	if (res >= 0)
+		ret = (uint32_t)res >= r->need ? 0 : finish_short(e, r, res);
+	r->busy = false;
+	e->inflight--;
+	return push_ready(e, r, ret);
+}
+
+static int sync_io(struct dio_engine *e, unsigned idx)
+{
+	struct dio_req *r = &e->req[idx];
+	unsigned n = fill_iov(e, r);
+	ssize_t ret;
+
+	ret = e->write ? pwritev(e->fd, r->iov, n, r->offset) : preadv(e->fd, r->iov, n, r->offset);
+	return complete(e, idx, ret < 0 ? -errno : (int)ret);
+}
+
+/* Which registered range holds [buf, buf+len)? -1 if none (it straddles two). */
+static int reg_index(const struct dio_engine *e, const void *buf, uint32_t len)
+{
+	for (unsigned i = 0; i < e->nreg; i++) {
+		const char *b = e->reg[i].iov_base;
+
+		if ((const char *)buf >= b && (const char *)buf + len <= b + e->reg[i].iov_len)
+			return i;
+	}
+	return -1;
+}
+
+static int wait_one(struct dio_engine *e)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	do
+		ret = io_uring_wait_cqe(&e->ring, &cqe);
+	while (ret == -EINTR);
+	if (ret < 0)
+		return ret;
+	ret = complete(e, (unsigned)cqe->user_data, cqe->res);
+	io_uring_cqe_seen(&e->ring, cqe);
+	return ret;
+}
+
+static int ring_io(struct dio_engine *e, unsigned idx)
+{
+	struct dio_req *r = &e->req[idx];
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
+	int bi = e->mode == DIO_MODE_URING_FIXED ? reg_index(e, r->buf, r->len) : -1;
+	int ret;
+
+	if (!sqe)
+		return -EBUSY;
+	if (bi >= 0 && e->write)
+		io_uring_prep_write_fixed(sqe, e->fd, r->buf, r->len, r->offset, bi);
+	else if (bi >= 0)
+		io_uring_prep_read_fixed(sqe, e->fd, r->buf, r->len, r->offset, bi);
+	else if (e->write)
+		io_uring_prep_writev(sqe, e->fd, r->iov, fill_iov(e, r), r->offset);
+	else
+		io_uring_prep_readv(sqe, e->fd, r->iov, fill_iov(e, r), r->offset);
+	io_uring_sqe_set_data64(sqe, idx);
+	ret = io_uring_submit(&e->ring);
+	return ret < 0 ? ret : 0;
+}
+
+int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t need,
+		      uint32_t payload, uint64_t offset, uint64_t tag)
+{
+	unsigned idx;
+	int ret;
+
+	while (e->inflight == e->depth) {
+		ret = wait_one(e);
+		if (ret < 0)
+			return ret;
+	}
+	for (idx = 0; e->req[idx].busy; idx++)
+		;
+	e->req[idx] = (struct dio_req){ .busy = true, .tag = tag, .offset = offset, .len = len,
+					.need = need, .payload = payload, .buf = buf,
+					.t0 = dio_now_ns(), .iov = e->req[idx].iov };
+	e->inflight++;
+	if (e->mode == DIO_MODE_URING_FIXED || e->mode == DIO_MODE_URING_VEC) {
+		ret = ring_io(e, idx);
+		if (ret < 0) {
+			e->req[idx].busy = false;
+			e->inflight--;
+		}
+		return ret;
+	}
+	return sync_io(e, idx);
+}
+
+int dio_engine_reap(struct dio_engine *e, unsigned min, struct dio_done *out, unsigned max)
+{
+	struct io_uring_cqe *cqe;
+	unsigned n;
+	int ret;
+
+	/* take whatever the kernel finished without blocking, then block only as needed */
+	while (e->ring_ok && e->inflight && io_uring_peek_cqe(&e->ring, &cqe) == 0) {
+		ret = complete(e, (unsigned)cqe->user_data, cqe->res);
+		io_uring_cqe_seen(&e->ring, cqe);
+		if (ret < 0)
+			return ret;
+	}
+	while (e->nready < min && e->inflight) {
+		ret = wait_one(e);
+		if (ret < 0)
+			return ret;
+	}
+	n = e->nready < max ? e->nready : max;
+	memcpy(out, e->ready, n * sizeof(*out));
+	memmove(e->ready, e->ready + n, (e->nready - n) * sizeof(*out));
+	e->nready -= n;
+	return n;
+}
+
+int dio_engine_drain(struct dio_engine *e)
+{
+	int ret;
+
+	while (e->inflight) {
+		ret = wait_one(e);
+		if (ret < 0)
+			return ret;
+	}
+	return e->err;
+}

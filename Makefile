@@ -9,7 +9,8 @@
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
 #
 # Sources are found by wildcard: a new .c in a module directory is part of libvcap.a,
-# tools/v*.c are programs, tests/unit/test-*.c are unit-test programs, tests/vm/prog-*.c
+# tools/vNAME.c are programs (with their own parts tools/vNAME-*.c),
+# tests/unit/test-*.c are unit-test programs, tests/vm/prog-*.c
 # are programs the VM rig runs inside the guest.
 
 CC ?= gcc
@@ -34,8 +35,9 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 MODULES := diskio mov capture playback
 LIB_SRCS := $(wildcard $(addsuffix /*.c,$(MODULES)))
-TOOL_MAINS := $(wildcard tools/v*.c)
-TOOL_COMMON := $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
+TOOL_PARTS := $(wildcard tools/v*-*.c)
+TOOL_MAINS := $(filter-out $(TOOL_PARTS),$(wildcard tools/v*.c))
+TOOL_COMMON := $(filter-out $(TOOL_MAINS) $(TOOL_PARTS),$(wildcard tools/*.c))
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
 VM_PROG_SRCS := $(wildcard tests/vm/prog-*.c)
 
@@ -56,7 +58,10 @@ $(LIB): $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/v%: $(BUILD)/tools/v%.o $(TOOL_OBJS) $(LIB)
+# A tool is tools/vNAME.c plus its own parts tools/vNAME-*.c plus the shared tools/*.c.
+.SECONDEXPANSION:
+$(BUILD)/v%: $(BUILD)/tools/v%.o $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard tools/v$$*-*.c))) \
+		$(TOOL_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)

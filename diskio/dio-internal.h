@@ -12,7 +12,7 @@ struct dio_req {
 	bool busy;
 	uint64_t tag;
 	uint64_t offset;
-	uint32_t len;  /* bytes of the I/O (payload + padding) */
+	uint32_t len;  /* bytes of the I/O (reads: the aligned superset) */
 	uint32_t need; /* bytes that must complete for success (reads: up to the payload end) */
 	uint32_t payload;
 	void *buf;

@@ -74,7 +74,7 @@ enum dio_pin {
 };
 
 /* Make a slab of nslots slots, each frame_size rounded up to max(4096, align) bytes, followed
- * by a zeroed tail of align bytes (padding source for stripe-sized writes). The memfd is
+ * by a tail of max(4096, align) bytes (room for the reader's aligned supersets). The memfd is
  * sealed against shrink/grow and mapped MAP_SHARED|MAP_POPULATE; mlock is attempted. */
 int dio_slab_new(size_t frame_size, unsigned nslots, uint64_t align, struct dio_slab **ret_slab);
 void dio_slab_free(struct dio_slab *slab);
@@ -108,7 +108,7 @@ const char *dio_mode_name(enum dio_mode mode);
 struct dio_done {
 	uint64_t tag;      /* the caller's tag from submit */
 	uint64_t offset;   /* file offset of the batch */
-	uint32_t len;      /* bytes requested (payload, without stripe padding) */
+	uint32_t len;      /* payload bytes requested */
 	int res;           /* 0 or -errno (-ENOSPC, -EIO, ...) */
 	uint64_t lat_ns;   /* submit-to-completion time */
 };
@@ -127,14 +127,15 @@ struct dio_opts {
 struct dio_writer;
 
 /* Create path (O_EXCL unless opts->force) for writing frames from slab, batches aligned to
- * geom->align. The fallbacks (registration, io_uring, O_DIRECT) are taken silently here and
+ * geom->align; the slab's slot size must be a multiple of it (make the slab with that align),
+ * else -EINVAL. The fallbacks (registration, io_uring, O_DIRECT) are taken silently here and
  * reported by dio_writer_mode()/dio_writer_mode_why() for the tool to announce once. */
 int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_slab *slab,
 		    const struct dio_opts *opts, struct dio_writer **ret_writer);
 
-/* Queue slots [first, first + count) (contiguous, no wrap) as one write at the next aligned
- * offset; the write is padded to a whole number of units from the slab's memory after the
- * batch. Frame k of the batch lands at *ret_offset + k * slot_size. Blocks for a completion
+/* Queue slots [first, first + count) (contiguous, no wrap) as one write at the next offset,
+ * which is a multiple of the unit, as is the write's length: no stripe is ever written in
+ * part. Frame k of the batch lands at *ret_offset + k * slot_size. Blocks for a completion
  * when depth batches are in flight (those completions are kept for reap). After a failed
  * batch, further submits return that batch's error. */
 int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint64_t tag,

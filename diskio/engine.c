@@ -110,7 +110,7 @@ static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)
 {
 	size_t slot = dio_slab_slot_size(slab);
 
-	/* one iovec per slot of the largest I/O the slab can hold, plus one for padding */
+	/* one iovec per slot of the largest I/O the slab can hold, plus one for a reader's skew */
 	e->seg = slot;
 	e->max_iov = dio_slab_bytes(slab) / slot + 1;
 	if (e->max_iov > IOV_MAX)

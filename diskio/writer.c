@@ -93,8 +93,8 @@ int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_sl
 	w->fd = w->plain_fd = -1;
 	w->slab = slab;
 	w->unit = geom->align ? geom->align : DIO_PAGE;
-	ret = -EINVAL; /* the slab's tail must be able to pad a batch to a whole unit */
-	if (dio_slab_bytes(slab) - dio_slab_slot_size(slab) * dio_slab_nslots(slab) < w->unit)
+	ret = -EINVAL; /* whole-unit slots make every batch a whole number of stripes */
+	if (dio_slab_slot_size(slab) % w->unit)
 		goto out_free;
 	ret = direct = open_fds(w, path, geom, o, why, sizeof(why));
 	if (ret < 0)
@@ -126,24 +126,21 @@ int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint
 		      uint64_t *ret_offset)
 {
 	size_t slot = dio_slab_slot_size(w->slab);
-	uint64_t len = (uint64_t)count * slot, padded = dio_align_up(len, w->unit);
+	uint64_t len = (uint64_t)count * slot;
 	uint64_t off = w->cursor;
 	int ret;
 
 	if (w->err || w->io.err)
 		return w->err ? w->err : w->io.err;
-	if (!count || first + count > dio_slab_nslots(w->slab) || padded > UINT32_MAX)
+	if (!count || first + count > dio_slab_nslots(w->slab) || len > UINT32_MAX)
 		return -EINVAL;
-	ret = prealloc(w, off + padded);
+	ret = prealloc(w, off + len);
 	if (ret < 0)
 		return w->err = ret;
-	/* The padding up to a whole unit comes from the slab memory after the batch (the next
-	 * slots or the tail): its bytes are never indexed, they only keep the write whole. */
-	ret = dio_engine_submit(&w->io, dio_slab_slot(w->slab, first), padded, padded, len, off,
-				tag);
+	ret = dio_engine_submit(&w->io, dio_slab_slot(w->slab, first), len, len, len, off, tag);
 	if (ret < 0)
 		return w->err = ret;
-	w->cursor = off + padded;
+	w->cursor = off + len;
 	if (ret_offset)
 		*ret_offset = off;
 	return 0;

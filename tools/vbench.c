@@ -1,0 +1,244 @@
+/* vbench: can this disk record (and play back) this video format? It writes synthetic frames
+ * with the very engine vcap records with, reads them back, and says how many times real time
+ * the disk sustains.
+ */
+#include "dio.h"
+#include "mov.h"
+#include "tool.h"
+#include "vbench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+"Usage: vbench [OPTION]... PATH\n"
+"Measure whether the disk holding PATH can record and play back uncompressed video in real\n"
+"time. vbench writes synthetic frames to PATH with the same engine vcap records with (pinned,\n"
+"page-aligned buffers; batches of frames in one O_DIRECT write through io_uring, each batch\n"
+"at a stripe-aligned offset of a preallocated file), reads them back and checks them, and\n"
+"reports throughput, CPU cost, worst write latency and the real-time headroom. PATH is a file\n"
+"to create (it must not exist unless --force) and is removed afterwards unless --keep.\n"
+"\n"
+"Format (what one frame is):\n"
+"  --size WxH         frame size (default 1920x1080)\n"
+"  --format FOURCC    pixel format (default UYVY); one of:\n"
+"%s"
+"  --rate N/D         frame rate: 30000/1001, 25, 29.97, 50 (default 30000/1001)\n"
+"  --field MODE       progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate\n"
+"                     (default interlaced-tb); alternate writes fields of half height at\n"
+"                     twice the rate, as V4L2 delivers them\n"
+"\n"
+"Engine:\n"
+"  --batch V          frames per write (default 8)\n"
+"  --depth Q          writes in flight (default 4)\n"
+"  --align auto|BYTES alignment unit (default auto: the RAID stripe found from md, XFS or\n"
+"                     ext4 geometry, else the direct-I/O block); BYTES with K/M suffix\n"
+"  --no-uring         use synchronous pwritev/preadv instead of io_uring\n"
+"  --no-direct        use the page cache instead of O_DIRECT\n"
+"\n"
+"Amount:\n"
+"  --seconds S        write for S seconds (default 10)\n"
+"  --bytes N          write N bytes (K/M/G suffixes), rounded up to whole batches\n"
+"  --write-only       skip the read-back\n"
+"  --read-only        only read PATH, an existing file written by an earlier --keep run\n"
+"\n"
+"Output:\n"
+"  --keep             keep PATH afterwards\n"
+"  --force            replace PATH if it exists\n"
+"  --json             print one JSON object with every figure on stdout\n"
+"  -h, --help         this text\n"
+"\n"
+"The report gives: the alignment unit and why it was chosen; the I/O mode (and why, when it\n"
+"is not io_uring with registered buffers); write and read MB/s (10^6 bytes/s); CPU-seconds\n"
+"(user+system, io_uring workers included) per GB; the worst batch latency; how many batches\n"
+"start at a unit-aligned file offset and, from FIEMAP, how many also start stripe-aligned on\n"
+"the device; and the headroom, e.g. \"sustains 6.3 x 1920x1080 UYVY 29.97i\".\n"
+"\n"
+"Exit status:\n"
+"  0  measured; 1  an I/O error during the run; 2  bad command line;\n"
+"  3  PATH or its filesystem cannot be used (exists, no such directory, ...);\n"
+"  5  the disk filled up (what was measured until then is still reported);\n"
+"  130  interrupted by SIGINT/SIGTERM (partial figures are reported).\n";
+
+enum {
+	OPT_SIZE = 256,
+	OPT_FORMAT,
+	OPT_RATE,
+	OPT_FIELD,
+	OPT_BATCH,
+	OPT_DEPTH,
+	OPT_ALIGN,
+	OPT_NO_URING,
+	OPT_NO_DIRECT,
+	OPT_SECONDS,
+	OPT_BYTES,
+	OPT_WRITE_ONLY,
+	OPT_READ_ONLY,
+	OPT_KEEP,
+	OPT_FORCE,
+	OPT_JSON,
+};
+
+static const struct option options[] = {
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "align", required_argument, NULL, OPT_ALIGN },
+	{ "no-uring", no_argument, NULL, OPT_NO_URING },
+	{ "no-direct", no_argument, NULL, OPT_NO_DIRECT },
+	{ "seconds", required_argument, NULL, OPT_SECONDS },
+	{ "bytes", required_argument, NULL, OPT_BYTES },
+	{ "write-only", no_argument, NULL, OPT_WRITE_ONLY },
+	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void print_usage(FILE *f)
+{
+	char list[2048] = "";
+	size_t n = 0;
+	const struct mov_format *fmt;
+
+	for (unsigned i = 0; (fmt = mov_format_at(i)) && n < sizeof(list) - 100; i++)
+		n += snprintf(list + n, sizeof(list) - n, "                       %-6s %s\n",
+			      mov_format_name(fmt), mov_format_desc(fmt));
+	fprintf(f, usage, list);
+}
+
+static int bad(const char *opt, const char *val, const char *hint)
+{
+	tool_err("vbench", 0, hint, "invalid %s '%s'", opt, val);
+	return -EINVAL;
+}
+
+static int parse_field(const char *s, enum vb_field *ret)
+{
+	static const char *const names[] = { [VB_PROGRESSIVE] = "progressive",
+					     [VB_INTERLACED_TB] = "interlaced-tb",
+					     [VB_INTERLACED_BT] = "interlaced-bt",
+					     [VB_SEQ_TB] = "seq-tb",
+					     [VB_SEQ_BT] = "seq-bt",
+					     [VB_ALTERNATE] = "alternate" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*ret = i;
+			return 0;
+		}
+	}
+	if (!strcmp(s, "none")) {
+		*ret = VB_PROGRESSIVE;
+		return 0;
+	}
+	if (!strcmp(s, "interlaced")) {
+		*ret = VB_INTERLACED_TB;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_opt(struct vb_conf *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_SIZE:
+		return tool_parse_size(arg, &c->w, &c->h) ? bad("--size", arg, "use WxH, e.g. 1920x1080") : 0;
+	case OPT_FORMAT:
+		c->fmt = mov_format_find(arg);
+		return c->fmt ? 0 : bad("--format", arg, "see --help for the list, e.g. UYVY");
+	case OPT_RATE:
+		return tool_parse_rate(arg, &c->rate_num, &c->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001") : 0;
+	case OPT_FIELD:
+		return parse_field(arg, &c->field) ? bad("--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
+	case OPT_BATCH:
+		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad("--batch", arg, "1 to 512 frames") : 0;
+	case OPT_DEPTH:
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+	case OPT_ALIGN:
+		if (!strcmp(arg, "auto"))
+			return c->align = 0;
+		if (tool_parse_bytes(arg, &c->align) || !c->align || c->align % 4096)
+			return bad("--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
+		return 0;
+	case OPT_SECONDS:
+		c->bytes = 0;
+		return tool_parse_seconds(arg, &c->seconds) ? bad("--seconds", arg, "a positive number") : 0;
+	case OPT_BYTES:
+		c->seconds = 0;
+		return tool_parse_bytes(arg, &c->bytes) || !c->bytes ? bad("--bytes", arg, "e.g. 2G or 512M") : 0;
+	case OPT_NO_URING:
+		return c->no_uring = true, 0;
+	case OPT_NO_DIRECT:
+		return c->no_direct = true, 0;
+	case OPT_WRITE_ONLY:
+		return c->write_only = true, 0;
+	case OPT_READ_ONLY:
+		return c->read_only = true, 0;
+	case OPT_KEEP:
+		return c->keep = true, 0;
+	case OPT_FORCE:
+		return c->force = true, 0;
+	case OPT_JSON:
+		return c->json = true, 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_args(int argc, char **argv, struct vb_conf *c)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			print_usage(stdout);
+			exit(EXIT_OK);
+		}
+		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
+			if (opt == '?')
+				fprintf(stderr, "Try 'vbench --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		tool_err("vbench", 0, "give exactly one PATH, a file to create, e.g. /mnt/raid/vbench.dat",
+			 "%s", optind < argc ? "too many arguments" : "missing PATH");
+		return -EINVAL;
+	}
+	if (c->write_only && c->read_only) {
+		tool_err("vbench", 0, "choose one", "--write-only and --read-only exclude each other");
+		return -EINVAL;
+	}
+	c->path = argv[optind];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vb_conf c = {
+		.w = 1920, .h = 1080, .rate_num = 30000, .rate_den = 1001,
+		.field = VB_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
+	};
+	const char *why;
+
+	c.fmt = mov_format_find("UYVY");
+	if (parse_args(argc, argv, &c) < 0)
+		return EXIT_USAGE;
+	if (mov_format_check(c.fmt, c.w, c.h, &why) < 0) {
+		tool_err("vbench", 0, "pick another size or format", "%s at %ux%u: %s",
+			 mov_format_name(c.fmt), c.w, c.h, why);
+		return EXIT_USAGE;
+	}
+	return vb_run(&c);
+}

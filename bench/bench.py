@@ -6,6 +6,8 @@ readers read back what was written with a cold page cache. Results go to a table
 and to a CSV file (default bench/out/results.csv).
 
 How each run is measured (the same for every tool):
+  bytes     frame payload: frames x frame bytes, the same for every tool (fio and dd move
+            4 KiB-rounded slots on disk; their padding is not counted)
   seconds   wall clock from starting the command to its exit (for ffmpeg and vcap the
             time of a following `sync FILE` is included: it is their durability point;
             dd runs with conv=fsync, fio with end_fsync=1, vbench fsyncs itself)
@@ -39,17 +41,30 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PAGE = 4096
 
-# V4L2 FOURCC -> (ffmpeg input options, bytes per frame as f(w, h)).
+# vbench/vcap format name -> (ffmpeg input options, ffmpeg options to make such raw
+# frames, bytes per frame as f(w, h)). Formats missing here run without ffmpeg.
+def _raw(pix, bpp):
+    return (["-f", "rawvideo", "-pix_fmt", pix], ["-pix_fmt", pix, "-f", "rawvideo"],
+            lambda w, h: w * h * bpp)
+
+
 FORMATS = {
-    "UYVY": (["-f", "rawvideo", "-pix_fmt", "uyvy422"], ["-pix_fmt", "uyvy422", "-f", "rawvideo"], lambda w, h: w * h * 2),
-    "2VUY": (["-f", "rawvideo", "-pix_fmt", "uyvy422"], ["-pix_fmt", "uyvy422", "-f", "rawvideo"], lambda w, h: w * h * 2),
-    "YUYV": (["-f", "rawvideo", "-pix_fmt", "yuyv422"], ["-pix_fmt", "yuyv422", "-f", "rawvideo"], lambda w, h: w * h * 2),
-    "YUY2": (["-f", "rawvideo", "-pix_fmt", "yuyv422"], ["-pix_fmt", "yuyv422", "-f", "rawvideo"], lambda w, h: w * h * 2),
-    "V210": (["-f", "v210"], ["-c:v", "v210", "-f", "rawvideo"], lambda w, h: (w + 47) // 48 * 128 * h),
-    "RGB3": (["-f", "rawvideo", "-pix_fmt", "rgb24"], ["-pix_fmt", "rgb24", "-f", "rawvideo"], lambda w, h: w * h * 3),
-    "BGR3": (["-f", "rawvideo", "-pix_fmt", "bgr24"], ["-pix_fmt", "bgr24", "-f", "rawvideo"], lambda w, h: w * h * 3),
-    "AR24": (["-f", "rawvideo", "-pix_fmt", "bgra"], ["-pix_fmt", "bgra", "-f", "rawvideo"], lambda w, h: w * h * 4),
-    "XR24": (["-f", "rawvideo", "-pix_fmt", "bgr0"], ["-pix_fmt", "bgr0", "-f", "rawvideo"], lambda w, h: w * h * 4),
+    "UYVY": _raw("uyvy422", 2),
+    "YUYV": _raw("yuyv422", 2),
+    "V210": (["-f", "v210"], ["-c:v", "v210", "-f", "rawvideo"],
+             lambda w, h: (w + 47) // 48 * 128 * h),
+    "RGB24": _raw("rgb24", 3),
+    "BGR24": _raw("bgr24", 3),
+    "ARGB32": _raw("argb", 4),
+    "ABGR32": _raw("bgra", 4),   # bytes B,G,R,A
+    "BGRA32": _raw("abgr", 4),   # bytes A,B,G,R
+    "RGBA32": _raw("rgba", 4),
+    "XRGB32": _raw("0rgb", 4),
+    "XBGR32": _raw("bgr0", 4),
+    "BGRX32": _raw("0bgr", 4),
+    "RGBX32": _raw("rgb0", 4),
+    "RGB32": _raw("0rgb", 4),
+    "BGR32": _raw("bgr0", 4),
 }
 
 
@@ -175,46 +190,58 @@ class Bench:
         cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         return t1 - t0, cpu, rc, (out0 or b"").decode(errors="replace"), err.decode(errors="replace")
 
-    def record(self, tool, op, cmds, nbytes=None, parse=None, path=None, label=None):
-        """Measure one run. nbytes: bytes moved, or None to take the size of path after the
-        run. parse(stdout) -> dict with optional bytes, own_mbps, own_cpu_s_per_gb,
-        max_lat_ms."""
+    def record(self, tool, op, cmds, payload, raw=None, parse=None, path=None,
+               label=None):
+        """Measure one run that moves `payload` bytes of frames (frames x frame bytes).
+        raw: the bytes it moves on disk, slot padding included, when parse reports raw
+        bytes. path: a file that must hold at least payload bytes after a write.
+        parse(stdout) -> dict with any of: bytes (payload, as vbench counts), raw_bytes,
+        own_seconds, own_cpu_s, max_lat_ms."""
         if self.a.verbose:
             for c in cmds:
                 print("  $ " + " ".join(c), file=sys.stderr, flush=True)
         secs, cpu, rc, out, err = self.timed(cmds)
         r = {"tool": tool, "op": op, "label": label or tool, "rc": rc, "seconds": secs,
-             "cpu_s": cpu, "bytes": None, "own_mbps": None, "own_cpu_s_per_gb": None,
+             "cpu_s": cpu, "bytes": payload, "own_mbps": None, "own_cpu_s_per_gb": None,
              "max_lat_ms": None, "error": None}
+        extra = {}
         if rc != 0:
             tail = " | ".join(l for l in err.strip().splitlines()[-3:])
             r["error"] = f"exit {rc}: {tail}" if tail else f"exit {rc}"
-            note(f"{tool} {op} failed: {r['error']}")
-        else:
-            extra = {}
-            if parse:
-                try:
-                    extra = parse(out)
-                except (ValueError, KeyError, IndexError, TypeError) as e:
-                    r["error"] = f"cannot parse its output: {e}"
-                    note(f"{tool} {op}: {r['error']}; output was: {out[:300]!r}")
-            r.update({k: v for k, v in extra.items() if v is not None})
-            if r["bytes"] is None:
-                r["bytes"] = nbytes if nbytes is not None else (
-                    os.path.getsize(path) if path and os.path.exists(path) else None)
-            if not r["bytes"]:
-                r["error"] = r["error"] or "moved no bytes"
+        elif parse:
+            try:
+                extra = parse(out)
+            except (ValueError, KeyError, IndexError, TypeError) as e:
+                r["error"] = f"cannot parse its output ({e}): {out[:200]!r}"
         if r["error"] is None:
+            if extra.get("bytes") is not None:
+                r["bytes"] = extra["bytes"]
+            elif extra.get("raw_bytes") is not None and raw:
+                if extra["raw_bytes"] != raw:
+                    note(f"{tool} {op} moved {extra['raw_bytes']} bytes, not {raw}")
+                r["bytes"] = payload * extra["raw_bytes"] // raw
+            if op == "write" and path and os.path.exists(path) and os.path.getsize(path) < payload:
+                r["error"] = (f"wrote a {os.path.getsize(path)}-byte file, less than the "
+                              f"{payload} bytes of frames")
+            elif not r["bytes"]:
+                r["error"] = "moved no bytes"
+        if r["error"] is None:
+            gb = r["bytes"] / 1e9
             r["mbps"] = r["bytes"] / secs / 1e6
-            r["cpu_s_per_gb"] = cpu / (r["bytes"] / 1e9)
+            r["cpu_s_per_gb"] = cpu / gb
+            if extra.get("own_seconds"):
+                r["own_mbps"] = r["bytes"] / extra["own_seconds"] / 1e6
+            if extra.get("own_cpu_s") is not None:
+                r["own_cpu_s_per_gb"] = extra["own_cpu_s"] / gb
+            r["max_lat_ms"] = extra.get("max_lat_ms")
+            r["json"] = extra.get("json")
+            own = f", own {r['own_mbps']:.0f} MB/s" if r["own_mbps"] else ""
+            print(f"  {r['label']:<18} {op:<5} {r['bytes'] / 1e6:7.0f} MB {secs:7.2f} s "
+                  f"{r['mbps']:7.0f} MB/s {r['cpu_s_per_gb']:6.3f} CPU-s/GB{own}", flush=True)
         else:
             r["mbps"] = r["cpu_s_per_gb"] = None
+            note(f"{tool} {op} failed: {r['error']}")
         self.runs.append(r)
-        if r["error"] is None:
-            own = f", own {r['own_mbps']:.0f} MB/s" if r["own_mbps"] else ""
-            print(f"  {r['label']:<22} {op:<5} {r['bytes'] / 1e6:9.0f} MB {secs:7.2f} s "
-                  f"{r['mbps']:8.0f} MB/s {r['cpu_s_per_gb']:6.3f} CPU-s/GB{own}",
-                  file=sys.stderr, flush=True)
         return r
 
     def skip(self, tool, op, why, label=None):
@@ -233,8 +260,18 @@ def parse_vbench(which):
     def p(out):
         j = first_json(out)
         w = j[which]
-        return {"bytes": int(w["bytes"]), "own_mbps": float(w["mbps"]),
-                "own_cpu_s_per_gb": float(w["cpu_s_per_gb"]) if "cpu_s_per_gb" in w else None,
+        if w.get("error"):
+            raise ValueError(f"vbench reports: {w['error']}")
+        if w.get("bad_frames"):
+            raise ValueError(f"vbench read back {w['bad_frames']} bad frames")
+        nbytes = int(w["bytes"])  # frame payload
+        if w.get("cpu_seconds") is not None:
+            cpu = float(w["cpu_seconds"])
+        elif w.get("cpu_s_per_gb") is not None:
+            cpu = float(w["cpu_s_per_gb"]) * nbytes / 1e9
+        else:
+            cpu = None
+        return {"bytes": nbytes, "own_seconds": float(w["seconds"]), "own_cpu_s": cpu,
                 "max_lat_ms": float(w["max_lat_ms"]) if "max_lat_ms" in w else None,
                 "json": j}
     return p
@@ -248,12 +285,13 @@ def parse_fio(which):
             raise ValueError(f"fio job error {job['error']}")
         d = job[which]
         nbytes = int(d["io_bytes"])
-        runtime = job["job_runtime"] / 1000.0 if job.get("job_runtime") else d["runtime"] / 1000.0
-        # usr_cpu/sys_cpu are percent of one CPU over the job's runtime
+        # bw_bytes is io_bytes over the I/O phase; usr_cpu/sys_cpu are percent of one CPU
+        # over the job's runtime
+        secs = nbytes / float(d["bw_bytes"]) if d.get("bw_bytes") else None
+        runtime = (job.get("job_runtime") or d["runtime"]) / 1000.0
         cpu = (float(job["usr_cpu"]) + float(job["sys_cpu"])) / 100.0 * runtime
         lat = d.get("clat_ns", {}).get("max")
-        return {"bytes": nbytes, "own_mbps": float(d["bw_bytes"]) / 1e6,
-                "own_cpu_s_per_gb": cpu / (nbytes / 1e9) if nbytes else None,
+        return {"raw_bytes": nbytes, "own_seconds": secs, "own_cpu_s": cpu,
                 "max_lat_ms": lat / 1e6 if lat else None}
     return p
 
@@ -299,6 +337,7 @@ def main():
                     help="build directory with vbench and vcap (default $BUILD or build)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every command")
     a = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
 
     fmt_key = a.format.upper()
     if not os.path.isabs(a.build):
@@ -371,10 +410,10 @@ def run_all(b, a, fmt_key, only):
         note("not root: the page cache cannot be dropped between runs")
         b.can_drop = False
 
-    def geometry(fb, slot):
-        batch_bytes = a.batch * slot
-        nbatches = max(1, a.bytes // batch_bytes)
-        return nbatches * a.batch, batch_bytes
+    def geometry(fb, slot, unit=PAGE):
+        """Frames per run (whole batches of payload) and the bytes of one batch on disk."""
+        nbatches = max(1, a.bytes // (a.batch * fb))
+        return nbatches * a.batch, round_up(a.batch * slot, unit)
 
     slot_bytes = round_up(frame_bytes, PAGE) if frame_bytes else None
     frames, batch_bytes = geometry(frame_bytes, slot_bytes) if slot_bytes else (None, None)
@@ -388,7 +427,7 @@ def run_all(b, a, fmt_key, only):
 
     def vbench_args():
         return [vbench, "--size", f"{w}x{h}", "--format", a.format, "--rate", a.rate,
-                "--batch", str(a.batch), "--depth", str(a.depth), "--bytes", str(frames * slot_bytes),
+                "--batch", str(a.batch), "--depth", str(a.depth), "--bytes", str(frames * frame_bytes),
                 "--json"]
 
     def run_vbench():
@@ -401,11 +440,11 @@ def run_all(b, a, fmt_key, only):
         b.settle()
         b.track(path)
         r = b.record("vbench", "write", [vbench_args() + ["--write-only", "--keep", path]],
-                     parse=parse_vbench("write"))
+                     frames * frame_bytes, parse=parse_vbench("write"))
         if reads and r["error"] is None and os.path.exists(path):
             b.settle()
             b.record("vbench", "read", [vbench_args() + ["--read-only", path]],
-                     parse=parse_vbench("read"))
+                     frames * frame_bytes, parse=parse_vbench("read"))
         elif reads:
             b.skip("vbench", "read", "the write run failed")
         b.remove(path)
@@ -413,18 +452,20 @@ def run_all(b, a, fmt_key, only):
 
     def run_fio():
         path = os.path.join(work, "fio.dat")
-        size = frames * slot_bytes
+        size = frames // a.batch * batch_bytes
+        payload = frames * frame_bytes
         common = ["fio", "--output-format=json", "--name=bench", f"--filename={path}",
                   "--ioengine=io_uring", "--direct=1", f"--bs={batch_bytes}",
                   f"--iodepth={a.depth}", f"--size={size}", "--numjobs=1"]
         b.settle()
         b.track(path)
         r = b.record("fio", "write", [common + ["--rw=write", "--fallocate=native",
-                                                 "--end_fsync=1"]], parse=parse_fio("write"))
+                                                 "--end_fsync=1"]], payload, raw=size,
+                     parse=parse_fio("write"))
         if reads and r["error"] is None:
             b.settle()
             b.record("fio", "read", [common + ["--rw=read", "--fallocate=none"]],
-                     parse=parse_fio("read"))
+                     payload, raw=size, parse=parse_fio("read"))
         elif reads:
             b.skip("fio", "read", "the write run failed")
         b.remove(path)
@@ -443,11 +484,12 @@ def run_all(b, a, fmt_key, only):
         r = b.record("dd", "write", [["dd", f"if={src}", f"of={path}", f"bs={batch_bytes}",
                                       f"count={count}", "iflag=fullblock", "oflag=direct",
                                       "conv=fsync", "status=none"]],
-                     nbytes=count * batch_bytes, label=label)
+                     frames * frame_bytes, path=path, label=label)
         if reads and r["error"] is None:
             b.settle()
             b.record("dd", "read", [["dd", f"if={path}", "of=/dev/null", f"bs={batch_bytes}",
-                                     "iflag=direct", "status=none"]], path=path, label="dd")
+                                     "iflag=direct", "status=none"]], frames * frame_bytes,
+                     label="dd")
         elif reads:
             b.skip("dd", "read", "the write run failed", label="dd")
         b.remove(path)
@@ -467,12 +509,12 @@ def run_all(b, a, fmt_key, only):
         b.track(path)
         r = b.record("ffmpeg", "write", [ffmpeg_in() + ["-frames:v", str(frames), "-c", "copy",
                                                         "-f", "mov", path],
-                                         ["sync", path]], path=path)
+                                         ["sync", path]], frames * frame_bytes, path=path)
         if reads and r["error"] is None:
             b.settle()
             b.record("ffmpeg", "read", [["ffmpeg", "-hide_banner", "-nostdin", "-loglevel",
                                          "error", "-i", path, "-c", "copy", "-f", "null", "-"]],
-                     path=path)
+                     frames * frame_bytes)
         elif reads:
             b.skip("ffmpeg", "read", "the write run failed")
         b.remove(path)
@@ -487,7 +529,7 @@ def run_all(b, a, fmt_key, only):
         b.record("vcap", "write", [[vcap, "--source", "pattern", "--size", f"{w}x{h}",
                                     "--format", a.format, "--rate", "max", "-n", str(frames),
                                     "--batch", str(a.batch), "-o", path, "--force"],
-                                   ["sync", path]], path=path)
+                                   ["sync", path]], frames * frame_bytes, path=path)
         b.remove(path)
 
     runners = {"vbench": run_vbench, "fio": run_fio, "dd": run_dd, "ffmpeg": run_ffmpeg,
@@ -568,19 +610,23 @@ def run_all(b, a, fmt_key, only):
                 if r is not None and r.get("json"):
                     j = r["json"]
                     fb, sb = j.get("frame_bytes"), j.get("slot_bytes")
-                    if sb and int(sb) != slot_bytes:
-                        note(f"vbench uses {sb}-byte slots, not {slot_bytes}: the others "
-                             "follow vbench")
-                        slot_bytes = int(sb)
-                        frames, batch_bytes = geometry(frame_bytes, slot_bytes)
                     if fb and int(fb) != frame_bytes:
                         note(f"vbench says a frame is {fb} bytes, this script thought "
                              f"{frame_bytes}")
-                    if j.get("align"):
-                        print(f"vbench      align {json.dumps(j['align'])}")
-                    want = frames * slot_bytes
-                    if r["bytes"] and abs(r["bytes"] - want) > batch_bytes:
-                        note(f"vbench wrote {r['bytes']} bytes, asked for {want}")
+                    unit = PAGE
+                    if isinstance(j.get("align"), dict) and j["align"].get("unit"):
+                        unit = int(j["align"]["unit"])
+                        print(f"vbench      align unit {unit}: {j['align'].get('why', '')}; "
+                              f"{j.get('mode') or j.get('write', {}).get('mode', '')}")
+                    if sb and (int(sb) != slot_bytes or round_up(a.batch * int(sb), unit)
+                               != batch_bytes):
+                        slot_bytes = int(sb)
+                        _, batch_bytes = geometry(frame_bytes, slot_bytes, unit)
+                        note(f"vbench uses {slot_bytes}-byte slots and {batch_bytes}-byte "
+                             "batches on disk: fio and dd follow it")
+                    want = frames * frame_bytes
+                    if r["bytes"] and r["bytes"] != want:
+                        note(f"vbench moved {r['bytes']} bytes of frames, asked for {want}")
                 if first:
                     make_source()
                 first = False
@@ -596,11 +642,12 @@ def run_all(b, a, fmt_key, only):
 
 def print_geometry(a, frame_bytes, slot_bytes, frames, batch_bytes):
     w, h = a.size
-    print(f"frames      {w}x{h} {a.format}: {frame_bytes} bytes, slot {slot_bytes} "
-          f"(4 KiB-rounded); {frames} frames = {frames * slot_bytes} bytes "
-          f"({human(frames * slot_bytes)}) per run")
-    print(f"I/O         batch {a.batch} frames = {batch_bytes} bytes per write, depth {a.depth}, "
-          f"repeat {a.repeat}")
+    print(f"frames      {w}x{h} {a.format}: {frame_bytes} bytes, slot {slot_bytes}; "
+          f"{frames} frames = {frames * frame_bytes} bytes of frames "
+          f"({human(frames * frame_bytes)}) per run, {frames // a.batch * batch_bytes} on disk "
+          "in O_DIRECT slots")
+    print(f"I/O         batch {a.batch} frames = {batch_bytes} bytes per write (fio bs, dd bs), "
+          f"depth {a.depth}, repeat {a.repeat}")
     print(flush=True)
 
 
@@ -657,7 +704,7 @@ def report(a, runs):
     def fmt(x, spec):
         return "-" if x is None else format(x, spec)
 
-    hdr = ["run", "op", "MB", "seconds", "MB/s", "CPU-s/GB", "own MB/s", "max lat ms",
+    hdr = ["run", "op", "MB", "seconds", "MB/s", "CPU-s/GB", "own MB/s", "own CPU-s/GB", "max lat ms",
            "MB/s vbench÷peer", "CPU vbench÷peer", "basis"]
     table = []
     for r in rows:
@@ -666,22 +713,25 @@ def report(a, runs):
             continue
         table.append([r["label"], r["op"], fmt(r["bytes"] / 1e6, ".0f"), fmt(r["seconds"], ".2f"),
                       fmt(r["mbps"], ".0f"), fmt(r["cpu_s_per_gb"], ".3f"), fmt(r.get("own_mbps"), ".0f"),
-                      fmt(r.get("max_lat_ms"), ".1f"), fmt(r["r_mbps"], ".2f"), fmt(r["r_cpu"], ".2f"),
+                      fmt(r.get("own_cpu_s_per_gb"), ".3f"), fmt(r.get("max_lat_ms"), ".1f"), fmt(r["r_mbps"], ".2f"), fmt(r["r_cpu"], ".2f"),
                       r["basis"] or ("(reference)" if r["tool"] == "vbench" else "-")])
     widths = [len(h) for h in hdr]
     for t in table:
         if len(t) == len(hdr):
             widths = [max(wd, len(c)) for wd, c in zip(widths, t)]
     print()
-    print("MB = 10^6 bytes. MB/s = bytes / wall-clock seconds of the command (ffmpeg and vcap:")
-    print("plus `sync FILE`). CPU-s/GB = user+sys CPU seconds of the process per 10^9 bytes.")
-    print("own MB/s = the tool's own figure for its data phase. Ratios are vbench ÷ peer: MB/s")
-    print("> 1 = vbench faster; CPU < 1 = vbench cheaper. basis: own = both tools' own figures")
-    print("(vbench and fio report them), wall = wall clock and rusage for both.")
+    print("MB = 10^6 bytes of frames (slot padding not counted, so every row moves the same MB).")
+    print("MB/s = MB / wall-clock seconds of the command (ffmpeg and vcap: plus `sync FILE`).")
+    print("CPU-s/GB = user+sys CPU seconds of the process (rusage) per 10^9 bytes of frames.")
+    print("own = the tool's own figures for its data phase, start-up left out (vbench, fio).")
+    print("max lat ms = the slowest single batch write or read the tool saw.")
+    print("Ratios are vbench ÷ peer: for MB/s > 1 = vbench faster, for CPU < 1 = vbench")
+    print("cheaper. basis: own = both tools' own figures, wall = wall clock and rusage for both.")
     if runs and any(r.get("label", "").startswith("dd (/dev/zero)") for r in runs):
         print("dd (/dev/zero) copies zeros: an upper bound, it reads no frames.")
     print()
-    line = "  ".join(h.ljust(wd) if i < 2 else h.rjust(wd) for i, (h, wd) in enumerate(zip(hdr, widths)))
+    line = "  ".join(h.ljust(wd) if i < 2 or i == len(hdr) - 1 else h.rjust(wd)
+                     for i, (h, wd) in enumerate(zip(hdr, widths)))
     print(line)
     print("-" * len(line))
     for t in table:
@@ -689,7 +739,7 @@ def report(a, runs):
             print("  ".join([t[0].ljust(widths[0]), t[1].ljust(widths[1]), t[2]]))
         else:
             print("  ".join(c.ljust(wd) if i < 2 or i == len(t) - 1 else c.rjust(wd)
-                            for i, (c, wd) in enumerate(zip(t, widths))))
+                            for i, (c, wd) in enumerate(zip(t, widths))).rstrip())
     print()
 
     # Targets (informational).
@@ -710,8 +760,9 @@ def report(a, runs):
             xv, yv, how = x[field], y[field], "wall clock/rusage"
         ok = xv <= k * yv if le else xv >= k * yv
         rel = "<=" if le else ">="
-        print(f"{'PASS' if ok else 'FAIL'}  {desc}: {xv:.3g} {rel} {k} x {yv:.3g} = {k * yv:.3g} "
-              f"({how})")
+        nf = ".4f" if field == "cpu_s_per_gb" else ".0f"
+        print(f"{'PASS' if ok else 'FAIL'}  {desc}: {xv:{nf}} {rel} {k} x {yv:{nf}} = "
+              f"{k * yv:{nf}} ({how})")
 
     vw, vr = get("vbench", "write"), get("vbench", "read")
     fw, fr = get("fio", "write"), get("fio", "read")

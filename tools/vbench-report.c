@@ -65,11 +65,13 @@ static void text_placement(const struct vb_result *r)
 	printf("; on %s %d of %d start %s-aligned (FIEMAP)\n", r->geom.dev[0] ? r->geom.dev : "the device",
 	       r->fiemap_aligned, r->fiemap_mapped, stripe);
 	if (r->fiemap_aligned < r->fiemap_mapped)
-		printf("%-9s the filesystem allocator placed extents off the stripe, so those writes "
-		       "straddle stripes: make the filesystem stripe-aware (mkfs.xfs -d su=CHUNK,sw=DISKS, "
-		       "or mkfs.ext4 -E stride=,stripe_width=) or set an extent size hint "
-		       "(xfs_io -c 'extsize %s' on the directory)\n",
-		       "", stripe);
+		printf("%-9s the file offsets are aligned, but the filesystem's allocator placed "
+		       "extents off the %s stripe, so those writes straddle stripes: %s\n", "", stripe,
+		       strcmp(r->geom.source, "xfs") == 0 ?
+		       "mount XFS with -o swalloc and make its AG size a multiple of the stripe width "
+		       "(mkfs.xfs -d agsize=)" :
+		       "make the filesystem stripe-aware (mkfs.xfs -d su=CHUNK,sw=DISKS and mount "
+		       "-o swalloc; mkfs.ext4 -E stride=,stripe_width=)");
 }
 
 void vb_report_text(const struct vb_conf *c, const struct vb_result *r)

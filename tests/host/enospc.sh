@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Filling a small filesystem: the writer stops with ENOSPC, vbench says so in one line and exits
+# with the documented code 5, and every frame acknowledged before that is on disk and reads back
+# intact.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/host/lib.sh
+need_loop
+
+for fs in ext4 xfs; do
+	MNT=
+	case $fs in
+	ext4) mkfs_loop 96M mkfs.ext4 -q -F ;;
+	xfs) mkfs_loop 320M mkfs.xfs -f ;;
+	esac
+	mnt=$MNT
+	[[ -n $mnt ]] || { fail "$fs-setup" "mkfs/mount failed"; continue; }
+	"$BIN/vbench" --size 720x486 --bytes 1G --keep --json "$mnt/full.dat" >"$TMP/w.json" 2>"$TMP/err"
+	rc=$?
+	check "$fs-enospc-exit-code" 5 "$rc"
+	if [[ $(wc -l <"$TMP/err") -eq 1 ]] && grep -q 'No space left on device (free space' "$TMP/err"; then
+		pass "$fs-enospc-one-line-error"
+	else
+		fail "$fs-enospc-one-line-error" "$(head -c 400 "$TMP/err")"
+	fi
+	check "$fs-enospc-json-error" "No space left on device" "$(json "$TMP/w.json" "j['write']['error']")"
+	written=$(json "$TMP/w.json" "j['write']['frames']")
+	check "$fs-enospc-wrote-something" True "$(json "$TMP/w.json" "j['write']['frames'] > 0")"
+	# Everything acknowledged is there: the kept file reads back frame by frame.
+	"$BIN/vbench" --size 720x486 --read-only --json "$mnt/full.dat" >"$TMP/r.json" 2>"$TMP/err"
+	check "$fs-readback-exit" 0 $?
+	check "$fs-readback-frames" "$written" "$(json "$TMP/r.json" "j['read']['frames']")"
+	check "$fs-readback-intact" 0 "$(json "$TMP/r.json" "j['read']['bad_frames']")"
+	rm -f "$mnt/full.dat"
+done
+exit 0

@@ -1,0 +1,51 @@
+# Shared by the host tests (sourced, not run). Results are PASS:/FAIL:/SKIP: lines.
+# shellcheck shell=bash
+
+BIN=${VCAP_BIN:-$PWD/build}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vcap-test.XXXXXX")
+LOOPS=()
+MOUNTS=()
+
+cleanup() {
+	local m l
+	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; FAILED=1; }
+skip_all() { echo "$1"; exit 77; }
+
+# Tests that make filesystems need root and loop devices.
+need_loop() {
+	[[ $(id -u) -eq 0 ]] || skip_all "needs root to make loop devices (run make check as root)"
+	[[ -e /dev/loop-control ]] || skip_all "no /dev/loop-control: this kernel has no loop devices"
+}
+
+# mkfs_loop SIZE MKFS... : make an image, attach it, make a filesystem, mount it at $MNT.
+# Not in a subshell: the cleanup lists must survive.
+mkfs_loop() {
+	local size=$1 img mnt dev
+	shift
+	img=$(mktemp "$TMP/img.XXXXXX")
+	mnt=$(mktemp -d "$TMP/mnt.XXXXXX")
+	truncate -s "$size" "$img"
+	dev=$(losetup -f --show "$img") || return 1
+	LOOPS+=("$dev")
+	"$@" "$dev" >/dev/null 2>&1 || return 1
+	mount "$dev" "$mnt" || return 1
+	MOUNTS=("$mnt" "${MOUNTS[@]}")
+	MNT=$mnt
+}
+
+# json FILE EXPR : evaluate a Python expression over the JSON object j in FILE.
+json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# check NAME EXPECTED ACTUAL
+check() {
+	if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1" "expected $2, got $3"; fi
+}

@@ -32,4 +32,24 @@ struct mov_format {
 	unsigned flags;             /* enum mov_format_flag */
 };
 
+/* params.c */
+enum AVFieldOrder mov_field_to_av(enum mov_field field);
+enum mov_field mov_field_from_av(enum AVFieldOrder av);
+void mov_colour_to_av(enum mov_colour colour, AVCodecParameters *par);
+bool mov_format_is_rgb(const struct mov_format *f);
+
+/* A start timecode as a frame count, for per-frame labels in the journal. */
+struct mov_timecode {
+	int64_t start;  /* frames since 00:00:00:00 */
+	unsigned fps;   /* rounded rate */
+	unsigned drop;  /* labels dropped per minute (0, 2 or 4) */
+};
+int mov_timecode_parse(const char *tc, unsigned rate_num, unsigned rate_den,
+		       struct mov_timecode *ret_tc);
+/* The label offset frames after the start. */
+void mov_timecode_string(const struct mov_timecode *tc, int64_t offset, char *buf, size_t len);
+
+/* writer.c: an AVERROR as -errno (FFmpeg's own tags become -EPROTO, EOF -ENODATA). */
+int mov_av_err(int averr);
+
 #endif

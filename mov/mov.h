@@ -60,4 +60,220 @@ int mov_format_check(const struct mov_format *f, unsigned w, unsigned h, const c
 /* The fourcc as a printable 4-character string in buf (at least 5 bytes); returns buf. */
 const char *mov_fourcc_str(uint32_t fourcc, char *buf);
 
+/* ---- stream parameters ---- */
+
+/* How the two fields of an interlaced frame are stored (MOV 'fiel'). */
+enum mov_field {
+	MOV_FIELD_PROGRESSIVE = 0, /* fiel 1,0 */
+	MOV_FIELD_TFF,             /* interleaved lines, top field first in time: fiel 2,9 */
+	MOV_FIELD_BFF,             /* interleaved lines, bottom field first: fiel 2,14 */
+	MOV_FIELD_SEP_TB,          /* the two fields stored one after the other, top first: 2,1 */
+	MOV_FIELD_SEP_BT,          /* stored one after the other, bottom first: fiel 2,6 */
+	MOV_FIELD_UNKNOWN,         /* reader only: no fiel box */
+};
+
+/* The 'fiel' box contents for a field mode: count << 8 | detail (0x0100, 0x0209, 0x020e,
+ * 0x0201, 0x0206); 0 for MOV_FIELD_UNKNOWN. */
+uint16_t mov_field_fiel(enum mov_field field);
+/* "progressive", "tff", "bff", "sep-tb", "sep-bt", "unknown". */
+const char *mov_field_name(enum mov_field field);
+/* Parse a name from mov_field_name() (also "p", "tt"=sep-tb...): -EINVAL if unknown. */
+int mov_field_parse(const char *s, enum mov_field *ret_field);
+
+/* Colour description written as 'colr' (nclc). AUTO: BT.601 (SMPTE 170M for heights up to
+ * 486, BT.470BG/625 for taller SD) when height <= 576, else BT.709, for YUV formats; nothing
+ * for RGB formats. */
+enum mov_colour {
+	MOV_COLOUR_AUTO = 0,
+	MOV_COLOUR_NONE,      /* no colr box */
+	MOV_COLOUR_BT601,     /* BT601_525 for heights up to 486, else BT601_625 */
+	MOV_COLOUR_BT601_525, /* nclc 6-1-6 */
+	MOV_COLOUR_BT601_625, /* nclc 5-1-6 */
+	MOV_COLOUR_BT709,     /* nclc 1-1-1 */
+	MOV_COLOUR_BT2020,    /* nclc 9-1-9 */
+};
+const char *mov_colour_name(enum mov_colour colour); /* "auto", "none", "bt601-525", ... */
+int mov_colour_parse(const char *s, enum mov_colour *ret_colour); /* also "bt601", "bt709" */
+/* AUTO resolved for a format and height (never returns AUTO). */
+enum mov_colour mov_colour_resolve(enum mov_colour colour, const struct mov_format *f,
+				   unsigned height);
+
+/* Everything the index needs to describe the stream. A plain value; strings are borrowed. */
+struct mov_params {
+	const struct mov_format *format;
+	unsigned width, height;
+	unsigned rate_num, rate_den; /* frames per second, e.g. 30000/1001 */
+	enum mov_field field;
+	enum mov_colour colour;
+	unsigned sar_num, sar_den; /* sample (pixel) aspect ratio; 0/0: no 'pasp' */
+	const char *timecode;      /* start timecode "HH:MM:SS:FF" (';' drop-frame); NULL: none */
+};
+
+/* Check a start timecode against a frame rate. "HH:MM:SS:FF" non-drop, or "HH:MM:SS;FF"
+ * (also '.' before FF, or ';' everywhere) drop-frame. 0 if valid; -EINVAL with a constant
+ * reason in *ret_why (may be NULL) for a bad syntax, a field out of range (FF must be below
+ * the rounded rate), drop-frame at a rate outside the 30000/1001 family (30000/1001,
+ * 60000/1001, ...), or a drop-frame label that does not exist (frames 00 and 01 (00-03 at
+ * 60000/1001) of every minute not divisible by ten). */
+int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
+		       const char **ret_why);
+
+/* Check a whole parameter set: format/geometry (mov_format_check), rate, SAR, timecode.
+ * 0 or -EINVAL/-ENOTSUP/-EFBIG with a constant reason in *ret_why (may be NULL). */
+int mov_params_check(const struct mov_params *p, const char **ret_why);
+
+/* ---- writer: the index around payload that the caller writes itself ---- */
+
+struct mov_writer;
+
+/* Start a MOV on fd (an ordinary, seekable fd open for writing; not O_DIRECT; borrowed, not
+ * closed): ftyp, wide and the mdat header (and the timecode sample) are written at offset 0
+ * right away with pwrite. Parameters are checked with mov_params_check() first. */
+int mov_writer_open(int fd, const struct mov_params *p, struct mov_writer **ret_writer);
+
+/* Bytes of header written: the first frame may go at any offset >= this (normally the next
+ * alignment unit). */
+uint64_t mov_writer_data_start(const struct mov_writer *w);
+
+/* Index one frame whose payload is already at [offset, offset + size) in the file; frames
+ * must come in file order without overlap, offset >= data_start, and size must be the
+ * format's frame size. data is the frame's memory (never written to the file, never kept); it
+ * may be NULL when the payload is only on disk (recovery). pts counts frame periods from 0
+ * and must increase; a gap means dropped frames (the previous sample lasts longer). */
+int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
+		   int64_t pts);
+
+/* Frames indexed so far. */
+uint64_t mov_writer_count(const struct mov_writer *w);
+
+/* Write the moov at moov_at (0: right after the last frame; the capture tool passes
+ * dio_writer_end() so the moov never shares a range with an O_DIRECT batch; must be >= the
+ * end of the last frame), then fix the mdat size so mdat covers everything up to the moov.
+ * *ret_size (may be NULL) gets the final file size: the caller truncates the file to it (the
+ * writer does not). All payload must be on disk before this is called. After finish only
+ * mov_writer_free() may be called. */
+int mov_writer_finish(struct mov_writer *w, uint64_t moov_at, uint64_t *ret_size);
+
+/* Free; accepts NULL and writers that were never finished (the file then has no moov: see
+ * mov_recover()). */
+void mov_writer_free(struct mov_writer *w);
+
+/* ---- journal: per-frame sidecar log that makes an unfinished file recoverable ----
+ *
+ * A text file, normally "<file>.vcj", one line per item, fields separated by one space:
+ *
+ *   vcj 1                                 magic and version, first line
+ *   format UYVY                           mov_format_name()
+ *   size 1920x1080
+ *   rate 30000/1001
+ *   field tff                             mov_field_name()
+ *   colour bt709                          mov_colour_name(), resolved
+ *   sar 0/0
+ *   timecode 01:00:00;00                  or "-"
+ *   data_start 4096                       offset of the first frame
+ *   columns frame offset size pts sequence field flags timestamp timecode md5
+ *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 -
+ *   ...
+ *   end frames=N size=S                   written by a clean finish (mov_journal_close)
+ *
+ * Frame lines start with a digit; "-" marks an absent value; the timestamp is seconds.ns;
+ * md5 is 32 hex digits or "-". A last line without its newline (a crash mid-write) is ignored.
+ * A clean finish keeps the journal: it is the capture log, marked complete by its end line.
+ */
+
+struct mov_journal;
+
+/* One frame record. All fields are copied. */
+struct mov_journal_frame {
+	uint64_t offset;
+	uint32_t size;
+	int64_t pts;           /* as given to mov_writer_add() */
+	uint32_t sequence;     /* driver sequence number (v4l2_buffer.sequence) */
+	uint32_t field;        /* V4L2 field (enum v4l2_field value) */
+	uint32_t flags;        /* V4L2 buffer flags */
+	uint64_t timestamp_ns; /* capture timestamp */
+	const char *timecode;  /* NULL: derived from the start timecode and pts (or "-") */
+	const uint8_t *md5;    /* 16 bytes, or NULL */
+};
+
+/* "<mov_path>.vcj" into buf. -ENAMETOOLONG if it does not fit. */
+int mov_journal_path(const char *mov_path, char *buf, size_t len);
+
+/* Create the journal at path (O_EXCL unless force) and write its header. */
+int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,
+		     bool force, struct mov_journal **ret_journal);
+
+/* Queue one frame's line in memory. Append only frames whose payload is on disk (their batch
+ * has completed), in file order. */
+int mov_journal_append(struct mov_journal *j, const struct mov_journal_frame *fr);
+
+/* Write the queued lines to the file (one write(); survives the process being killed, not a
+ * power cut: mov_journal_close() syncs). Call once per completed batch. */
+int mov_journal_flush(struct mov_journal *j);
+
+/* Flush, write the end line with the final frame count and file size, fdatasync, close and
+ * free. Returns the first error met; j is freed either way. */
+int mov_journal_close(struct mov_journal *j, uint64_t frames, uint64_t file_size);
+
+/* Close and free without an end line (the capture failed; the journal stays for recovery).
+ * Accepts NULL. */
+void mov_journal_free(struct mov_journal *j);
+
+/* ---- recovery ---- */
+
+struct mov_recover_result {
+	uint64_t frames;    /* frames indexed */
+	uint64_t dropped;   /* journaled frames whose payload lies past the end of the file */
+	uint64_t size;      /* final file size */
+	bool was_complete;  /* the journal had its end line */
+};
+
+/* Rebuild the index of path from its journal (journal_path NULL: "<path>.vcj"): a fresh
+ * header, every journaled frame whose payload is inside the file, the moov after the last
+ * one, mdat fixed, file truncated and synced. A journal with an end line means the file was
+ * finished cleanly: -EEXIST unless force. -EBADMSG for a journal that cannot be parsed;
+ * -ENODATA when no frame survives. */
+int mov_recover(const char *path, const char *journal_path, bool force,
+		struct mov_recover_result *ret_result);
+
+/* ---- reader: the index of any MOV (also ffmpeg-made, unaligned) ---- */
+
+struct mov_reader;
+
+struct mov_sample {
+	uint64_t offset;
+	uint32_t size;
+	int64_t pts; /* in the stream time base, mov_info.tb_num/tb_den */
+};
+
+/* Describes the first video stream. A plain value. */
+struct mov_info {
+	const struct mov_format *format; /* NULL when the tag is not in the table */
+	uint32_t tag;                    /* sample-entry tag, MKTAG order */
+	unsigned depth;
+	char codec[32]; /* FFmpeg codec name, e.g. "rawvideo", "v210" */
+	unsigned width, height;
+	unsigned rate_num, rate_den; /* 0/0 when unknown */
+	unsigned tb_num, tb_den;
+	enum mov_field field;
+	int primaries, transfer, matrix; /* ISO/IEC 23091-2 codes, 2 = unspecified */
+	unsigned sar_num, sar_den;       /* 0/0 when not set */
+	char timecode[16];               /* "" when no timecode track */
+	uint64_t samples;
+	uint64_t file_size;
+	double duration; /* seconds, from the index */
+};
+
+/* Open path and read its index (boxes only; no payload is read). -EINVAL when the file
+ * cannot be parsed as MOV/MP4, -ENOENT/-EACCES from open, -ENOMEDIUM when it has no video
+ * stream. */
+int mov_reader_open(const char *path, struct mov_reader **ret_reader);
+void mov_reader_info(const struct mov_reader *r, struct mov_info *ret_info);
+uint64_t mov_reader_count(const struct mov_reader *r);
+/* Sample i; -ERANGE past the end. */
+int mov_reader_sample(const struct mov_reader *r, uint64_t i, struct mov_sample *ret_sample);
+/* The whole table (count entries), owned by the reader. */
+const struct mov_sample *mov_reader_samples(const struct mov_reader *r);
+void mov_reader_free(struct mov_reader *r);
+
 #endif

@@ -1,0 +1,202 @@
+/* The journal: a text sidecar with one line per frame on disk (format in mov.h). Lines are
+ * queued in memory and written with one write() per flush, so a killed process leaves whole
+ * batches of lines; the reader ignores a last line without its newline. */
+#include "mov-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct mov_journal {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	struct mov_timecode tc;
+	bool has_tc;
+	uint64_t frames;
+	int err; /* sticky */
+};
+
+/* enum v4l2_field, by value */
+static const char *const v4l2_fields[] = {
+	"any", "none", "top", "bottom", "interlaced", "seq-tb", "seq-bt", "alternate",
+	"interlaced-tb", "interlaced-bt",
+};
+
+int mov_journal_path(const char *mov_path, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s.vcj", mov_path);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int jprintf(struct mov_journal *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int jprintf(struct mov_journal *j, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(j->buf + j->len, j->cap - j->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n < j->cap - j->len)
+			break;
+		char *nb = realloc(j->buf, j->cap * 2 + n);
+
+		if (!nb)
+			return -ENOMEM;
+		j->buf = nb;
+		j->cap = j->cap * 2 + n;
+	}
+	j->len += n;
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int write_header(struct mov_journal *j, const struct mov_params *p, uint64_t data_start)
+{
+	enum mov_colour colour = mov_colour_resolve(p->colour, p->format, p->height);
+
+	return jprintf(j,
+		       "vcj 1\nformat %s\nsize %ux%u\nrate %u/%u\nfield %s\ncolour %s\n"
+		       "sar %u/%u\ntimecode %s\ndata_start %" PRIu64 "\n"
+		       "columns frame offset size pts sequence field flags timestamp timecode "
+		       "md5\n",
+		       mov_format_name(p->format), p->width, p->height, p->rate_num, p->rate_den,
+		       mov_field_name(p->field), mov_colour_name(colour), p->sar_num, p->sar_den,
+		       p->timecode ? p->timecode : "-", data_start);
+}
+
+int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,
+		     bool force, struct mov_journal **ret_journal)
+{
+	struct mov_journal *j;
+	int ret;
+
+	ret = mov_params_check(p, NULL);
+	if (ret < 0)
+		return ret;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->cap = 4096;
+	j->buf = malloc(j->cap);
+	if (!j->buf) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	if (p->timecode &&
+	    mov_timecode_parse(p->timecode, p->rate_num, p->rate_den, &j->tc) == 0)
+		j->has_tc = true;
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (force ? O_TRUNC : O_EXCL),
+		     0644);
+	if (j->fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	ret = write_header(j, p, data_start);
+	if (ret >= 0)
+		ret = mov_journal_flush(j);
+	if (ret < 0)
+		goto out_close;
+	*ret_journal = j;
+	return 0;
+
+out_close:
+	close(j->fd);
+	unlink(path);
+out_free:
+	free(j->buf);
+	free(j);
+	return ret;
+}
+
+int mov_journal_append(struct mov_journal *j, const struct mov_journal_frame *fr)
+{
+	char tc[16] = "-", md5[33] = "-";
+	const char *field = fr->field < 10 ? v4l2_fields[fr->field] : "-";
+	unsigned i;
+	int ret;
+
+	if (j->err)
+		return j->err;
+	if (fr->timecode && *fr->timecode)
+		snprintf(tc, sizeof(tc), "%s", fr->timecode);
+	else if (j->has_tc)
+		mov_timecode_string(&j->tc, fr->pts, tc, sizeof(tc));
+	for (i = 0; fr->md5 && i < 16; i++)
+		snprintf(md5 + 2 * i, 3, "%02x", fr->md5[i]);
+	ret = jprintf(j,
+		      "%" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRId64 " %" PRIu32 " %s 0x%08" PRIx32
+		      " %" PRIu64 ".%09" PRIu64 " %s %s\n",
+		      j->frames, fr->offset, fr->size, fr->pts, fr->sequence, field, fr->flags,
+		      fr->timestamp_ns / 1000000000u, fr->timestamp_ns % 1000000000u, tc, md5);
+	if (ret < 0)
+		return j->err = ret;
+	j->frames++;
+	return 0;
+}
+
+int mov_journal_flush(struct mov_journal *j)
+{
+	int ret;
+
+	if (j->err)
+		return j->err;
+	ret = write_all(j->fd, j->buf, j->len);
+	if (ret < 0)
+		return j->err = ret;
+	j->len = 0;
+	return 0;
+}
+
+int mov_journal_close(struct mov_journal *j, uint64_t frames, uint64_t file_size)
+{
+	int ret;
+
+	ret = jprintf(j, "end frames=%" PRIu64 " size=%" PRIu64 "\n", frames, file_size);
+	if (ret >= 0)
+		ret = mov_journal_flush(j);
+	if (ret >= 0 && fdatasync(j->fd) < 0)
+		ret = -errno;
+	if (close(j->fd) < 0 && ret >= 0)
+		ret = -errno;
+	j->fd = -1;
+	mov_journal_free(j);
+	return ret;
+}
+
+void mov_journal_free(struct mov_journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->buf);
+	free(j);
+}

@@ -40,7 +40,7 @@ static void find_timecode(AVFormatContext *ic, AVStream *st, char *buf, size_t l
 static void fill_info(struct mov_info *in, AVFormatContext *ic, AVStream *st)
 {
 	const AVCodecParameters *par = st->codecpar;
-	AVRational rate = st->avg_frame_rate;
+	AVRational rate = st->avg_frame_rate, sar;
 
 	in->tag = par->codec_tag;
 	in->depth = par->bits_per_coded_sample;
@@ -60,9 +60,10 @@ static void fill_info(struct mov_info *in, AVFormatContext *ic, AVStream *st)
 	in->primaries = par->color_primaries;
 	in->transfer = par->color_trc;
 	in->matrix = par->color_space;
-	if (par->sample_aspect_ratio.num > 0 && par->sample_aspect_ratio.den > 0) {
-		in->sar_num = par->sample_aspect_ratio.num;
-		in->sar_den = par->sample_aspect_ratio.den;
+	sar = st->sample_aspect_ratio.num ? st->sample_aspect_ratio : par->sample_aspect_ratio;
+	if (sar.num > 0 && sar.den > 0) {
+		in->sar_num = sar.num;
+		in->sar_den = sar.den;
 	}
 	find_timecode(ic, st, in->timecode, sizeof(in->timecode));
 	in->file_size = ic->pb ? (uint64_t)avio_size(ic->pb) : 0;

@@ -1,0 +1,545 @@
+/* vmov: inspect, verify and recover the MOV files vcap writes (and any uncompressed MOV). */
+#include "mov.h"
+#include "tool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavutil/log.h>
+#include <libavutil/md5.h>
+
+static const char *const prog = "vmov";
+
+enum opt {
+	OPT_HELP = 256,
+	OPT_JSON,
+	OPT_SAMPLES,
+	OPT_MD5,
+	OPT_ALIGN,
+	OPT_FORCE,
+	OPT_JOURNAL,
+};
+
+static const struct option options[] = {
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "samples", no_argument, NULL, OPT_SAMPLES },
+	{ "md5", required_argument, NULL, OPT_MD5 },
+	{ "align", required_argument, NULL, OPT_ALIGN },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *cmd;
+	const char *file;
+	bool json;
+	bool samples;
+	const char *md5;
+	uint64_t align;
+	bool force;
+	const char *journal;
+};
+
+static void usage(FILE *f)
+{
+	const struct mov_format *fmt;
+	char cc[5];
+	unsigned i;
+
+	fprintf(f,
+		"Usage: vmov info FILE [--json] [--samples]\n"
+		"       vmov verify FILE [--md5 SIDE.md5] [--align N]\n"
+		"       vmov recover FILE [--force] [--journal PATH]\n"
+		"\n"
+		"Inspect, verify and repair QuickTime (MOV) files of uncompressed video, as written by\n"
+		"vcap (frames at aligned offsets) or by anyone else (frames back to back).\n"
+		"\n"
+		"Commands:\n"
+		"  info      Print the video stream's description: pixel format (MOV tag mapped back\n"
+		"            to the format table), size, rate, field order, colour, pixel aspect,\n"
+		"            start timecode, sample count, duration, and how many samples start at\n"
+		"            a multiple of 4096. Only the index is read, never the payload.\n"
+		"  verify    Check the structure: every sample inside the file, in order, without\n"
+		"            overlap, of the format's frame size; count the samples aligned to 4096\n"
+		"            (and to --align N). With --md5, also read every frame and compare it with\n"
+		"            a framemd5 sidecar. Prints one line per check and \"OK\" or \"FAILED\".\n"
+		"  recover   Rebuild the index of a file whose capture was killed before it wrote its\n"
+		"            moov, from the journal FILE.vcj that vcap keeps next to it: every\n"
+		"            journaled frame whose payload is inside the file is indexed, the moov is\n"
+		"            written after the last one and the file is truncated there. The journal\n"
+		"            gets an end line; it is kept as the capture log.\n"
+		"\n"
+		"Options:\n"
+		"  --json           info: print one JSON object instead of text.\n"
+		"  --samples        info: also list every sample (offset, size, pts); in JSON as\n"
+		"                   \"samples\": [[offset, size, pts], ...].\n"
+		"  --md5 SIDE.md5   verify: a sidecar in FFmpeg's framemd5 format, as printed by\n"
+		"                   \"ffmpeg -i FILE -c copy -f framemd5 SIDE.md5\": lines starting\n"
+		"                   with # are ignored, then \"stream, dts, pts, duration, size, md5\"\n"
+		"                   per frame; lines of stream 0 are compared, in order, by size and\n"
+		"                   md5 of the sample's bytes.\n"
+		"  --align N        verify: also require every sample to start at a multiple of N\n"
+		"                   bytes (K, M, G suffixes allowed; need not be a power of two, e.g.\n"
+		"                   a RAID stripe of 3 x 64K = 192K).\n"
+		"  --force          recover: rebuild even when the journal says the capture finished\n"
+		"                   cleanly (its end line), e.g. after the moov was damaged.\n"
+		"  --journal PATH   recover: the journal, instead of FILE.vcj.\n"
+		"  --help           This text.\n"
+		"\n"
+		"Pixel formats known to the table (name, V4L2 fourcc, MOV tag):\n");
+	for (i = 0; (fmt = mov_format_at(i)); i++) {
+		fprintf(f, "  %-7s %-5s", mov_format_name(fmt),
+			mov_format_v4l2(fmt) ? mov_fourcc_str(mov_format_v4l2(fmt), cc) : "-");
+		fprintf(f, " '%s'  %s\n", mov_fourcc_str(mov_format_tag(fmt), cc),
+			mov_format_desc(fmt));
+	}
+	fprintf(f,
+		"\n"
+		"Exit status:\n"
+		"  %d  success (verify: every check passed)\n"
+		"  %d  verify found a problem, or recovery failed while rewriting the index\n"
+		"  %d  bad command line\n"
+		"  %d  the file or journal cannot be opened or parsed, or recover was refused\n"
+		"     (clean journal without --force, no frame survived)\n",
+		EXIT_OK, EXIT_FAILURE_RUN, EXIT_USAGE, EXIT_SETUP);
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_HELP:
+			usage(stdout);
+			exit(EXIT_OK);
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_SAMPLES:
+			a->samples = true;
+			break;
+		case OPT_MD5:
+			a->md5 = optarg;
+			break;
+		case OPT_ALIGN:
+			if (tool_parse_bytes(optarg, &a->align) < 0 || !a->align) {
+				tool_err(prog, 0, "e.g. --align 4096 or --align 192K",
+					 "--align %s: not a byte count above 0", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_FORCE:
+			a->force = true;
+			break;
+		case OPT_JOURNAL:
+			a->journal = optarg;
+			break;
+		default:
+			return -EINVAL; /* getopt printed the reason */
+		}
+	}
+	if (argc - optind != 2) {
+		tool_err(prog, 0, "see vmov --help", "expected a command and one FILE");
+		return -EINVAL;
+	}
+	a->cmd = argv[optind];
+	a->file = argv[optind + 1];
+	return 0;
+}
+
+static int open_reader(const char *file, struct mov_reader **ret)
+{
+	int ret_open = mov_reader_open(file, ret);
+
+	if (ret_open == -EINVAL)
+		tool_err(prog, 0, "if it was being captured, try vmov recover",
+			 "%s: not a readable MOV (no moov, or damaged)", file);
+	else if (ret_open == -ENOMEDIUM)
+		tool_err(prog, 0, NULL, "%s: no video stream", file);
+	else if (ret_open < 0)
+		tool_err(prog, ret_open, NULL, "opening %s", file);
+	return ret_open;
+}
+
+static uint64_t count_aligned(const struct mov_reader *r, uint64_t align)
+{
+	const struct mov_sample *s = mov_reader_samples(r);
+	uint64_t i, n = 0;
+
+	for (i = 0; i < mov_reader_count(r); i++)
+		n += s[i].offset % align == 0;
+	return n;
+}
+
+static void fmt_rate(const struct mov_info *in, char *buf, size_t len)
+{
+	if (!in->rate_den)
+		snprintf(buf, len, "unknown");
+	else
+		snprintf(buf, len, "%u/%u (%.3f fps)", in->rate_num, in->rate_den,
+			 (double)in->rate_num / in->rate_den);
+}
+
+static void print_info_text(const char *file, const struct mov_reader *r, bool samples)
+{
+	const struct mov_sample *s = mov_reader_samples(r);
+	struct mov_info in;
+	char cc[5], rate[48], hb[32];
+	uint64_t i;
+
+	mov_reader_info(r, &in);
+	fmt_rate(&in, rate, sizeof(rate));
+	printf("file:        %s\n", file);
+	printf("size:        %" PRIu64 " bytes (%s)\n", in.file_size,
+	       tool_human_bytes(in.file_size, hb, sizeof(hb)));
+	printf("format:      %s (tag '%s', depth %u, codec %s)\n",
+	       in.format ? mov_format_name(in.format) : "not in the table",
+	       mov_fourcc_str(in.tag, cc), in.depth, in.codec);
+	printf("dimensions:  %ux%u\n", in.width, in.height);
+	printf("rate:        %s\n", rate);
+	printf("field:       %s (fiel 0x%04x)\n", mov_field_name(in.field), mov_field_fiel(in.field));
+	printf("colour:      primaries %d, transfer %d, matrix %d\n", in.primaries, in.transfer,
+	       in.matrix);
+	if (in.sar_den)
+		printf("pixel aspect: %u:%u\n", in.sar_num, in.sar_den);
+	printf("timecode:    %s\n", in.timecode[0] ? in.timecode : "none");
+	printf("samples:     %" PRIu64 "\n", in.samples);
+	printf("duration:    %.3f s\n", in.duration);
+	if (in.samples)
+		printf("first frame: offset %" PRIu64 ", %" PRIu32 " bytes\n", s[0].offset,
+		       s[0].size);
+	printf("aligned:     %" PRIu64 " of %" PRIu64 " samples start at a multiple of 4096\n",
+	       count_aligned(r, 4096), in.samples);
+	for (i = 0; samples && i < in.samples; i++)
+		printf("sample %" PRIu64 ": offset %" PRIu64 " size %" PRIu32 " pts %" PRId64 "\n", i,
+		       s[i].offset, s[i].size, s[i].pts);
+}
+
+static void print_info_json(const char *file, const struct mov_reader *r, bool samples)
+{
+	const struct mov_sample *s = mov_reader_samples(r);
+	struct mov_info in;
+	char cc[5];
+	uint64_t i;
+
+	mov_reader_info(r, &in);
+	printf("{\"file\": ");
+	tool_json_str(stdout, file);
+	printf(", \"size\": %" PRIu64 ", \"format\": ", in.file_size);
+	tool_json_str(stdout, in.format ? mov_format_name(in.format) : "");
+	printf(", \"tag\": ");
+	tool_json_str(stdout, mov_fourcc_str(in.tag, cc));
+	printf(", \"depth\": %u, \"codec\": ", in.depth);
+	tool_json_str(stdout, in.codec);
+	printf(", \"width\": %u, \"height\": %u, \"rate_num\": %u, \"rate_den\": %u", in.width,
+	       in.height, in.rate_num, in.rate_den);
+	printf(", \"field\": \"%s\", \"primaries\": %d, \"transfer\": %d, \"matrix\": %d",
+	       mov_field_name(in.field), in.primaries, in.transfer, in.matrix);
+	printf(", \"sar_num\": %u, \"sar_den\": %u, \"timecode\": ", in.sar_num, in.sar_den);
+	tool_json_str(stdout, in.timecode);
+	printf(", \"samples_count\": %" PRIu64 ", \"duration\": %.6f, \"aligned_4096\": %" PRIu64,
+	       in.samples, in.duration, count_aligned(r, 4096));
+	if (samples) {
+		printf(", \"samples\": [");
+		for (i = 0; i < in.samples; i++)
+			printf("%s[%" PRIu64 ", %" PRIu32 ", %" PRId64 "]", i ? ", " : "",
+			       s[i].offset, s[i].size, s[i].pts);
+		printf("]");
+	}
+	printf("}\n");
+}
+
+static int cmd_info(const struct args *a)
+{
+	struct mov_reader *r;
+
+	if (open_reader(a->file, &r) < 0)
+		return EXIT_SETUP;
+	if (a->json)
+		print_info_json(a->file, r, a->samples);
+	else
+		print_info_text(a->file, r, a->samples);
+	mov_reader_free(r);
+	return EXIT_OK;
+}
+
+/* ---- verify ---- */
+
+struct md5_line {
+	uint32_t size;
+	char hex[33];
+};
+
+/* Lines of stream 0 of a framemd5 file. */
+static int read_framemd5(const char *path, struct md5_line **ret, uint64_t *ret_n)
+{
+	struct md5_line *v = NULL, *nv;
+	uint64_t n = 0, cap = 0;
+	char *line = NULL;
+	size_t lcap = 0;
+	int ret_code = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &lcap, f) > 0) {
+		unsigned stream;
+		long long dts, pts, dur;
+		struct md5_line m;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%u, %lld, %lld, %lld, %" SCNu32 ", %32s", &stream, &dts, &pts, &dur,
+			   &m.size, m.hex) != 6 || strlen(m.hex) != 32) {
+			ret_code = -EBADMSG;
+			break;
+		}
+		if (stream != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				ret_code = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = m;
+	}
+	free(line);
+	fclose(f);
+	if (ret_code < 0) {
+		free(v);
+		return ret_code;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int md5_of(int fd, const struct mov_sample *s, uint8_t **buf, size_t *cap, char hex[33])
+{
+	uint8_t d[16];
+	size_t got = 0;
+	unsigned i;
+
+	if (s->size > *cap) {
+		uint8_t *nb = realloc(*buf, s->size);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = s->size;
+	}
+	while (got < s->size) {
+		ssize_t n = pread(fd, *buf + got, s->size - got, s->offset + got);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENODATA;
+		got += n;
+	}
+	av_md5_sum(d, *buf, s->size);
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* Returns the number of mismatches, or -errno. */
+static int64_t verify_md5(const char *file, const char *md5_path, const struct mov_reader *r)
+{
+	const struct mov_sample *s = mov_reader_samples(r);
+	uint64_t i, n = 0, bad = 0, mism = 0, count = mov_reader_count(r);
+	struct md5_line *want = NULL;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	char hex[33];
+	int fd, ret;
+
+	ret = read_framemd5(md5_path, &want, &n);
+	if (ret < 0) {
+		tool_err(prog, ret, ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
+			 "reading %s", md5_path);
+		return ret;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		tool_err(prog, ret, NULL, "opening %s", file);
+		goto out_free;
+	}
+	if (n != count) {
+		printf("md5: the sidecar has %" PRIu64 " frames, the file %" PRIu64 "\n", n, count);
+		bad++;
+	}
+	for (i = 0; i < n && i < count; i++) {
+		ret = md5_of(fd, &s[i], &buf, &cap, hex);
+		if (ret < 0) {
+			tool_err(prog, ret, NULL, "reading frame %" PRIu64 " of %s", i, file);
+			goto out_close;
+		}
+		if (want[i].size != s[i].size || strcmp(want[i].hex, hex)) {
+			if (mism++ < 10)
+				printf("md5: frame %" PRIu64 " differs: %s, sidecar %s (%" PRIu32
+				       " bytes, sidecar %" PRIu32 ")\n",
+				       i, hex, want[i].hex, s[i].size, want[i].size);
+			bad++;
+		}
+	}
+	printf("md5: %" PRIu64 " of %" PRIu64 " frames match\n", (n < count ? n : count) - mism,
+	       count);
+	ret = 0;
+out_close:
+	close(fd);
+out_free:
+	free(buf);
+	free(want);
+	return ret < 0 ? ret : (int64_t)bad;
+}
+
+/* Structure: samples inside the file, ordered, not overlapping, of the format's size. */
+static uint64_t verify_structure(const struct mov_reader *r, const struct mov_info *in)
+{
+	const struct mov_sample *s = mov_reader_samples(r);
+	uint64_t i, bad = 0, want = 0, end = 0;
+
+	if (in->format)
+		want = mov_format_frame_size(in->format, in->width, in->height);
+	for (i = 0; i < in->samples; i++) {
+		const char *why = NULL;
+
+		if (s[i].offset + s[i].size > in->file_size)
+			why = "extends past the end of the file";
+		else if (s[i].offset < end)
+			why = "overlaps the previous sample or is out of order";
+		else if (want && s[i].size != want)
+			why = "is not the format's frame size";
+		if (why) {
+			if (bad < 10)
+				printf("structure: sample %" PRIu64 " (offset %" PRIu64 ", %" PRIu32
+				       " bytes) %s\n",
+				       i, s[i].offset, s[i].size, why);
+			bad++;
+		}
+		end = s[i].offset + s[i].size;
+	}
+	return bad;
+}
+
+static int cmd_verify(const struct args *a)
+{
+	struct mov_reader *r;
+	struct mov_info in;
+	uint64_t bad, n;
+	int64_t md5_bad = 0;
+	char cc[5];
+
+	if (open_reader(a->file, &r) < 0)
+		return EXIT_SETUP;
+	mov_reader_info(r, &in);
+	printf("format: %s ('%s') %ux%u, %" PRIu64 " samples\n",
+	       in.format ? mov_format_name(in.format) : "not in the table",
+	       mov_fourcc_str(in.tag, cc), in.width, in.height, in.samples);
+	bad = in.samples ? 0 : 1;
+	if (!in.samples)
+		printf("structure: no samples\n");
+	n = verify_structure(r, &in);
+	printf("structure: %" PRIu64 " of %" PRIu64 " samples well placed\n", in.samples - n,
+	       in.samples);
+	bad += n;
+	printf("aligned: %" PRIu64 " of %" PRIu64 " samples at a multiple of 4096\n",
+	       count_aligned(r, 4096), in.samples);
+	if (a->align) {
+		n = count_aligned(r, a->align);
+		printf("aligned: %" PRIu64 " of %" PRIu64 " samples at a multiple of %" PRIu64 "\n",
+		       n, in.samples, a->align);
+		bad += in.samples - n;
+	}
+	if (a->md5) {
+		md5_bad = verify_md5(a->file, a->md5, r);
+		if (md5_bad < 0) {
+			mov_reader_free(r);
+			return EXIT_SETUP;
+		}
+		bad += md5_bad;
+	}
+	mov_reader_free(r);
+	printf("%s\n", bad ? "FAILED" : "OK");
+	return bad ? EXIT_FAILURE_RUN : EXIT_OK;
+}
+
+/* ---- recover ---- */
+
+static int cmd_recover(const struct args *a)
+{
+	struct mov_recover_result res;
+	char jpath[4096], hb[32];
+	const char *journal = a->journal;
+	int ret;
+
+	if (!journal) {
+		if (mov_journal_path(a->file, jpath, sizeof(jpath)) < 0) {
+			tool_err(prog, ENAMETOOLONG, NULL, "%s", a->file);
+			return EXIT_USAGE;
+		}
+		journal = jpath;
+	}
+	ret = mov_recover(a->file, journal, a->force, &res);
+	switch (ret) {
+	case 0:
+		break;
+	case -EEXIST:
+		tool_err(prog, 0, "use --force to rebuild the index anyway",
+			 "%s: the journal says the capture finished cleanly", journal);
+		return EXIT_SETUP;
+	case -EBADMSG:
+		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal", journal);
+		return EXIT_SETUP;
+	case -ENODATA:
+		tool_err(prog, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
+		return EXIT_SETUP;
+	case -ENOENT:
+		tool_err(prog, ret, "recovery needs the journal vcap wrote next to the file",
+			 "opening %s or %s", journal, a->file);
+		return EXIT_SETUP;
+	default:
+		tool_err(prog, ret, NULL, "recovering %s", a->file);
+		return EXIT_FAILURE_RUN;
+	}
+	printf("recovered %" PRIu64 " frames", res.frames);
+	if (res.dropped)
+		printf(" (%" PRIu64 " journaled frames past the end of the file left out)",
+		       res.dropped);
+	printf("; %s is now %" PRIu64 " bytes (%s)\n", a->file, res.size,
+	       tool_human_bytes(res.size, hb, sizeof(hb)));
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+
+	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vmov's own words */
+	if (parse_args(argc, argv, &a) < 0)
+		return EXIT_USAGE;
+	if (!strcmp(a.cmd, "info"))
+		return cmd_info(&a);
+	if (!strcmp(a.cmd, "verify"))
+		return cmd_verify(&a);
+	if (!strcmp(a.cmd, "recover"))
+		return cmd_recover(&a);
+	tool_err(prog, 0, "the commands are info, verify and recover", "unknown command '%s'",
+		 a.cmd);
+	return EXIT_USAGE;
+}

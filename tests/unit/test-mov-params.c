@@ -1,0 +1,140 @@
+/* Stream parameters: timecode validation (drop-frame rules), field order -> fiel, colour. */
+#include "mov.h"
+#include "t.h"
+
+#include <errno.h>
+
+static void test_timecode_syntax(struct t_state *st)
+{
+	const char *why = NULL;
+
+	T_EQ(st, mov_timecode_check("01:00:00:00", 25, 1, NULL), 0);
+	T_EQ(st, mov_timecode_check("23:59:59:24", 25, 1, NULL), 0);
+	T_EQ(st, mov_timecode_check("1:00:00:00", 25, 1, &why), -EINVAL);
+	T_ASSERT(st, why && *why);
+	T_EQ(st, mov_timecode_check("01:00:00", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("01:00:00:00x", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("01-00-00-00", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check(NULL, 25, 1, NULL), -EINVAL);
+}
+
+static void test_timecode_ranges(struct t_state *st)
+{
+	T_EQ(st, mov_timecode_check("24:00:00:00", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("00:60:00:00", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("00:00:60:00", 25, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("00:00:00:25", 25, 1, NULL), -EINVAL); /* FF below 25 */
+	T_EQ(st, mov_timecode_check("00:00:00:29", 30000, 1001, NULL), 0); /* rounds to 30 */
+	T_EQ(st, mov_timecode_check("00:00:00:30", 30000, 1001, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("00:00:00:59", 60000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("00:00:00:00", 0, 1, NULL), -EINVAL);
+}
+
+static void test_timecode_drop_frame_rates(struct t_state *st)
+{
+	const char *why = NULL;
+
+	T_EQ(st, mov_timecode_check("01:00:00;00", 30000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("01;00;00;00", 30000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("01:00:00.00", 30000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("01:00:00;00", 60000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("01:00:00;00", 25, 1, &why), -EINVAL);
+	T_ASSERT(st, why && strstr(why, "drop-frame"));
+	T_EQ(st, mov_timecode_check("01:00:00;00", 30, 1, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("01:00:00;00", 24000, 1001, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("01:00:00:00", 30000, 1001, NULL), 0); /* NDF at 29.97 */
+}
+
+static void test_timecode_drop_frame_labels(struct t_state *st)
+{
+	const char *why = NULL;
+
+	/* minute 1: labels ;00 and ;01 do not exist; minute 10 keeps them */
+	T_EQ(st, mov_timecode_check("00:01:00;00", 30000, 1001, &why), -EINVAL);
+	T_ASSERT(st, why && strstr(why, "does not exist"));
+	T_EQ(st, mov_timecode_check("00:01:00;01", 30000, 1001, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("00:01:00;02", 30000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("00:10:00;00", 30000, 1001, NULL), 0);
+	T_EQ(st, mov_timecode_check("00:01:01;00", 30000, 1001, NULL), 0);
+	/* 59.94: four labels dropped */
+	T_EQ(st, mov_timecode_check("00:01:00;03", 60000, 1001, NULL), -EINVAL);
+	T_EQ(st, mov_timecode_check("00:01:00;04", 60000, 1001, NULL), 0);
+	/* non-drop at 29.97 has every label */
+	T_EQ(st, mov_timecode_check("00:01:00:00", 30000, 1001, NULL), 0);
+}
+
+static void test_field_to_fiel(struct t_state *st)
+{
+	enum mov_field f;
+
+	T_EQ(st, mov_field_fiel(MOV_FIELD_PROGRESSIVE), 0x0100);
+	T_EQ(st, mov_field_fiel(MOV_FIELD_TFF), 0x0209);
+	T_EQ(st, mov_field_fiel(MOV_FIELD_BFF), 0x020e);
+	T_EQ(st, mov_field_fiel(MOV_FIELD_SEP_TB), 0x0201);
+	T_EQ(st, mov_field_fiel(MOV_FIELD_SEP_BT), 0x0206);
+	T_EQ(st, mov_field_fiel(MOV_FIELD_UNKNOWN), 0);
+	T_EQ(st, mov_field_parse("bff", &f), 0);
+	T_EQ(st, f, MOV_FIELD_BFF);
+	T_EQ(st, mov_field_parse("TB", &f), 0);
+	T_EQ(st, f, MOV_FIELD_TFF);
+	T_EQ(st, mov_field_parse(mov_field_name(MOV_FIELD_SEP_BT), &f), 0);
+	T_EQ(st, f, MOV_FIELD_SEP_BT);
+	T_EQ(st, mov_field_parse("sideways", &f), -EINVAL);
+}
+
+static void test_colour_auto(struct t_state *st)
+{
+	const struct mov_format *uyvy = mov_format_find("UYVY"), *rgb = mov_format_find("RGB24");
+	enum mov_colour c;
+
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_AUTO, uyvy, 486), MOV_COLOUR_BT601_525);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_AUTO, uyvy, 480), MOV_COLOUR_BT601_525);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_AUTO, uyvy, 576), MOV_COLOUR_BT601_625);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_AUTO, uyvy, 720), MOV_COLOUR_BT709);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_AUTO, uyvy, 1080), MOV_COLOUR_BT709);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_AUTO, rgb, 1080), MOV_COLOUR_NONE);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_BT601, uyvy, 576), MOV_COLOUR_BT601_625);
+	T_EQ(st, mov_colour_resolve(MOV_COLOUR_BT709, uyvy, 486), MOV_COLOUR_BT709);
+	T_EQ(st, mov_colour_parse("bt709", &c), 0);
+	T_EQ(st, c, MOV_COLOUR_BT709);
+	T_EQ(st, mov_colour_parse("smpte170m", &c), 0);
+	T_EQ(st, c, MOV_COLOUR_BT601_525);
+	T_EQ(st, mov_colour_parse("xyz", &c), -EINVAL);
+}
+
+static void test_params_check(struct t_state *st)
+{
+	struct mov_params p = { .format = mov_format_find("UYVY"), .width = 1920, .height = 1080,
+				.rate_num = 25, .rate_den = 1 };
+	const char *why = NULL;
+
+	T_EQ(st, mov_params_check(&p, NULL), 0);
+	p.sar_num = 1;
+	T_EQ(st, mov_params_check(&p, &why), -EINVAL);
+	p.sar_den = 1;
+	p.rate_den = 0;
+	T_EQ(st, mov_params_check(&p, NULL), -EINVAL);
+	p.rate_den = 1;
+	p.width = 1921;
+	T_EQ(st, mov_params_check(&p, NULL), -EINVAL);
+	p.width = 1920;
+	p.timecode = "10:00:00:25";
+	T_EQ(st, mov_params_check(&p, &why), -EINVAL);
+	p.format = NULL;
+	T_EQ(st, mov_params_check(&p, NULL), -EINVAL);
+}
+
+int main(void)
+{
+	struct t_state st = { 0 };
+
+	T_RUN(&st, test_timecode_syntax);
+	T_RUN(&st, test_timecode_ranges);
+	T_RUN(&st, test_timecode_drop_frame_rates);
+	T_RUN(&st, test_timecode_drop_frame_labels);
+	T_RUN(&st, test_field_to_fiel);
+	T_RUN(&st, test_colour_auto);
+	T_RUN(&st, test_params_check);
+	return T_EXIT(&st);
+}

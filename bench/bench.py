@@ -383,7 +383,7 @@ def run_all(b, a, fmt_key, only):
     frame_bytes = fmt[2](w, h) if fmt else None
     if frame_bytes is None and not ("vbench" in only and have_vbench):
         die(f"format {a.format} unknown here (known: {', '.join(sorted(FORMATS))}) and "
-            "vbench is not built to say its frame size")
+            "only vbench can say its frame size (build it and keep it in --only)")
 
     # Where to write.
     base = a.dir or os.path.join(ROOT, "bench", "out")

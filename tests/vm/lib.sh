@@ -1,0 +1,66 @@
+# Helpers for scenario scripts (sourced inside the guest: `. "$VM_LIB"`).
+#
+# A scenario prints one line per sub-check: "PASS: check", "FAIL: check: why",
+# "SKIP: check: why", and exits 0 (done; it fails if any FAIL line was printed), 77 (the whole
+# scenario skipped) or anything else (failed). tests/vm/run turns this into the one line per
+# scenario that tests/run counts.
+#
+# Environment from the rig: VM_DISKS ("/dev/vda /dev/vdb ..."), VM_BUILD (absolute build dir),
+# VM_REPO, VM_NAME.
+
+vm_failed=0
+
+pass() { echo "PASS: $1"; }
+fail() {
+	echo "FAIL: $1: $2"
+	vm_failed=1
+}
+skip() { echo "SKIP: $1: $2"; }
+
+# check NAME CMD...: run CMD quietly; PASS, or FAIL with the last line of its output.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$* -> $(printf '%s\n' "$out" | tail -n 1)"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'
+	fi
+}
+
+# Finish: exit status from the FAIL lines printed so far.
+vm_done() { exit $vm_failed; }
+
+# Print a shell command and run it (for the log).
+run() {
+	echo "+ $*"
+	"$@"
+}
+
+# json_get FILE KEY.PATH: one value from a JSON object (python3 from the host root).
+json_get() {
+	/usr/bin/python3 - "$1" "$2" <<'EOF'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[k] if isinstance(v, dict) else v[int(k)]
+print(v if not isinstance(v, bool) else str(v).lower())
+EOF
+}
+
+# Sectors read so far on the given block devices (field 6 of /proc/diskstats), summed.
+sectors_read() {
+	local names=" ${*##*/} "
+	awk -v names="$names" 'index(names, " " $3 " ") { s += $6 } END { print s + 0 }' /proc/diskstats
+}
+
+# Wait until md resync/recovery on $1 (md0) is finished.
+md_wait_idle() {
+	local a=/sys/block/$1/md/sync_action t
+	for ((t = 0; t < 600; t++)); do
+		[[ $(cat "$a" 2>/dev/null) == idle ]] && return 0
+		sleep 1
+	done
+	return 1
+}

@@ -1,0 +1,102 @@
+/* vcap's live progress line, summary and --json. */
+#include "tool.h"
+#include "vcap.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+/* Seconds of this stream the free space under the output still holds; -1 if unknown. */
+static double disk_left_s(const struct vc_conf *c, const struct vc_stats *st)
+{
+	char dir[PATH_MAX];
+	struct statvfs vfs;
+	double rate = (double)st->slot_bytes * c->cap.rate_num / c->cap.rate_den;
+
+	snprintf(dir, sizeof(dir), "%s", c->out);
+	if (statvfs(dirname(dir), &vfs) < 0 || rate <= 0)
+		return -1;
+	return (double)vfs.f_bavail * vfs.f_frsize / rate;
+}
+
+void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned held, bool final)
+{
+	double left = disk_left_s(c, st);
+	double mbps = st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0;
+
+	fprintf(stderr, "\rvcap: %llu frames  %.1f s  %.1f MB/s  buffer %3.0f%%  drops %llu",
+		(unsigned long long)st->frames, st->seconds, mbps,
+		st->nslots ? 100.0 * held / st->nslots : 0, (unsigned long long)st->drops);
+	if (left >= 0)
+		fprintf(stderr, "  disk %lu:%02lu:%02lu left", (unsigned long)left / 3600,
+			(unsigned long)left / 60 % 60, (unsigned long)left % 60);
+	fprintf(stderr, final ? "\n" : "\033[K");
+}
+
+static void summary(const struct vc_conf *c, const struct vc_stats *st)
+{
+	char unit[32];
+
+	if (st->err)
+		tool_err("vcap", st->err, st->err == -ENOSPC ? "free space; every frame before it is in the file" : NULL,
+			 "%s %s stopped the recording after %llu frames", st->err_what, c->out,
+			 (unsigned long long)st->frames);
+	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
+		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),
+			  st->mode_why[0] ? ": " : "", st->mode_why);
+	if (c->quiet && !c->json)
+		return;
+	tool_human_bytes(st->geom.align, unit, sizeof(unit));
+	fprintf(stderr, "vcap: %s: %llu frames (%llu dropped, %llu flagged), %.1f MB/s, "
+		"aligned to %s, max buffer fill %.0f%%, stopped by %s\n", c->out,
+		(unsigned long long)st->frames, (unsigned long long)st->drops,
+		(unsigned long long)st->flagged,
+		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
+		st->stop_reason ? st->stop_reason : "-");
+}
+
+static void json(const struct vc_conf *c, const struct vc_stats *st)
+{
+	const struct dio_geom *g = &st->geom;
+
+	printf("{\"file\":");
+	tool_json_str(stdout, c->out);
+	printf(",\"log\":");
+	tool_json_str(stdout, st->journal);
+	printf(",\"source\":\"%s\",\"format\":\"%s\",\"width\":%u,\"height\":%u,"
+	       "\"rate\":\"%u/%u\",\"paced\":%s,\"field\":\"%s\"",
+	       c->source->name, mov_format_name(c->cap.format), c->cap.width, c->cap.height,
+	       c->cap.rate_num, c->cap.rate_den, c->cap.paced ? "true" : "false",
+	       cap_field_name(c->cap.field));
+	printf(",\"frames\":%llu,\"drops\":%llu,\"flagged\":%llu,\"bytes\":%llu,"
+	       "\"file_size\":%llu,\"seconds\":%.6f,\"mbps\":%.3f,\"max_buffer_fill\":%.4f,"
+	       "\"max_write_latency_ms\":%.3f,\"buffers\":%u,\"slot_bytes\":%zu,\"data_start\":%llu",
+	       (unsigned long long)st->frames, (unsigned long long)st->drops,
+	       (unsigned long long)st->flagged, (unsigned long long)st->bytes,
+	       (unsigned long long)st->file_size, st->seconds,
+	       st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, st->max_fill,
+	       st->max_lat_ns / 1e6, st->nslots, st->slot_bytes,
+	       (unsigned long long)st->data_start);
+	printf(",\"align\":{\"unit\":%llu,\"stripe\":%llu,\"source\":",
+	       (unsigned long long)g->align, (unsigned long long)g->stripe);
+	tool_json_str(stdout, g->source);
+	printf(",\"why\":");
+	tool_json_str(stdout, g->why);
+	printf("},\"mode\":");
+	tool_json_str(stdout, dio_mode_name(st->mode));
+	printf(",\"copies\":0,\"stopped_by\":");
+	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
+	printf(",\"error\":");
+	tool_json_str(stdout, st->err ? strerror(-st->err) : "");
+	printf("}\n");
+}
+
+void vc_report(const struct vc_conf *c, const struct vc_stats *st)
+{
+	summary(c, st);
+	if (c->json)
+		json(c, st);
+}

@@ -109,6 +109,14 @@ check "killed: second recover refused (exit 3)" 3 $?
 "$VMOV" recover "$f" --force >/dev/null 2>&1
 check "killed: recover --force" 0 $?
 
+# Journal timecodes follow drop-frame labelling across a minute boundary.
+f=$TMP/tc.mov
+"$W" --write "$f" --format UYVY --size 64x32 --rate 30000/1001 --timecode "00:00:59;28" \
+	--frames 4 --journal
+check "journal: drop-frame timecodes per frame" "00:00:59;28 00:00:59;29 00:01:00;02 00:01:00;03 " \
+	"$(awk '/^[0-9]/ {printf "%s ", $9}' "$f.vcj")"
+check "journal: end line after a clean finish" 1 "$(grep -c '^end frames=4 ' "$f.vcj")"
+
 # A file made by ffmpeg: frames back to back, unaligned.
 f=$TMP/ff.mov
 ffmpeg -v error -f lavfi -i testsrc=size=320x240:rate=25 -frames 10 -c:v rawvideo \

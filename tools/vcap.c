@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libavutil/log.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
 	c.quiet = c.quiet || !isatty(2);
+	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vcap's own words */
 	ret = vc_run(&c, &st);
 	if (ret < 0)
 		return EXIT_SETUP; /* vc_run said what and removed what it created */

@@ -47,7 +47,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
 		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),
 			  st->mode_why[0] ? ": " : "", st->mode_why);
-	if (c->quiet && !c->json)
+	if (c->quiet)
 		return;
 	tool_human_bytes(st->geom.align, unit, sizeof(unit));
 	fprintf(stderr, "vcap: %s: %llu frames (%llu dropped, %llu flagged), %.1f MB/s, "

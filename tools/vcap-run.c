@@ -261,7 +261,7 @@ static void record(struct vc *v)
 		reap(v, 0);
 		if (take_frame(v) == 0 && v->held == v->nslots)
 			reap(v, 1); /* every slot is ours: only the disk can free one */
-		if (!c->quiet && vc_now() - shown >= 0.5) {
+		if (c->progress && vc_now() - shown >= 0.5) {
 			shown = vc_now();
 			v->st->seconds = shown - v->t0;
 			vc_progress(c, v->st, v->held, false);
@@ -476,7 +476,7 @@ int vc_run(const struct vc_conf *c, struct vc_stats *st)
 	c->source->stop(v.src);
 	finish(&v);
 	st->seconds = vc_now() - v.t0;
-	if (!c->quiet)
+	if (c->progress)
 		vc_progress(c, st, 0, true);
 	cleanup(&v, false);
 	return 0;

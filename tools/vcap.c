@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 	c.cap.format = mov_format_find("UYVY");
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
-	c.quiet = c.quiet || !isatty(2);
+	c.progress = !c.quiet && isatty(2);
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vcap's own words */
 	ret = vc_run(&c, &st);
 	if (ret < 0)

@@ -24,6 +24,7 @@ struct vc_conf {
 	const char *md5_path;
 	enum vc_on_drop on_drop;
 	bool json, force, quiet;
+	bool progress; /* live line: on a terminal and not --quiet */
 };
 
 /* What happened, for the summary, --json and the exit code. */

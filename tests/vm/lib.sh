@@ -58,9 +58,53 @@ sectors_read() {
 # Wait until md resync/recovery on $1 (md0) is finished.
 md_wait_idle() {
 	local a=/sys/block/$1/md/sync_action t
+	[[ -e $a ]] || return 0 # raid0 has no resync
 	for ((t = 0; t < 600; t++)); do
 		[[ $(cat "$a" 2>/dev/null) == idle ]] && return 0
 		sleep 1
 	done
 	return 1
+}
+
+# md_create LEVEL CHUNK_KIB DISK...: /dev/md0 from the disks, no initial resync, idle.
+md_create() {
+	local level=$1 chunk=$2
+	shift 2
+	mdadm --create /dev/md0 --run --quiet --assume-clean --metadata=1.2 --level="$level" \
+		--chunk="$chunk" --raid-devices=$# "$@" || return 1
+	md_wait_idle md0
+}
+
+# vbench_json OUT ARG...: run build/vbench with --json, its JSON in OUT, its stderr shown.
+vbench_json() {
+	local out=$1
+	shift
+	echo "+ vbench $*"
+	"$VM_BUILD/vbench" --json "$@" >"$out"
+	local rc=$?
+	cat "$out"
+	echo
+	return $rc
+}
+
+# expect_eq NAME GOT WANT: PASS when equal, else FAIL with both.
+expect_eq() {
+	if [[ $2 == "$3" ]]; then pass "$1 ($2)"; else fail "$1" "got '$2', expected '$3'"; fi
+}
+
+# check_alignment JSON UNIT: the unit vbench chose, and every batch and extent on it.
+check_alignment() {
+	local j=$1 unit=$2 batches mapped
+	expect_eq "align-unit" "$(json_get "$j" align.unit)" "$unit"
+	expect_eq "align-source" "$(json_get "$j" align.source)" md
+	echo "why: $(json_get "$j" align.why)"
+	batches=$(json_get "$j" batches)
+	expect_eq "batch-offsets-aligned" "$(json_get "$j" batch_offsets_aligned)" "$batches"
+	mapped=$(json_get "$j" fiemap.mapped)
+	if [[ ${mapped:-0} -gt 0 ]]; then
+		pass "fiemap-reported ($mapped of $batches batches mapped)"
+	else
+		fail "fiemap-reported" "no batch mapped by FIEMAP"
+	fi
+	expect_eq "fiemap-aligned" "$(json_get "$j" fiemap.aligned)" "$mapped"
 }

@@ -1,4 +1,5 @@
 #include "tool.h"
+#include "mov.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +33,24 @@ void tool_note(const char *prog, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int tool_bad_value(const char *prog, const char *opt, const char *val, const char *hint)
+{
+	tool_err(prog, 0, hint, "invalid %s '%s'", opt, val);
+	return -EINVAL;
+}
+
+const char *tool_format_list(char *buf, unsigned len, unsigned indent)
+{
+	const struct mov_format *f;
+	unsigned n = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; (f = mov_format_at(i)) && n + indent + 100 < len; i++)
+		n += snprintf(buf + n, len - n, "%*s%-7s %s\n", indent, "", mov_format_name(f),
+			      mov_format_desc(f));
+	return buf;
 }
 
 static int parse_u64(const char *s, char **end, uint64_t *ret)

@@ -25,6 +25,13 @@ void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
 /* "prog: note: ..." on stderr, for fallbacks and warnings that are announced once. */
 void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "prog: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
+int tool_bad_value(const char *prog, const char *opt, const char *val, const char *hint);
+
+/* The pixel formats, one "  NAME  description" line each with the given indent, into buf
+ * (for --help). Returns buf. */
+const char *tool_format_list(char *buf, unsigned len, unsigned indent);
+
 /* Parse "1920x1080". */
 int tool_parse_size(const char *s, unsigned *ret_w, unsigned *ret_h);
 /* Parse "30000/1001", "25", "29.97" into a fraction. */

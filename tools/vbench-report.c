@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const field_names[] = {
-	[VB_PROGRESSIVE] = "progressive", [VB_INTERLACED_TB] = "interlaced-tb",
-	[VB_INTERLACED_BT] = "interlaced-bt", [VB_SEQ_TB] = "seq-tb",
-	[VB_SEQ_BT] = "seq-bt", [VB_ALTERNATE] = "alternate",
-};
-
 /* "1920x1080 UYVY 29.97i" */
 static const char *format_label(const struct vb_conf *c, char *buf, size_t len)
 {
@@ -23,7 +17,7 @@ static const char *format_label(const struct vb_conf *c, char *buf, size_t len)
 	else
 		snprintf(rate, sizeof(rate), "%.2f", (double)c->rate_num / c->rate_den);
 	snprintf(buf, len, "%ux%u %s %s%s", c->w, c->h, mov_format_name(c->fmt), rate,
-		 c->field == VB_PROGRESSIVE ? "p" : "i");
+		 c->field == CAP_FIELD_NONE ? "p" : "i");
 	return buf;
 }
 
@@ -81,8 +75,8 @@ void vb_report_text(const struct vb_conf *c, const struct vb_result *r)
 	format_label(c, label, sizeof(label));
 	printf("%-9s %s\n", "path", c->path);
 	printf("%-9s %s (%s), %zu bytes a %s, slot %zu, batch %u, depth %u; needs %.1f MB/s\n",
-	       "format", label, field_names[c->field], r->frame_bytes,
-	       c->field == VB_ALTERNATE ? "field" : "frame", r->slot_bytes, c->batch, c->depth,
+	       "format", label, cap_field_name(c->field), r->frame_bytes,
+	       c->field == CAP_FIELD_ALTERNATE ? "field" : "frame", r->slot_bytes, c->batch, c->depth,
 	       r->need_mbps);
 	printf("%-9s %s\n", "alignment", r->geom.why);
 	if (r->write.done) {
@@ -122,7 +116,7 @@ void vb_report_json(const struct vb_conf *c, const struct vb_result *r)
 	printf("{\"path\":");
 	tool_json_str(stdout, c->path);
 	printf(",\"format\":\"%s\",\"width\":%u,\"height\":%u,\"rate\":\"%u/%u\",\"field\":\"%s\"",
-	       mov_format_name(c->fmt), c->w, c->h, c->rate_num, c->rate_den, field_names[c->field]);
+	       mov_format_name(c->fmt), c->w, c->h, c->rate_num, c->rate_den, cap_field_name(c->field));
 	printf(",\"label\":");
 	tool_json_str(stdout, format_label(c, label, sizeof(label)));
 	printf(",\"frame_bytes\":%zu,\"slot_bytes\":%zu,\"batch\":%u,\"depth\":%u,"

@@ -302,7 +302,7 @@ static int setup(struct vb_state *s)
 {
 	const struct vb_conf *c = s->c;
 	struct vb_result *r = s->r;
-	bool alt = c->field == VB_ALTERNATE;
+	bool alt = c->field == CAP_FIELD_ALTERNATE;
 	sigset_t set;
 	int ret;
 

@@ -108,46 +108,14 @@ static const struct option options[] = {
 
 static void print_usage(FILE *f)
 {
-	char list[2048] = "";
-	size_t n = 0;
-	const struct mov_format *fmt;
+	char list[2048];
 
-	for (unsigned i = 0; (fmt = mov_format_at(i)) && n < sizeof(list) - 100; i++)
-		n += snprintf(list + n, sizeof(list) - n, "                       %-6s %s\n",
-			      mov_format_name(fmt), mov_format_desc(fmt));
-	fprintf(f, usage, list);
+	fprintf(f, usage, tool_format_list(list, sizeof(list), 23));
 }
 
 static int bad(const char *opt, const char *val, const char *hint)
 {
-	tool_err("vbench", 0, hint, "invalid %s '%s'", opt, val);
-	return -EINVAL;
-}
-
-static int parse_field(const char *s, enum vb_field *ret)
-{
-	static const char *const names[] = { [VB_PROGRESSIVE] = "progressive",
-					     [VB_INTERLACED_TB] = "interlaced-tb",
-					     [VB_INTERLACED_BT] = "interlaced-bt",
-					     [VB_SEQ_TB] = "seq-tb",
-					     [VB_SEQ_BT] = "seq-bt",
-					     [VB_ALTERNATE] = "alternate" };
-
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
-			*ret = i;
-			return 0;
-		}
-	}
-	if (!strcmp(s, "none")) {
-		*ret = VB_PROGRESSIVE;
-		return 0;
-	}
-	if (!strcmp(s, "interlaced")) {
-		*ret = VB_INTERLACED_TB;
-		return 0;
-	}
-	return -EINVAL;
+	return tool_bad_value("vbench", opt, val, hint);
 }
 
 static int parse_opt(struct vb_conf *c, int opt, const char *arg)
@@ -161,7 +129,7 @@ static int parse_opt(struct vb_conf *c, int opt, const char *arg)
 	case OPT_RATE:
 		return tool_parse_rate(arg, &c->rate_num, &c->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001") : 0;
 	case OPT_FIELD:
-		return parse_field(arg, &c->field) ? bad("--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
+		return cap_field_parse(arg, &c->field) ? bad("--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
 	case OPT_BATCH:
 		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad("--batch", arg, "1 to 512 frames") : 0;
 	case OPT_DEPTH:
@@ -228,7 +196,7 @@ int main(int argc, char **argv)
 {
 	struct vb_conf c = {
 		.w = 1920, .h = 1080, .rate_num = 30000, .rate_den = 1001,
-		.field = VB_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
+		.field = CAP_FIELD_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
 	};
 	const char *why;
 

@@ -2,25 +2,17 @@
 #ifndef VCAP_VBENCH_H
 #define VCAP_VBENCH_H
 
+#include "cap.h"
 #include "dio.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-enum vb_field {
-	VB_PROGRESSIVE,
-	VB_INTERLACED_TB,
-	VB_INTERLACED_BT,
-	VB_SEQ_TB,
-	VB_SEQ_BT,
-	VB_ALTERNATE,
-};
-
 struct vb_conf {
 	const char *path;
 	const struct mov_format *fmt;
 	unsigned w, h, rate_num, rate_den;
-	enum vb_field field;
+	enum cap_field field;
 	unsigned batch, depth;
 	uint64_t align; /* 0: auto */
 	double seconds; /* 0: use bytes */

@@ -117,25 +117,19 @@ static const struct option options[] = {
 
 static void print_usage(void)
 {
-	char src[1024] = "", fmt[2048] = "";
+	char src[1024] = "", fmt[2048];
 	const struct cap_source_ops *s;
-	const struct mov_format *f;
 	size_t n = 0;
 
 	for (unsigned i = 0; (s = cap_source_at(i)) && n < sizeof(src) - 120; i++)
 		n += snprintf(src + n, sizeof(src) - n, "                       %-8s %s\n", s->name,
 			      s->desc);
-	n = 0;
-	for (unsigned i = 0; (f = mov_format_at(i)) && n < sizeof(fmt) - 120; i++)
-		n += snprintf(fmt + n, sizeof(fmt) - n, "                       %-7s %s\n",
-			      mov_format_name(f), mov_format_desc(f));
-	printf(usage, src, fmt);
+	printf(usage, src, tool_format_list(fmt, sizeof(fmt), 23));
 }
 
 static int bad(const char *opt, const char *val, const char *hint)
 {
-	tool_err("vcap", 0, hint, "invalid %s '%s'", opt, val);
-	return -EINVAL;
+	return tool_bad_value("vcap", opt, val, hint);
 }
 
 static int parse_on_drop(const char *s, enum vc_on_drop *ret)

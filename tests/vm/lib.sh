@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for scenario scripts (sourced inside the guest: `. "$VM_LIB"`).
 #
 # A scenario prints one line per sub-check: "PASS: check", "FAIL: check: why",

@@ -5,6 +5,7 @@
 # and put every batch at a file offset on it. Where ext4 places the extents is reported, not
 # required: mballoc aligns the start of each allocation to the stripe, but an allocation that
 # runs into the next block group continues at that group's first free block, off the stripe.
+# shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
 
 read -ra disks <<<"$VM_DISKS"

@@ -2,6 +2,7 @@
 # vm: disks=3 size=1G modules=md-mod,raid0,xfs needs=vbench timeout=300
 # RAID0 of 3 disks with 64 KiB chunks (a 192 KiB stripe, not a power of two) with XFS on top:
 # vbench must take the unit from md and put every batch, and every extent, on a stripe.
+# shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
 
 read -ra disks <<<"$VM_DISKS"

@@ -4,6 +4,7 @@
 # stripes need no read-modify-write: the member disks must read (almost) nothing while vbench
 # writes. The same run with a 4 KiB unit and one frame per write splits stripes, and the
 # members must then read a lot: that proves the measurement can fail.
+# shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
 
 read -ra disks <<<"$VM_DISKS"

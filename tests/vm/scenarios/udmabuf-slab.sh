@@ -3,6 +3,7 @@
 # Capture from vivid straight into a diskio slab through udmabuf (V4L2_MEMORY_DMABUF), then
 # write the slots with O_DIRECT from the memfd mapping to XFS on a virtio disk and read them
 # back byte for byte (tests/vm/prog-dmabuf.c).
+# shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
 
 disk=${VM_DISKS%% *}

@@ -4,6 +4,7 @@
 # record (progressive, alternate, interlaced, sequential) from an SDTV input with PAL.
 # ALTERNATE runs last: after S_FMT 720x288 alternate, vivid keeps a 288-line compose rectangle
 # and later interlaced buffers carry half the sizeimage it reports.
+# shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
 
 dev=/dev/video0

@@ -526,11 +526,13 @@ def run_all(b, a, fmt_key, only):
             return
         b.settle()
         b.track(path)
+        b.track(path + ".vcj")  # vcap's capture log, written beside the file
         b.record("vcap", "write", [[vcap, "--source", "pattern", "--size", f"{w}x{h}",
                                     "--format", a.format, "--rate", "max", "-n", str(frames),
                                     "--batch", str(a.batch), "-o", path, "--force"],
                                    ["sync", path]], frames * frame_bytes, path=path)
         b.remove(path)
+        b.remove(path + ".vcj")
 
     runners = {"vbench": run_vbench, "fio": run_fio, "dd": run_dd, "ffmpeg": run_ffmpeg,
                "vcap": run_vcap}

@@ -27,7 +27,7 @@ static const char usage[] =
 "%s"
 "  --rate N/D|max     frame rate, e.g. 30000/1001, 25, 29.97 (default 30000/1001). 'max'\n"
 "                     (pattern source) produces frames as fast as the disk takes them; the\n"
-"                     file is still stamped with the rate given before it or the default\n"
+"                     file still carries the rate of another --rate N/D, or the default\n"
 "  --field MODE       none (progressive), interlaced-tb, interlaced-bt, seq-tb or seq-bt\n"
 "                     (default none); stored as the MOV 'fiel' atom\n"
 "\n"

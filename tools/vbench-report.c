@@ -58,7 +58,8 @@ static void text_placement(const struct vb_result *r)
 	}
 	printf("; on %s %d of %d start %s-aligned (FIEMAP)\n", r->geom.dev[0] ? r->geom.dev : "the device",
 	       r->fiemap_aligned, r->fiemap_mapped, stripe);
-	if (r->fiemap_aligned < r->fiemap_mapped)
+	/* advice only where there is a stripe to straddle */
+	if (r->geom.stripe && r->fiemap_aligned < r->fiemap_mapped)
 		printf("%-9s the file offsets are aligned, but the filesystem's allocator placed "
 		       "extents off the %s stripe, so those writes straddle stripes: %s\n", "", stripe,
 		       strcmp(r->geom.source, "xfs") == 0 ?

@@ -43,6 +43,15 @@ int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
 /* Parse seconds, "12.5". */
 int tool_parse_seconds(const char *s, double *ret);
 
+/* CLOCK_MONOTONIC in seconds. */
+double tool_now_s(void);
+
+/* Block SIGINT and SIGTERM and return a non-blocking signalfd that receives them, so the
+ * tools' loops poll for a stop request instead of sharing state with a handler. */
+int tool_signals_open(void);
+/* The signal waiting on fd (SIGINT or SIGTERM), or 0 when none is. */
+int tool_signal_taken(int fd);
+
 /* Format a byte count for humans: "192 KiB", "3.9 GiB". Returns buf. */
 const char *tool_human_bytes(uint64_t n, char *buf, unsigned len);
 

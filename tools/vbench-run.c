@@ -6,13 +6,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 struct vb_state {
@@ -27,14 +24,6 @@ struct vb_state {
 	double t_progress;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static double cpu_s(void)
 {
 	struct rusage ru;
@@ -46,11 +35,7 @@ static double cpu_s(void)
 
 static bool interrupted(struct vb_state *s)
 {
-	struct signalfd_siginfo si;
-
-	if (s->r->interrupted)
-		return true;
-	if (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+	if (!s->r->interrupted && tool_signal_taken(s->sigfd))
 		s->r->interrupted = true;
 	return s->r->interrupted;
 }
@@ -81,7 +66,7 @@ static bool stamp_ok(const struct vb_state *s, const char *p, uint64_t frame)
 
 static void progress(struct vb_state *s, const char *what, const struct vb_phase *ph, double t0)
 {
-	double t = now_s();
+	double t = tool_now_s();
 
 	if (!s->tty || t - s->t_progress < 0.5)
 		return;
@@ -183,7 +168,7 @@ static bool more_to_write(struct vb_state *s, uint64_t b, double t0)
 		return false;
 	if (c->bytes)
 		return b * per < c->bytes;
-	return now_s() - t0 < c->seconds;
+	return tool_now_s() - t0 < c->seconds;
 }
 
 static int write_loop(struct vb_state *s, struct dio_writer *w, struct vb_phase *ph, double t0)
@@ -232,14 +217,14 @@ static int write_phase(struct vb_state *s)
 		return ret;
 	ph->mode = dio_writer_mode(w);
 	snprintf(ph->mode_why, sizeof(ph->mode_why), "%s", dio_writer_mode_why(w));
-	t0 = now_s();
+	t0 = tool_now_s();
 	cpu0 = cpu_s();
 	ret = write_loop(s, w, ph, t0);
 	while (dio_writer_inflight(w) && reap(s, ph, w, reap_writer, 1, false) > 0)
 		;
 	reap(s, ph, w, reap_writer, 0, false);
 	fin = dio_writer_finish(w, 0); /* the fdatasync is part of what a recording costs */
-	ph->seconds = now_s() - t0;
+	ph->seconds = tool_now_s() - t0;
 	ph->cpu_seconds = cpu_s() - cpu0;
 	dio_writer_free(w);
 	progress_end(s);
@@ -267,7 +252,7 @@ static int read_phase(struct vb_state *s, uint64_t nbatches)
 	if (c->read_only) /* an earlier run's file: batches back to back, each a whole unit */
 		nbatches = dio_reader_size(rd) / dio_align_up((uint64_t)c->batch * s->r->slot_bytes,
 							      s->r->geom.align);
-	t0 = now_s();
+	t0 = tool_now_s();
 	cpu0 = cpu_s();
 	for (uint64_t b = 0; b < nbatches && !interrupted(s); b++) {
 		unsigned g = b % s->groups;
@@ -288,7 +273,7 @@ static int read_phase(struct vb_state *s, uint64_t nbatches)
 	while (dio_reader_inflight(rd) && reap(s, ph, rd, reap_reader, 1, true) > 0)
 		;
 	reap(s, ph, rd, reap_reader, 0, true);
-	ph->seconds = now_s() - t0;
+	ph->seconds = tool_now_s() - t0;
 	ph->cpu_seconds = cpu_s() - cpu0;
 	dio_reader_free(rd);
 	progress_end(s);
@@ -303,7 +288,6 @@ static int setup(struct vb_state *s)
 	const struct vb_conf *c = s->c;
 	struct vb_result *r = s->r;
 	bool alt = c->field == CAP_FIELD_ALTERNATE;
-	sigset_t set;
 	int ret;
 
 	/* ALTERNATE delivers each field in its own buffer: half the lines, twice the rate. */
@@ -323,12 +307,8 @@ static int setup(struct vb_state *s)
 	s->busy = calloc(s->groups, sizeof(*s->busy));
 	if (!s->busy)
 		return -ENOMEM;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return s->sigfd < 0 ? -errno : 0;
+	s->sigfd = tool_signals_open();
+	return s->sigfd < 0 ? s->sigfd : 0;
 }
 
 static void check_placement(struct vb_state *s)

@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 struct vc_batch {
@@ -47,19 +45,9 @@ struct vc {
 	uint64_t md5_cap;
 	struct AVMD5 *hash;
 	int sigfd;
-	bool stop, started;
+	bool stop;
 	double t0;
 };
-
-double vc_now(void);
-
-double vc_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void fail(struct vc *v, const char *what, int err)
 {
@@ -73,12 +61,12 @@ static void fail(struct vc *v, const char *what, int err)
 
 static void check_signal(struct vc *v)
 {
-	struct signalfd_siginfo si;
+	int sig = tool_signal_taken(v->sigfd);
 
-	if (read(v->sigfd, &si, sizeof(si)) == sizeof(si)) {
+	if (sig) {
 		v->stop = true;
 		if (!v->st->stop_reason)
-			v->st->stop_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+			v->st->stop_reason = sig == SIGINT ? "SIGINT" : "SIGTERM";
 	}
 }
 
@@ -261,8 +249,8 @@ static void record(struct vc *v)
 		reap(v, 0);
 		if (take_frame(v) == 0 && v->held == v->nslots)
 			reap(v, 1); /* every slot is ours: only the disk can free one */
-		if (c->progress && vc_now() - shown >= 0.5) {
-			shown = vc_now();
+		if (c->progress && tool_now_s() - shown >= 0.5) {
+			shown = tool_now_s();
 			v->st->seconds = shown - v->t0;
 			vc_progress(c, v->st, v->held, false);
 		}
@@ -289,18 +277,6 @@ static struct mov_params mov_params_of(const struct vc_conf *c)
 		.rate_num = c->cap.rate_num, .rate_den = c->cap.rate_den,
 		.field = fiel[c->cap.field], .colour = c->colour, .timecode = c->timecode,
 	};
-}
-
-static int open_signals(struct vc *v)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	v->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return v->sigfd < 0 ? -errno : 0;
 }
 
 static int open_memory(struct vc *v)
@@ -378,7 +354,6 @@ static int open_source(struct vc *v)
 		ret = ops->start(v->src);
 	if (ret < 0)
 		tool_err("vcap", ret, NULL, "starting the %s source", ops->name);
-	v->started = ret >= 0;
 	return ret;
 }
 
@@ -404,8 +379,8 @@ static int setup(struct vc *v)
 		return ret;
 	}
 	ret = open_outputs(v);
-	if (ret >= 0)
-		ret = open_signals(v);
+	if (ret >= 0 && (v->sigfd = tool_signals_open()) < 0)
+		ret = v->sigfd;
 	if (ret >= 0)
 		ret = open_source(v);
 	return ret;
@@ -471,11 +446,11 @@ int vc_run(const struct vc_conf *c, struct vc_stats *st)
 		cleanup(&v, true); /* nothing was recorded: leave nothing behind */
 		return ret;
 	}
-	v.t0 = vc_now();
+	v.t0 = tool_now_s();
 	record(&v);
 	c->source->stop(v.src);
 	finish(&v);
-	st->seconds = vc_now() - v.t0;
+	st->seconds = tool_now_s() - v.t0;
 	if (c->progress)
 		vc_progress(c, st, 0, true);
 	cleanup(&v, false);

@@ -38,7 +38,7 @@ struct dio_engine {
 	/* registered ranges of the slab (each <= 1 GiB, the kernel's per-buffer limit) */
 	struct iovec *reg;
 	unsigned nreg;
-	int err; /* first error seen; sticky */
+	int err; /* first error seen, by the engine or its user (the writer); sticky */
 };
 
 struct dio_engine_cfg {

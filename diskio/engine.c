@@ -38,13 +38,14 @@ const char *dio_mode_name(enum dio_mode mode)
 	return "?";
 }
 
-static void add_why(struct dio_engine *e, const char *fmt, const char *a, int err)
+/* Append "what[: strerror(err)][ (hint)]" to the reasons, "; "-separated. */
+static void add_why(struct dio_engine *e, const char *what, int err, const char *hint)
 {
 	size_t n = strlen(e->why);
 
-	snprintf(e->why + n, sizeof(e->why) - n, "%s", n ? "; " : "");
-	n = strlen(e->why);
-	snprintf(e->why + n, sizeof(e->why) - n, fmt, a, strerror(err));
+	snprintf(e->why + n, sizeof(e->why) - n, "%s%s%s%s%s%s%s", n ? "; " : "", what,
+		 err ? ": " : "", err ? strerror(err) : "", hint ? " (" : "", hint ? hint : "",
+		 hint ? ")" : "");
 }
 
 static int ring_setup(struct dio_engine *e)
@@ -96,14 +97,17 @@ static int ring_register(struct dio_engine *e, struct dio_slab *slab)
 
 static void explain_memlock(struct dio_engine *e, struct dio_slab *slab, int err)
 {
+	char hint[160];
 	struct rlimit rl;
 
-	add_why(e, "registering the slab with io_uring failed%s: %s", "", -err);
-	if (err == -ENOMEM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		snprintf(e->why + strlen(e->why), sizeof(e->why) - strlen(e->why),
-			 " (RLIMIT_MEMLOCK is %llu KiB, the slab needs %zu KiB: raise it with "
-			 "'ulimit -l' or limits.conf memlock, or run with CAP_IPC_LOCK)",
-			 (unsigned long long)rl.rlim_cur / 1024, dio_slab_bytes(slab) / 1024);
+	if (err != -ENOMEM || getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) {
+		add_why(e, "registering the slab with io_uring failed", -err, NULL);
+		return;
+	}
+	snprintf(hint, sizeof(hint), "RLIMIT_MEMLOCK is %llu KiB, the slab needs %zu KiB: raise it "
+		 "with 'ulimit -l' or limits.conf memlock, or run with CAP_IPC_LOCK",
+		 (unsigned long long)rl.rlim_cur / 1024, dio_slab_bytes(slab) / 1024);
+	add_why(e, "registering the slab with io_uring failed", -err, hint);
 }
 
 static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)
@@ -147,12 +151,12 @@ int dio_engine_init(struct dio_engine *e, const struct dio_engine_cfg *cfg)
 	}
 	e->mode = DIO_MODE_SYNC_DIRECT;
 	if (cfg->no_uring) {
-		add_why(e, "io_uring not used%s (%s)", "", EOPNOTSUPP);
+		add_why(e, "io_uring not used (asked)", 0, NULL);
 		return 0;
 	}
 	ret = ring_setup(e);
 	if (ret < 0) {
-		add_why(e, "io_uring unavailable%s: %s (kernel.io_uring_disabled?)", "", -ret);
+		add_why(e, "io_uring unavailable", -ret, "kernel.io_uring_disabled?");
 		return 0;
 	}
 	e->mode = DIO_MODE_URING_VEC;
@@ -276,6 +280,14 @@ static int reg_index(const struct dio_engine *e, const void *buf, uint32_t len)
 	return -1;
 }
 
+static int take_cqe(struct dio_engine *e, struct io_uring_cqe *cqe)
+{
+	int ret = complete(e, (unsigned)cqe->user_data, cqe->res);
+
+	io_uring_cqe_seen(&e->ring, cqe);
+	return ret;
+}
+
 static int wait_one(struct dio_engine *e)
 {
 	struct io_uring_cqe *cqe;
@@ -284,11 +296,7 @@ static int wait_one(struct dio_engine *e)
 	do
 		ret = io_uring_wait_cqe(&e->ring, &cqe);
 	while (ret == -EINTR);
-	if (ret < 0)
-		return ret;
-	ret = complete(e, (unsigned)cqe->user_data, cqe->res);
-	io_uring_cqe_seen(&e->ring, cqe);
-	return ret;
+	return ret < 0 ? ret : take_cqe(e, cqe);
 }
 
 static int ring_io(struct dio_engine *e, unsigned idx)
@@ -349,8 +357,7 @@ int dio_engine_reap(struct dio_engine *e, unsigned min, struct dio_done *out, un
 
 	/* take whatever the kernel finished without blocking, then block only as needed */
 	while (e->ring_ok && e->inflight && io_uring_peek_cqe(&e->ring, &cqe) == 0) {
-		ret = complete(e, (unsigned)cqe->user_data, cqe->res);
-		io_uring_cqe_seen(&e->ring, cqe);
+		ret = take_cqe(e, cqe);
 		if (ret < 0)
 			return ret;
 	}

@@ -25,7 +25,6 @@ struct dio_writer {
 	uint64_t cursor;    /* next batch offset */
 	uint64_t alloc_end; /* preallocated up to here */
 	bool prealloc_ok;
-	int err;
 };
 
 static int open_fds(struct dio_writer *w, const char *path, const struct dio_geom *geom,
@@ -130,16 +129,16 @@ int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint
 	uint64_t off = w->cursor;
 	int ret;
 
-	if (w->err || w->io.err)
-		return w->err ? w->err : w->io.err;
+	if (w->io.err)
+		return w->io.err;
 	if (!count || first + count > dio_slab_nslots(w->slab) || len > UINT32_MAX)
 		return -EINVAL;
 	ret = prealloc(w, off + len);
 	if (ret < 0)
-		return w->err = ret;
+		return w->io.err = ret;
 	ret = dio_engine_submit(&w->io, dio_slab_slot(w->slab, first), len, len, len, off, tag);
 	if (ret < 0)
-		return w->err = ret;
+		return w->io.err = ret;
 	w->cursor = off + len;
 	if (ret_offset)
 		*ret_offset = off;
@@ -178,10 +177,8 @@ int dio_writer_plain_fd(const struct dio_writer *w)
 
 int dio_writer_finish(struct dio_writer *w, uint64_t size)
 {
-	int ret = dio_engine_drain(&w->io);
+	int ret = dio_engine_drain(&w->io); /* the first error of any batch or submit */
 
-	if (!ret)
-		ret = w->err;
 	if (!size)
 		size = w->cursor;
 	/* Even after an error the file is cut to what was asked, so what is on disk stays

@@ -10,6 +10,7 @@
 #include "vcap.h"
 
 #include <errno.h>
+#include <linux/videodev2.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
 #include <signal.h>
@@ -224,7 +225,7 @@ static int take_frame(struct vc *v)
 		return -EPROTO;
 	}
 	account_drops(v, &f);
-	if (f.flags & 0x40 /* V4L2_BUF_FLAG_ERROR */)
+	if (f.flags & V4L2_BUF_FLAG_ERROR)
 		v->st->flagged++;
 	v->meta[f.slot] = f;
 	v->held++;
@@ -232,8 +233,8 @@ static int take_frame(struct vc *v)
 	if (v->held > v->st->max_fill * v->nslots)
 		v->st->max_fill = (double)v->held / v->nslots;
 	v->fill = (v->fill + 1) % v->nslots;
-	if (v->fill % v->c->batch == 0)
-		submit(v, (v->fill + v->nslots - 1) % v->nslots / v->c->batch, v->c->batch);
+	if ((f.slot + 1) % v->c->batch == 0) /* the slot closes its group: one write for all */
+		submit(v, f.slot / v->c->batch, v->c->batch);
 	return 1;
 }
 

@@ -87,7 +87,7 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	tool_json_str(stdout, g->why);
 	printf("},\"mode\":");
 	tool_json_str(stdout, dio_mode_name(st->mode));
-	printf(",\"copies\":0,\"stopped_by\":");
+	printf(",\"stopped_by\":");
 	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
 	printf(",\"error\":");
 	tool_json_str(stdout, st->err ? strerror(-st->err) : "");

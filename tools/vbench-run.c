@@ -202,7 +202,6 @@ static int write_phase(struct vb_state *s)
 {
 	const struct vb_conf *c = s->c;
 	struct vb_phase *ph = &s->r->write;
-	uint64_t per = dio_align_up((uint64_t)c->batch * s->r->slot_bytes, s->r->geom.align);
 	struct dio_opts o = { .depth = c->depth, .force = c->force, .no_uring = c->no_uring,
 			      .no_direct = c->no_direct };
 	struct dio_writer *w;
@@ -211,7 +210,7 @@ static int write_phase(struct vb_state *s)
 
 	if (c->bytes)
 		o.expected_bytes = (c->bytes + (uint64_t)c->batch * s->r->frame_bytes - 1) /
-				   ((uint64_t)c->batch * s->r->frame_bytes) * per;
+				   ((uint64_t)c->batch * s->r->frame_bytes) * s->r->batch_bytes;
 	ret = dio_writer_open(c->path, &s->r->geom, s->slab, &o, &w);
 	if (ret < 0)
 		return ret;
@@ -250,15 +249,12 @@ static int read_phase(struct vb_state *s, uint64_t nbatches)
 	ph->mode = dio_reader_mode(rd);
 	snprintf(ph->mode_why, sizeof(ph->mode_why), "%s", dio_reader_mode_why(rd));
 	if (c->read_only) /* an earlier run's file: batches back to back, each a whole unit */
-		nbatches = dio_reader_size(rd) / dio_align_up((uint64_t)c->batch * s->r->slot_bytes,
-							      s->r->geom.align);
+		nbatches = dio_reader_size(rd) / s->r->batch_bytes;
 	t0 = tool_now_s();
 	cpu0 = cpu_s();
 	for (uint64_t b = 0; b < nbatches && !interrupted(s); b++) {
 		unsigned g = b % s->groups;
-		uint64_t off = c->read_only ? b * dio_align_up((uint64_t)c->batch * s->r->slot_bytes,
-							       s->r->geom.align)
-					    : s->r->batch_off[b];
+		uint64_t off = c->read_only ? b * s->r->batch_bytes : s->r->batch_off[b];
 
 		ret = wait_group(s, ph, rd, reap_reader, g, true);
 		if (ret < 0 || ph->err)
@@ -302,6 +298,7 @@ static int setup(struct vb_state *s)
 	if (ret < 0)
 		return ret;
 	r->slot_bytes = dio_slab_slot_size(s->slab);
+	r->batch_bytes = (uint64_t)c->batch * r->slot_bytes;
 	/* a grey picture rather than zeros, so nothing downstream can shortcut zero pages */
 	memset(dio_slab_base(s->slab), 0x80, dio_slab_bytes(s->slab));
 	s->busy = calloc(s->groups, sizeof(*s->busy));

@@ -37,6 +37,7 @@ struct vb_phase {
 struct vb_result {
 	struct dio_geom geom;
 	size_t frame_bytes, slot_bytes;
+	uint64_t batch_bytes; /* one batch on disk: slots are whole units, so batch x slot */
 	double need_mbps; /* what the format needs in real time */
 	uint64_t *batch_off;
 	unsigned nbatches, batches_aligned;

@@ -49,3 +49,13 @@ json() {
 check() {
 	if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1" "expected $2, got $3"; fi
 }
+
+# decode_errors FILE: decode FILE's video with ffmpeg and print what it complained about;
+# the status is 0 only when ffmpeg succeeded and said nothing.
+decode_errors() {
+	local out rc
+	out=$(ffmpeg -nostdin -v error -i "$1" -map 0:v:0 -f null - 2>&1)
+	rc=$?
+	echo "$out"
+	[[ $rc -eq 0 && -z $out ]]
+}

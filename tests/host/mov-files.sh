@@ -43,8 +43,7 @@ one_case() {
 	else
 		fail "$name: framemd5" "differs from the frames written"
 	fi
-	out=$(ffmpeg -v error -i "$f" -map 0:v:0 -f null - 2>&1)
-	if [[ $? -eq 0 && -z $out ]]; then pass "$name: decodes without error"; else
+	if out=$(decode_errors "$f"); then pass "$name: decodes without error"; else
 		fail "$name: decode" "$out"; fi
 	out=$(ffprobe -v error -select_streams v:0 -show_entries packet=pos -of csv=p=0 "$f" |
 		awk -v a="$align" '$1 % a != 0' | wc -l)
@@ -99,8 +98,7 @@ if diff <(hashes "$f") <(head -n 8 "$TMP/killed.want") >/dev/null; then
 else
 	fail "killed: recovered md5s" "differ"
 fi
-out=$(ffmpeg -v error -i "$f" -map 0:v:0 -f null - 2>&1)
-if [[ $? -eq 0 && -z $out ]]; then pass "killed: recovered file decodes"; else
+if out=$(decode_errors "$f"); then pass "killed: recovered file decodes"; else
 	fail "killed: recovered file decodes" "$out"; fi
 check "killed: timecode kept" "TAG:timecode=01:00:00;00" "$(probe "$f" stream_tags=timecode)"
 check "killed: journal lines" 8 "$(grep -c '^[0-9]' "$f.vcj")"

@@ -22,7 +22,7 @@ probe() { # file entry...: the video stream's values in the order asked, comma-s
 }
 frames() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1" </dev/null; }
 md5_same() { ffmpeg -nostdin -v error -i "$1" -c copy -f framemd5 - | cmp -s - "$2"; }
-decodes() { [[ -z $(ffmpeg -nostdin -v error -i "$1" -f null - 2>&1) ]]; }
+decodes() { decode_errors "$1" >/dev/null; }
 all_aligned() { # file unit
 	ffprobe -v error -select_streams v:0 -show_entries packet=pos -of csv=p=0 "$1" </dev/null |
 		awk -v u="$2" '$1 % u { bad++ } END { exit !(NR > 0 && bad == 0) }'

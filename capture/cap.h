@@ -49,6 +49,8 @@ struct cap_frame {
 	uint32_t flags;        /* V4L2_BUF_FLAG_* */
 	uint64_t timestamp_ns; /* CLOCK_MONOTONIC */
 	char timecode[16];     /* "HH:MM:SS:FF" from the device, or "" */
+	uint32_t lost_fields;  /* fields lost just before this frame (ALTERNATE counts each
+				* field, a lone field whose partner was lost included) */
 };
 
 struct cap_source;

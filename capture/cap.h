@@ -39,6 +39,14 @@ struct cap_config {
 	unsigned rate_num, rate_den; /* frames per second */
 	bool paced;                  /* false: as fast as slots come back (pattern --rate max) */
 	enum cap_field field;
+	/* The pattern source behaves like a device with these (others ignore them), so the
+	 * drop, error and timecode policies can be rehearsed without hardware. */
+	struct {
+		const char *timecode; /* device timecode of frame 0, counting with sequence */
+		unsigned drop_every;  /* lose every Nth frame (a sequence gap); 0: none */
+		unsigned error_every; /* flag every Nth frame V4L2_BUF_FLAG_ERROR; 0: none */
+		unsigned fail_after;  /* dequeue() fails with -EIO after N frames; 0: never */
+	} pattern;
 };
 
 /* One delivered frame. */

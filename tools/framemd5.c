@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <libavformat/version.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -19,9 +20,17 @@ static void header(FILE *f, const struct mov_info *in)
 	fprintf(f, "#stream#, dts,        pts, duration,     size, hash\n");
 }
 
-/* The last sample lasts one nominal frame period, as the muxer writes it. */
-static int64_t last_duration(const struct mov_info *in)
+/* The last sample lasts what the index says is left of the stream (one nominal frame period
+ * as the muxer writes it; the average rate is off when drops left gaps in the timestamps). */
+static int64_t last_duration(const struct mov_info *in, const struct mov_sample *s, uint64_t n)
 {
+	int64_t left;
+
+	if (in->duration > 0 && in->tb_num && n) {
+		left = llround(in->duration * in->tb_den / in->tb_num) - (s[n - 1].pts - s[0].pts);
+		if (left > 0)
+			return left;
+	}
 	if (!in->rate_num || !in->tb_num)
 		return 0;
 	return ((int64_t)in->tb_den * in->rate_den + (int64_t)in->tb_num * in->rate_num / 2) /
@@ -56,7 +65,7 @@ int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_
 	header(f, &in);
 	s = mov_reader_samples(r);
 	for (uint64_t i = 0; i < n; i++) {
-		int64_t dur = i + 1 < n ? s[i + 1].pts - s[i].pts : last_duration(&in);
+		int64_t dur = i + 1 < n ? s[i + 1].pts - s[i].pts : last_duration(&in, s, n);
 
 		fprintf(f, "0, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8" PRIu32 ", ", s[i].pts,
 			s[i].pts, dur, s[i].size);

@@ -12,7 +12,7 @@ struct cap_source {
 	const struct cap_source_ops *ops;
 };
 
-#define cap_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#define cap_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 extern const struct cap_source_ops cap_pattern_ops;
 extern const struct cap_source_ops cap_v4l2_ops;

@@ -14,10 +14,11 @@ enum vc_on_drop { VC_DROP_CONTINUE, VC_DROP_STOP, VC_DROP_FAIL };
 struct vc_conf {
 	const char *out;
 	const struct cap_source_ops *source;
+	bool source_given; /* else --device picks v4l2 */
 	struct cap_config cap;
 	uint64_t frames; /* 0: until -t or a signal */
 	double seconds;
-	unsigned batch, depth, buffers;
+	unsigned batch, depth, buffers; /* buffers 0: from the rate (see vcap --help) */
 	uint64_t align; /* 0: auto */
 	const char *timecode;
 	enum mov_colour colour;
@@ -31,6 +32,7 @@ struct vc_conf {
 	const char *stop_tc;	 /* the frame labelled TC is the last one recorded */
 	const char *duration_tc; /* -t HH:MM:SS:FF, made a frame count in check_conf */
 	char pattern_tc[16];	 /* --pattern timecode=, which cap.pattern.timecode points to */
+	bool policies_deferred;  /* rate or field from the device: vc_check_policies() at setup */
 	bool json, force, quiet;
 	bool progress; /* live line: on a terminal and not --quiet */
 };
@@ -80,12 +82,20 @@ struct vc_stats {
 	int err;                 /* first error (-errno), 0 if none */
 	const char *err_what;    /* what failed: "writing", "indexing", ... */
 	char journal[4096];
+	struct cap_accepted acc; /* what the source took: the file's format, size, rate, field */
+	struct cap_source_stats src; /* the source's copy counter and discarded fields */
 };
 
 int vc_run(const struct vc_conf *c, struct vc_stats *st);
 void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned held, bool final);
 void vc_report(const struct vc_conf *c, const struct vc_stats *st);
+/* Timecodes and the amount (-n/--fields/-t as frames) at c->cap's rate and field mode; says
+ * what is wrong. */
+int vc_check_policies(struct vc_conf *c);
 /* What an exit code means, one phrase, for the summary and --json. */
 const char *vc_exit_meaning(int code);
+/* Timecodes and the amount (-n/--fields/-t as frames) at c->cap's rate and field mode; says
+ * what is wrong. */
+int vc_check_policies(struct vc_conf *c);
 
 #endif

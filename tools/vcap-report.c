@@ -45,7 +45,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 		tool_err("vcap", st->err,
 			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
 					    : "the file holds every frame before it",
-			 "%s %s stopped the recording after %llu frames", st->err_what, c->out,
+			 "%s stopped the recording of %s after %llu frames", st->err_what, c->out,
 			 (unsigned long long)st->frames);
 	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
 		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),

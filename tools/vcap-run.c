@@ -576,7 +576,7 @@ static int take_frame(struct vc *v)
 		return 0;
 	}
 	if (ret < 0) {
-		fail(v, "capturing", ret);
+		fail(v, "the source", ret); /* e.g. a fatal streaming error: -EIO */
 		return ret;
 	}
 	if (f.slot != v->fill) { /* the ring depends on in-order delivery */

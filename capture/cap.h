@@ -62,6 +62,8 @@ struct cap_config {
 		unsigned drop_every;  /* lose every Nth frame (a sequence gap); 0: none */
 		unsigned error_every; /* flag every Nth frame V4L2_BUF_FLAG_ERROR; 0: none */
 		unsigned fail_after;  /* dequeue() fails with -EIO after N frames; 0: never */
+		unsigned tc_jump_every; /* every Nth frame the timecode jumps a second ahead, as
+					 * at an edit on tape; 0: never */
 	} pattern;
 };
 

@@ -251,9 +251,12 @@ static void device_like(const struct pattern *p, struct cap_frame *f)
 {
 	const struct cap_config *c = &p->cfg;
 
+	uint64_t jumps = c->pattern.tc_jump_every ? p->delivered / c->pattern.tc_jump_every : 0;
+	int64_t second = (c->rate_num + c->rate_den / 2) / c->rate_den;
+
 	if (c->pattern.timecode &&
-	    mov_timecode_add(c->pattern.timecode, f->sequence, c->rate_num, c->rate_den,
-			     f->timecode, sizeof(f->timecode)) == 0)
+	    mov_timecode_add(c->pattern.timecode, f->sequence + jumps * second, c->rate_num,
+			     c->rate_den, f->timecode, sizeof(f->timecode)) == 0)
 		f->flags |= V4L2_BUF_FLAG_TIMECODE;
 	if (c->pattern.error_every &&
 	    p->delivered % c->pattern.error_every == c->pattern.error_every - 1)

@@ -94,6 +94,12 @@ check device-tc-tmcd 10:20:30:05 "$(tc_of tc.mov)"
 check device-tc-log "10:20:30:05 10:20:30:14" "$(awk '$1 == 0 { a = $9 } $1 == 9 { b = $9 } END { print a, b }' tc.mov.vcj)"
 "$BIN/vcap" --size 720x486 --rate 30000/1001 -n 20 --pattern 'timecode=00:00:59;20' -o df.mov -q --json >df.json
 check device-tc-drop-frame "00:00:59;20 0 00:01:00;11" "$(tc_of df.mov) $(json df.json '"%d %s" % (j["device_timecode"]["breaks"], j["device_timecode"]["last"])')"
+# a jump in the device timecode (an edit on tape) is a break: live, in the log, in --json
+"$BIN/vcap" "${SD[@]}" --rate 25 -n 20 --pattern timecode=01:00:00:00,tc-jump-every=8 -o tj.mov -q --json >tj.json 2>tj.err
+check tc-break-json "2 [8, 16]" "$(json tj.json '"%d %s" % (j["device_timecode"]["breaks"], j["device_timecode"]["break_frames"])')"
+check tc-break-live 2 "$(grep -c 'timecode break before frame' tj.err)"
+check tc-break-log "8 01:00:01:08" "$(awk '$NF == "tc-break" { print $1, $9; exit }' tj.mov.vcj)"
+check tc-break-tmcd-from-first 01:00:00:00 "$(tc_of tj.mov)"
 "$BIN/vcap" "${SD[@]}" --rate 25 -n 5 --pattern timecode=01:00:00:00 --timecode 02:00:00:00 -o tx.mov -q
 check explicit-tc-wins 02:00:00:00 "$(tc_of tx.mov)"
 

@@ -462,7 +462,6 @@ static void account_timecode(struct vc *v, const struct cap_frame *f, struct vc_
 	tc = tc_frames(v, f->timecode);
 	if (!v->st->tc_first[0])
 		snprintf(v->st->tc_first, sizeof(v->st->tc_first), "%s", f->timecode);
-	snprintf(v->st->tc_last, sizeof(v->st->tc_last), "%s", f->timecode);
 	want = (v->tc_prev + (int64_t)(f->sequence - v->tc_prev_seq)) % v->tc_day;
 	if (v->tc_prev >= 0 && tc != want) {
 		m->tc_break = true;
@@ -471,10 +470,11 @@ static void account_timecode(struct vc *v, const struct cap_frame *f, struct vc_
 		v->st->tc_breaks++;
 		if (v->c->progress)
 			fprintf(stderr, "\r\033[K");
-		tool_note("vcap", "timecode break before frame %llu: %s after sequence %llu",
-			  (unsigned long long)index, f->timecode,
+		tool_note("vcap", "timecode break before frame %llu: %s follows %s (sequence %llu)",
+			  (unsigned long long)index, f->timecode, v->st->tc_last,
 			  (unsigned long long)v->tc_prev_seq);
 	}
+	snprintf(v->st->tc_last, sizeof(v->st->tc_last), "%s", f->timecode);
 	v->tc_prev = tc;
 	v->tc_prev_seq = f->sequence;
 }

@@ -64,6 +64,8 @@ struct cap_config {
 		unsigned fail_after;  /* dequeue() fails with -EIO after N frames; 0: never */
 		unsigned tc_jump_every; /* every Nth frame the timecode jumps a second ahead, as
 					 * at an edit on tape; 0: never */
+		unsigned seq_repeat_every; /* every Nth frame repeats the sequence number before
+					    * it, as vivid does at times while dropping; 0: never */
 	} pattern;
 };
 

@@ -258,6 +258,9 @@ static void device_like(const struct pattern *p, struct cap_frame *f)
 	    mov_timecode_add(c->pattern.timecode, f->sequence + jumps * second, c->rate_num,
 			     c->rate_den, f->timecode, sizeof(f->timecode)) == 0)
 		f->flags |= V4L2_BUF_FLAG_TIMECODE;
+	if (c->pattern.seq_repeat_every && f->sequence &&
+	    p->delivered % c->pattern.seq_repeat_every == c->pattern.seq_repeat_every - 1)
+		f->sequence--;
 	if (c->pattern.error_every &&
 	    p->delivered % c->pattern.error_every == c->pattern.error_every - 1)
 		f->flags |= V4L2_BUF_FLAG_ERROR;

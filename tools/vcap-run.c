@@ -36,6 +36,8 @@ struct vc_mark {
 	uint64_t fill; /* of which to fill with repeats of the previous frame */
 	uint32_t lost_fields;
 	bool starved, tc_break;
+	bool seq_fixed;       /* the device's sequence did not advance: */
+	uint64_t device_seq;  /* what it said */
 };
 
 /* The last frame indexed: what a fill repeats. */
@@ -215,6 +217,9 @@ static void note_of(const struct vc *v, const struct vc_mark *m, char *buf, size
 		n += snprintf(buf + n, len - n, ",starved");
 	if (m->tc_break && n < len)
 		n += snprintf(buf + n, len - n, ",tc-break");
+	if (m->seq_fixed && n < len)
+		n += snprintf(buf + n, len - n, ",device-sequence=%llu",
+			      (unsigned long long)m->device_seq);
 	(void)v;
 	if (buf[0])
 		memmove(buf, buf + 1, strlen(buf));
@@ -564,11 +569,31 @@ static uint64_t plan_fills(const struct vc *v, const struct cap_frame *f)
 	return lost;
 }
 
+/* A sequence number that does not advance (vivid repeats one now and then while it drops
+ * buffers): the frame still comes after the previous one, so it takes the next frame period;
+ * the frames after it keep theirs unless they collide too. true when f was renumbered. */
+static bool fix_order(struct vc *v, struct cap_frame *f)
+{
+	uint64_t dev = f->sequence;
+
+	if (!v->captured || f->sequence >= v->next_seq)
+		return false;
+	f->sequence = v->next_seq;
+	if (v->c->progress)
+		fprintf(stderr, "\r\033[K");
+	tool_note("vcap", "the device numbered frame %llu sequence %llu again: counted as %llu",
+		  (unsigned long long)v->counted, (unsigned long long)dev,
+		  (unsigned long long)f->sequence);
+	return true;
+}
+
 /* Take one frame from the source: 1 if one came, 0 if none was ready. */
 static int take_frame(struct vc *v)
 {
 	struct cap_frame f;
 	struct vc_mark *m;
+	uint64_t device_seq;
+	bool fixed;
 	int ret = v->c->source->dequeue(v->src, 100, &f);
 
 	if (ret == -EAGAIN) {
@@ -584,10 +609,13 @@ static int take_frame(struct vc *v)
 		return -EPROTO;
 	}
 	check_timecode_wait(v, &f);
+	device_seq = f.sequence;
+	fixed = v->recording && fix_order(v, &f);
 	if ((!v->recording && !preroll_done(v, &f)) || !admit(v, &f))
 		return 1;
 	m = &v->mark[f.slot];
-	*m = (struct vc_mark){ .fill = plan_fills(v, &f) };
+	*m = (struct vc_mark){ .fill = plan_fills(v, &f), .seq_fixed = fixed,
+			       .device_seq = device_seq };
 	account_drops(v, &f, m);
 	account_timecode(v, &f, m, v->counted + m->fill);
 	account_flags(v, &f, v->counted + m->fill);

@@ -43,7 +43,9 @@ static const char usage[] =
 "                     drop-every=N (every Nth frame is lost: a sequence gap), error-every=N\n"
 "                     (every Nth frame is flagged V4L2_BUF_FLAG_ERROR), fail-after=N (the\n"
 "                     source fails with an I/O error after N frames), tc-jump-every=N\n"
-"                     (every Nth frame the timecode jumps a second ahead, as at an edit)\n"
+"                     (every Nth frame the timecode jumps a second ahead, as at an edit),\n"
+"                     seq-repeat-every=N (every Nth frame repeats the sequence number of\n"
+"                     the one before)\n"
 "\n"
 "V4L2 device (--source v4l2), through libv4l2 with its format conversion disabled:\n"
 "  --device PATH      the capture device (default /dev/video0)\n"
@@ -238,8 +240,8 @@ static int parse_on_drop(const char *s, enum vc_on_drop *ret)
 static int parse_pattern(struct vc_conf *c, const char *arg)
 {
 	struct cap_config *k = &c->cap;
-	static const char hint[] = "timecode=TC, drop-every=N, error-every=N, fail-after=N or "
-				   "tc-jump-every=N, comma-separated";
+	static const char hint[] = "timecode=TC, drop-every=N, error-every=N, fail-after=N, "
+				   "tc-jump-every=N or seq-repeat-every=N, comma-separated";
 	char buf[256], *save = NULL, *kv;
 
 	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
@@ -262,6 +264,8 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 			ret = tool_parse_uint(v, 1, 4000000000u, &k->pattern.fail_after);
 		else if (!strcmp(kv, "tc-jump-every"))
 			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.tc_jump_every);
+		else if (!strcmp(kv, "seq-repeat-every"))
+			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.seq_repeat_every);
 		if (ret < 0)
 			return bad("--pattern", arg, hint);
 	}

@@ -39,6 +39,16 @@ check flagged-live 2 "$(grep -c 'flagged V4L2_BUF_FLAG_ERROR' d.err)"
 check flagged-in-log "24 49" "$(python3 -c 'import sys; print(*[l.split()[0] for l in open(sys.argv[1]) if l[0].isdigit() and int(l.split()[6], 16) & 0x40])' d.mov.vcj)"
 check drops-packets 60 "$(packets d.mov)"
 
+# A sequence number that does not advance (vivid does that while dropping): the frame takes
+# the next period, the file stays whole, the drop counts stay equal to the log's gaps.
+"$BIN/vcap" "${SD[@]}" --rate 50 -n 40 --pattern seq-repeat-every=6,drop-every=9 --md5 r.md5 -o r.mov --json >r.json 2>r.err
+check seq-repeat-exit 0 $?
+check seq-repeat-live 6 "$(grep -c 'numbered frame .* again' r.err)"
+check seq-repeat-noted 6 "$(grep -c 'device-sequence=' r.mov.vcj)"
+check seq-repeat-drops-equal-log "$(log_gaps r.mov.vcj)" "$(json r.json '"%d %d" % (j["gaps"], j["drops"])')"
+check seq-repeat-packets 40 "$(packets r.mov)"
+if md5_same r.mov r.md5; then pass seq-repeat-framemd5; else fail seq-repeat-framemd5 "sidecar differs from ffmpeg's"; fi
+
 # --on-drop fail: the file is finished and plays, the exit code is 4.
 "$BIN/vcap" "${SD[@]}" --rate 50 -n 30 --on-drop fail --pattern drop-every=10 -o f.mov -q --json >f.json 2>/dev/null
 check on-drop-fail-exit 4 $?

@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm: disks=3 size=1G modules=md-mod,raid0,xfs vivid="n_devs=1 node_types=0x1" needs=vcap timeout=400
+# vm: disks=3 size=1G modules=md-mod,raid0,xfs vivid="n_devs=1 node_types=0x1" needs=vcap timeout=600
 # vcap from vivid's HDMI input with DV timings 1280x720p60 and 1920x1080p30 onto md RAID0 + XFS
 # (zero copy: the device fills the slab's udmabufs, the copy counter stays 0), the MMAP + copy
 # fallback counting one copy per frame, --zero-copy refusing a fallback, and the refusals

@@ -3,7 +3,7 @@
 # before anything is created, with the size needed and how to raise the limit), and V4L2
 # options given to the pattern source.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/host/lib.sh
 command -v setpriv >/dev/null || skip_all "setpriv missing (util-linux)"
 cd "$TMP" || exit 1
@@ -29,4 +29,4 @@ check memlock-small-fits 0 $?
 check pattern-std-exit 3 $?
 if grep -q "need --source v4l2" err.txt; then pass pattern-std-message; else fail pattern-std-message "$(cat err.txt)"; fi
 check pattern-std-nothing-left "" "$(ls p.mov* 2>/dev/null)"
-exit ${FAILED:-0}
+exit "${FAILED:-0}"

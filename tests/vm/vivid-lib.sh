@@ -90,6 +90,6 @@ vcap_refused() {
 	if [[ $rc -eq 3 && $(wc -l <"$name.err") -eq 1 && $err =~ $pattern && ! -e $name.mov && ! -e $name.mov.vcj ]]; then
 		pass "$name"
 	else
-		fail "$name" "exit $rc, stderr '$err', files: $(ls "$name".mov* 2>/dev/null | tr '\n' ' ')"
+		fail "$name" "exit $rc, stderr '$err', files: $(find . -maxdepth 1 -name "$name.mov*" | tr '\n' ' ')"
 	fi
 }

@@ -49,7 +49,8 @@ struct cap_fields {
 };
 
 enum cap_fields_act {
-	CAP_FIELDS_DISCARD, /* before the start parity, or a second field whose first was lost */
+	CAP_FIELDS_DISCARD, /* before the start parity, too late, or a second field whose first
+			     * was lost */
 	CAP_FIELDS_FIRST,   /* put it in the first half of the current slot (replaces a lone one) */
 	CAP_FIELDS_SECOND,  /* put it in the second half: the frame is complete */
 };
@@ -62,8 +63,8 @@ struct cap_fields_step {
 };
 
 void cap_fields_init(struct cap_fields *p, uint32_t start_parity);
-/* Place one delivered field. -EINVAL if field is neither TOP nor BOTTOM, -ERANGE if it goes
- * back in time. */
+/* Place one delivered field. -EINVAL if field is neither TOP nor BOTTOM. A field older than
+ * the frame being built is discarded; a repeated first field replaces the one before. */
 int cap_fields_push(struct cap_fields *p, uint64_t sequence, uint32_t field,
 		    struct cap_fields_step *ret);
 

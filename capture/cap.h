@@ -1,5 +1,10 @@
-/* capture: frame sources behind one ops table (pattern now, V4L2 next), filling the slots of a
- * diskio slab.
+/* capture: frame sources behind one ops table (pattern, V4L2), filling the slots of a diskio
+ * slab.
+ *
+ * The life of a source: open() negotiates with the device and reads back what it accepted
+ * (describe() tells; the caller sizes the slab from cap_accepted.frame_bytes), attach() hands
+ * over the slab and sets up buffers (how: cap_accepted.mode), requeue() every slot, start(),
+ * then dequeue()/requeue() in a loop, stop(), stats() (the copy counter), close().
  *
  * The contract: the capture loop owns the order. It hands slots to the source with requeue()
  * in ring order, and the source returns them filled, in the same order, from dequeue(). So V

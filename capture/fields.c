@@ -29,9 +29,10 @@ int cap_fields_push(struct cap_fields *p, uint64_t sequence, uint32_t field,
 		p->started = true;
 		p->base = n;
 	}
-	if (n < p->base + 2 * p->next_frame ||
-	    (p->open && n <= p->base + 2 * p->open_frame && (n - p->base) % 2 == 0))
-		return -ERANGE;
+	if (n < p->base + 2 * p->next_frame || (p->open && n < p->base + 2 * p->open_frame)) {
+		*ret = s; /* from a frame already done or given up: too late to place */
+		return 0;
+	}
 	frame = (n - p->base) / 2;
 	s.frame = frame;
 	if ((n - p->base) % 2 == 0) {

@@ -44,10 +44,10 @@ __attribute__((format(printf, 3, 4))) static int say(struct cap_why *why, int er
 /* Append ", item" (or "item" first) to the hint, with "..." once it is full. */
 static void offer(struct cap_why *why, const char *item)
 {
-	size_t n = strlen(why->hint);
+	size_t n = strlen(why->hint), room = sizeof(why->hint) - 64; /* 64: for a prefix */
 
-	if (n + strlen(item) + 8 >= sizeof(why->hint)) {
-		if (n < sizeof(why->hint) - 5 && !strstr(why->hint, "..."))
+	if (n + strlen(item) + 8 >= room) {
+		if (!strstr(why->hint, "..."))
 			strcat(why->hint, ", ...");
 		return;
 	}
@@ -75,7 +75,7 @@ static int open_device(const char *path, struct cap_why *why, int *ret_fd)
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		say(why, ret, "--device %s: %s", path, strerror(-ret));
+		say(why, ret, "--device %s", path);
 		if (glob("/dev/video*", 0, NULL, &g) == 0) {
 			for (size_t i = 0; i < g.gl_pathc; i++)
 				offer(why, g.gl_pathv[i]);
@@ -91,8 +91,7 @@ static int open_device(const char *path, struct cap_why *why, int *ret_fd)
 	if (vfd < 0) {
 		ret = -errno;
 		close(fd);
-		return say(why, ret, "--device %s: libv4l2 cannot open it: %s", path,
-			   strerror(-ret));
+		return say(why, ret, "--device %s: libv4l2 cannot open it", path);
 	}
 	ret = xioctl(vfd, VIDIOC_QUERYCAP, &cap);
 	if (ret < 0 || !(cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) ||
@@ -193,7 +192,7 @@ static int set_std(struct cap_v4l2_dev *d, struct cap_why *why, unsigned in_caps
 	if (d->cfg.std) {
 		ret = find_std(d, d->cfg.std, &st);
 		if (ret == -ENOLINK)
-			return say(why, -ENOLINK, "--std auto: no signal standard detected on %s",
+			return say(why, -EINVAL, "--std auto: no signal standard detected on %s",
 				   d->acc.device);
 		if (ret < 0) {
 			say(why, -EINVAL, "--std %s: %s does not offer it", d->cfg.std,
@@ -211,7 +210,9 @@ static int set_std(struct cap_v4l2_dev *d, struct cap_why *why, unsigned in_caps
 	for (st.index = 0; xioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++) {
 		if ((st.id & id) == id || st.id == id) {
 			snprintf(d->acc.std, sizeof(d->acc.std), "%s", st.name);
-			/* the frame period of the standard: 1/25, 1001/30000 */
+			/* the frame size and period of the standard: 720x576 at 1/25, ... */
+			d->acc.width = 720;
+			d->acc.height = id & V4L2_STD_525_60 ? 480 : 576;
 			d->acc.rate_num = st.frameperiod.denominator;
 			d->acc.rate_den = st.frameperiod.numerator;
 			break;
@@ -282,7 +283,7 @@ static int set_dv(struct cap_v4l2_dev *d, struct cap_why *why, unsigned in_caps)
 	if (d->cfg.dv_timings) {
 		ret = find_dv(d, &t);
 		if (ret == -ENOLINK)
-			return say(why, ret, "--dv-timings query: no signal detected on %s",
+			return say(why, -EINVAL, "--dv-timings query: no signal detected on %s",
 				   d->acc.device);
 		if (ret < 0) {
 			say(why, ret, "--dv-timings %s: %s does not offer it", d->cfg.dv_timings,
@@ -299,6 +300,8 @@ static int set_dv(struct cap_v4l2_dev *d, struct cap_why *why, unsigned in_caps)
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_G_DV_TIMINGS on %s", d->acc.device);
 	dv_name(bt, d->acc.std, sizeof(d->acc.std));
+	d->acc.width = bt->width;
+	d->acc.height = bt->height; /* the frame, both fields of interlaced timings */
 	total = (uint64_t)V4L2_DV_BT_FRAME_WIDTH(bt) * V4L2_DV_BT_FRAME_HEIGHT(bt);
 	if (total && bt->pixelclock <= UINT32_MAX && total <= UINT32_MAX) {
 		d->acc.rate_num = (unsigned)bt->pixelclock;
@@ -388,6 +391,10 @@ static int set_format(struct cap_v4l2_dev *d, struct cap_why *why)
 		p->pixelformat = cc;
 	}
 	frame_h = p->field == V4L2_FIELD_ALTERNATE ? p->height * 2 : p->height;
+	if (!c->width && d->acc.width) { /* auto: what the standard or timings carry */
+		p->width = d->acc.width;
+		frame_h = d->acc.height;
+	}
 	if (c->width) {
 		p->width = c->width;
 		frame_h = c->height;

@@ -320,7 +320,11 @@ static void to_frame(struct v4l2src *s, const struct v4l2_buffer *b, struct cap_
 		s->seq0 = b->sequence;
 		s->have_seq0 = true;
 	}
+	/* Gaps are drops, but a repeated or older number (vivid repeats 0 when it starts
+	 * behind) is still a new frame: the next one. */
 	f->sequence = b->sequence - s->seq0;
+	if (b->sequence < s->seq0 || f->sequence < s->next_seq)
+		f->sequence = s->next_seq;
 	f->field = b->field;
 	f->flags = b->flags;
 	f->timestamp_ns =

@@ -120,7 +120,22 @@ static void test_bad_input(struct t_state *st)
 	T_EQ(st, push(&p, 0, V4L2_FIELD_NONE).act, 98);
 	push(&p, 5, TOP);
 	push(&p, 5, BOT);
-	T_EQ(st, push(&p, 4, TOP).act, 98); /* back in time */
+	T_EQ(st, push(&p, 4, TOP).act, CAP_FIELDS_DISCARD); /* back in time */
+}
+
+static void test_repeated_first_field_replaces(struct t_state *st)
+{
+	struct cap_fields p;
+	struct cap_fields_step s;
+
+	cap_fields_init(&p, TOP);
+	T_EQ(st, push(&p, 0, TOP).act, CAP_FIELDS_FIRST);
+	s = push(&p, 0, TOP); /* the driver repeats a sequence number */
+	T_EQ(st, s.act, CAP_FIELDS_FIRST);
+	T_EQ(st, s.replaced_lone, 1);
+	s = push(&p, 0, BOT);
+	T_EQ(st, s.act, CAP_FIELDS_SECOND);
+	T_EQ(st, s.frame, 0);
 }
 
 int main(void)
@@ -134,5 +149,6 @@ int main(void)
 	T_RUN(&st, test_lost_first_field_discards_lone_second);
 	T_RUN(&st, test_whole_frames_lost);
 	T_RUN(&st, test_bad_input);
+	T_RUN(&st, test_repeated_first_field_replaces);
 	return T_EXIT(&st);
 }

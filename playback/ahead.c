@@ -27,11 +27,11 @@ struct play_ahead {
 	const struct mov_sample *s;
 	uint64_t nsamples;
 	struct play_range rg;
-	uint64_t end;      /* play positions in all: count x loops (UINT64_MAX: forever) */
+	uint64_t end;	   /* play positions in all: count x loops (UINT64_MAX: forever) */
 	uint64_t read_pos; /* next position to read */
 	uint64_t out_pos;  /* next position to hand out */
-	unsigned fill;     /* next slot to read into */
-	unsigned out;      /* slot of out_pos */
+	unsigned fill;	   /* next slot to read into */
+	unsigned out;	   /* slot of out_pos */
 	uint32_t unit;
 	struct dio_slab *slab;
 	struct dio_reader *rd;
@@ -100,8 +100,8 @@ int play_ahead_open(const char *path, const struct mov_sample *samples, uint64_t
 		return -ENOMEM;
 	*a = (struct play_ahead){ .o = *opts, .s = samples, .nsamples = nsamples, .rg = *rg };
 	a->o.batch = opts->batch < opts->nslots ? opts->batch : opts->nslots;
-	a->end = rg->loops && rg->count <= UINT64_MAX / rg->loops ? rg->count * rg->loops
-								  : UINT64_MAX;
+	a->end =
+	    rg->loops && rg->count <= UINT64_MAX / rg->loops ? rg->count * rg->loops : UINT64_MAX;
 	ret = -errno;
 	a->unit = read_unit(path, &size);
 	if (!a->unit)
@@ -117,8 +117,11 @@ int play_ahead_open(const char *path, const struct mov_sample *samples, uint64_t
 	ret = make_slab(a);
 	if (ret < 0)
 		goto out_free;
-	ret = dio_reader_open(path, a->slab, &(struct dio_opts){ .depth = opts->depth,
-			      .no_direct = opts->no_direct, .no_uring = opts->no_uring }, &a->rd);
+	ret = dio_reader_open(path, a->slab,
+			      &(struct dio_opts){ .depth = opts->depth,
+						  .no_direct = opts->no_direct,
+						  .no_uring = opts->no_uring },
+			      &a->rd);
 	if (ret < 0)
 		goto out_free;
 	ret = -EINVAL;
@@ -164,12 +167,13 @@ static int submit_one(struct play_ahead *a, unsigned free)
 	a->reads[rd.slot] = rd;
 	for (unsigned k = 0; k < rd.count; k++)
 		a->slots[rd.slot + k] = (struct ahead_slot){ .state = SLOT_READING,
-							     .pos = a->read_pos + k, .skew = rd.skew };
+							     .pos = a->read_pos + k,
+							     .skew = rd.skew };
 	a->read_pos += rd.count;
 	a->fill = (a->fill + rd.count) % a->o.nslots;
 	a->st.reads++;
-	a->st.disk_bytes += dio_align_up(rd.offset + rd.len, a->unit) -
-			    dio_align_down(rd.offset, a->unit);
+	a->st.disk_bytes +=
+	    dio_align_up(rd.offset + rd.len, a->unit) - dio_align_down(rd.offset, a->unit);
 	return 0;
 }
 
@@ -252,7 +256,9 @@ int play_ahead_next(struct play_ahead *a, struct play_frame *ret_frame)
 	if (a->out_pos >= a->end || sl->state != SLOT_READY)
 		return 0;
 	*ret_frame = (struct play_frame){
-		.slot = a->out, .skew = sl->skew, .index = a->out_pos,
+		.slot = a->out,
+		.skew = sl->skew,
+		.index = a->out_pos,
 		.pts = pts_of(a, &a->s[a->rg.first + a->out_pos % a->rg.count]),
 	};
 	sl->state = SLOT_OUT;

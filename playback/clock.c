@@ -104,8 +104,11 @@ int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_d
 		c->late += missed > 0;
 		c->underruns += missed;
 	}
-	*ret_done = (struct play_done){ .slot = e->f.slot, .index = e->f.index, .shown_ns = shown,
-					.repeats = missed, .late = missed > 0 };
+	*ret_done = (struct play_done){ .slot = e->f.slot,
+					.index = e->f.index,
+					.shown_ns = shown,
+					.repeats = missed,
+					.late = missed > 0 };
 	c->head = (c->head + 1) % c->cap;
 	c->n--;
 	return 0;

@@ -20,10 +20,9 @@ static bool fits(uint64_t base, uint64_t offset, uint32_t size, unsigned k, size
 	return offset - start >= (uint64_t)k * slot_size && end <= (uint64_t)(k + 1) * slot_size;
 }
 
-int play_plan_read(const struct mov_sample *samples, uint64_t nsamples,
-		   const struct play_range *rg, uint64_t pos, uint64_t end_pos, unsigned slot,
-		   unsigned room, size_t slot_size, uint32_t unit, unsigned max,
-		   struct play_read *ret_read)
+int play_plan_read(const struct mov_sample *samples, uint64_t nsamples, const struct play_range *rg,
+		   uint64_t pos, uint64_t end_pos, unsigned slot, unsigned room, size_t slot_size,
+		   uint32_t unit, unsigned max, struct play_read *ret_read)
 {
 	const struct mov_sample *f;
 	unsigned k;
@@ -43,7 +42,8 @@ int play_plan_read(const struct mov_sample *samples, uint64_t nsamples,
 	}
 	*ret_read = (struct play_read){
 		.offset = f->offset,
-		.len = (uint32_t)((uint64_t)(k - 1) * slot_size + at(samples, rg, pos + k - 1)->size),
+		.len =
+		    (uint32_t)((uint64_t)(k - 1) * slot_size + at(samples, rg, pos + k - 1)->size),
 		.slot = slot,
 		.count = k,
 		.skew = f->offset % unit,
@@ -60,7 +60,8 @@ static uint64_t stride_of(const struct mov_sample *s, const struct play_range *r
 
 		if (s[i + 1].offset <= s[i].offset)
 			continue; /* a repeated frame (filled drop): look further */
-		if (d % DIO_PAGE || d % unit || d < frame_size || d > 2ull * frame_size + (1u << 20))
+		if (d % DIO_PAGE || d % unit || d < frame_size ||
+		    d > 2ull * frame_size + (1u << 20))
 			return 0;
 		return d;
 	}

@@ -30,38 +30,38 @@ struct play_config {
 	const struct mov_format *format;
 	unsigned width, height;
 	unsigned rate_num, rate_den; /* frames per second */
-	enum mov_field field;        /* from the file's fiel atom */
-	const char *target;          /* device node, connector name, or file path ("-": stdout) */
-	const char *mode;            /* kms: "1920x1080" or "1920x1080@60"; NULL: pick */
-	unsigned preroll;            /* frames queued before start (device sinks) */
-	bool paced;                  /* false: as fast as the sink takes them (--rate max) */
-	bool zero_copy;              /* a fallback that copies is an error (-EOPNOTSUPP) */
-	bool force;                  /* file sink: replace an existing file */
+	enum mov_field field;	     /* from the file's fiel atom */
+	const char *target;	     /* device node, connector name, or file path ("-": stdout) */
+	const char *mode;	     /* kms: "1920x1080" or "1920x1080@60"; NULL: pick */
+	unsigned preroll;	     /* frames queued before start (device sinks) */
+	bool paced;		     /* false: as fast as the sink takes them (--rate max) */
+	bool zero_copy;		     /* a fallback that copies is an error (-EOPNOTSUPP) */
+	bool force;		     /* file sink: replace an existing file */
 };
 
 /* One filled slot handed to the sink. */
 struct play_frame {
 	unsigned slot;
-	uint32_t skew;   /* the frame's first byte is at dio_slab_slot(slot) + skew */
-	uint64_t index;  /* frames handed out so far, from 0 (loops keep counting) */
-	int64_t pts;     /* in frame periods, from the file */
+	uint32_t skew;	/* the frame's first byte is at dio_slab_slot(slot) + skew */
+	uint64_t index; /* frames handed out so far, from 0 (loops keep counting) */
+	int64_t pts;	/* in frame periods, from the file */
 };
 
 /* A slot the sink is done with, and what happened to its frame. */
 struct play_done {
 	unsigned slot;
 	uint64_t index;
-	uint64_t shown_ns;  /* CLOCK_MONOTONIC when it went out (0: unknown) */
-	uint32_t repeats;   /* frames the device showed/output again before it: underruns */
-	bool late;          /* went out after its due time */
+	uint64_t shown_ns; /* CLOCK_MONOTONIC when it went out (0: unknown) */
+	uint32_t repeats;  /* frames the device showed/output again before it: underruns */
+	bool late;	   /* went out after its due time */
 };
 
 /* Counters a sink keeps, for the summary and --json. */
 struct play_sink_stats {
-	uint64_t copies;     /* frames the sink copied (fallback or skewed frames) */
-	uint64_t underruns;  /* times the device had nothing new to show */
+	uint64_t copies;    /* frames the sink copied (fallback or skewed frames) */
+	uint64_t underruns; /* times the device had nothing new to show */
 	uint64_t late;
-	char mode[160];      /* e.g. "dmabuf (zero copy)", "mmap + copy (why)" */
+	char mode[160]; /* e.g. "dmabuf (zero copy)", "mmap + copy (why)" */
 };
 
 struct play_sink;
@@ -114,7 +114,7 @@ struct play_range {
  * dio_slab_slot(slot) + skew, frame k's at slot + k + skew. */
 struct play_read {
 	uint64_t offset; /* file offset of the first frame */
-	uint32_t len;    /* bytes from offset to the end of the last frame */
+	uint32_t len;	 /* bytes from offset to the end of the last frame */
 	unsigned slot, count;
 	uint32_t skew;
 };
@@ -124,10 +124,9 @@ struct play_read {
  * one slot after the one before in the file, at most max frames and never past end_pos. The
  * superset of every frame must end inside its own slot (slot_size large enough for
  * skew + size rounded up to unit), else -EINVAL. Returns the frame count (>= 1). */
-int play_plan_read(const struct mov_sample *samples, uint64_t nsamples,
-		   const struct play_range *rg, uint64_t pos, uint64_t end_pos, unsigned slot,
-		   unsigned room, size_t slot_size, uint32_t unit, unsigned max,
-		   struct play_read *ret_read);
+int play_plan_read(const struct mov_sample *samples, uint64_t nsamples, const struct play_range *rg,
+		   uint64_t pos, uint64_t end_pos, unsigned slot, unsigned room, size_t slot_size,
+		   uint32_t unit, unsigned max, struct play_read *ret_read);
 
 /* How the slab must be cut for these samples: *ret_batched is true when every sample in the
  * range sits at a multiple of unit (then slots are *ret_slot_align-aligned, equal to the
@@ -141,10 +140,10 @@ int play_plan_layout(const struct mov_sample *samples, uint64_t nsamples,
 struct play_ahead;
 
 struct play_ahead_opts {
-	uint32_t frame_size;         /* bytes of one frame (every sample must have it) */
-	unsigned nslots;             /* frames held in memory: read ahead plus at the sink */
-	unsigned batch;              /* V: frames per read at most */
-	unsigned depth;              /* reads in flight */
+	uint32_t frame_size;	     /* bytes of one frame (every sample must have it) */
+	unsigned nslots;	     /* frames held in memory: read ahead plus at the sink */
+	unsigned batch;		     /* V: frames per read at most */
+	unsigned depth;		     /* reads in flight */
 	unsigned tb_num, tb_den;     /* the stream time base, for play_frame.pts */
 	unsigned rate_num, rate_den; /* frame rate; 0: pts is the sample number */
 	bool no_direct, no_uring;    /* tests */
@@ -171,12 +170,12 @@ bool play_ahead_done(const struct play_ahead *a);
 unsigned play_ahead_ready(const struct play_ahead *a);
 
 struct play_ahead_stats {
-	uint64_t reads;       /* read requests submitted */
-	uint64_t frames;      /* frames whose read completed */
-	uint64_t bytes;       /* frame bytes read (payload, not the supersets) */
-	uint64_t disk_bytes;  /* bytes moved from disk (aligned supersets) */
-	uint64_t max_lat_ns;  /* slowest read */
-	bool batched;         /* V frames per read (aligned file) or one superset per frame */
+	uint64_t reads;	     /* read requests submitted */
+	uint64_t frames;     /* frames whose read completed */
+	uint64_t bytes;	     /* frame bytes read (payload, not the supersets) */
+	uint64_t disk_bytes; /* bytes moved from disk (aligned supersets) */
+	uint64_t max_lat_ns; /* slowest read */
+	bool batched;	     /* V frames per read (aligned file) or one superset per frame */
 	size_t slot_size;
 	unsigned nslots;
 	enum dio_mode mode;

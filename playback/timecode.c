@@ -10,8 +10,7 @@ bool play_timecode_is_drop(const char *tc)
 	return strchr(tc, ';') || strchr(tc, '.');
 }
 
-int play_timecode_frames(const char *tc, unsigned rate_num, unsigned rate_den,
-			 uint64_t *ret_frames)
+int play_timecode_frames(const char *tc, unsigned rate_num, unsigned rate_den, uint64_t *ret_frames)
 {
 	unsigned hh, mm, ss, ff, fps, drop = 0;
 	uint64_t minutes, n;

@@ -10,6 +10,7 @@
 #include "vplay.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
 #include <signal.h>
@@ -333,13 +334,13 @@ static int checksum(struct vp *v, const struct play_frame *f)
 	return tool_framemd5_line(v->md5, rg->first + f->index % rg->count, d);
 }
 
-/* Hand every frame that is ready to the sink. */
-static void hand_out(struct vp *v)
+/* Hand the frames that are ready to the sink, until max are there. */
+static void hand_out(struct vp *v, unsigned max)
 {
 	struct play_frame f;
 	int ret;
 
-	while (!v->stop && play_ahead_next(v->ahead, &f) == 1) {
+	while (!v->stop && v->at_sink < max && play_ahead_next(v->ahead, &f) == 1) {
 		if (v->md5 && (ret = checksum(v, &f)) < 0)
 			return fail(v, "writing the md5 file", ret);
 		ret = v->c->sink->queue(v->sink, &f);
@@ -385,7 +386,7 @@ static void preroll(struct vp *v)
 
 	while (!v->stop && v->at_sink < want && !play_ahead_done(v->ahead)) {
 		pump(v, true);
-		hand_out(v);
+		hand_out(v, want);
 		check_signal(v);
 		if (v->at_sink >= v->st->nslots)
 			break;
@@ -403,7 +404,7 @@ static void play(struct vp *v)
 	while (!v->stop) {
 		check_signal(v);
 		pump(v, false);
-		hand_out(v);
+		hand_out(v, UINT_MAX);
 		if (v->stop || (play_ahead_done(v->ahead) && !v->at_sink))
 			break;
 		if (v->at_sink)

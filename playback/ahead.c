@@ -102,8 +102,8 @@ int play_ahead_open(const char *path, const struct mov_sample *samples, uint64_t
 	a->o.batch = opts->batch < opts->nslots ? opts->batch : opts->nslots;
 	a->end =
 	    rg->loops && rg->count <= UINT64_MAX / rg->loops ? rg->count * rg->loops : UINT64_MAX;
-	ret = -errno;
 	a->unit = read_unit(path, &size);
+	ret = -errno;
 	if (!a->unit)
 		goto out_free;
 	ret = -ENODATA;

@@ -22,12 +22,18 @@ void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned ah
 
 	if (st->total)
 		snprintf(total, sizeof(total), "/%llu", (unsigned long long)st->total);
-	if (c->loops != 1)
-		snprintf(loop, sizeof(loop), "  loop %llu/%s", (unsigned long long)loops_done(st) +
-			 (st->frames % st->range.count || !final), c->loops ? "" : "inf");
-	if (c->loops > 1)
-		snprintf(loop + strlen(loop), sizeof(loop) - strlen(loop), "%llu",
-			 (unsigned long long)c->loops);
+	if (c->loops != 1) {
+		uint64_t at = loops_done(st) + 1;
+
+		if (c->loops && at > c->loops)
+			at = c->loops;
+		snprintf(loop, sizeof(loop), "  loop %llu/", (unsigned long long)at);
+		if (c->loops)
+			snprintf(loop + strlen(loop), sizeof(loop) - strlen(loop), "%llu",
+				 (unsigned long long)c->loops);
+		else
+			strcat(loop, "inf");
+	}
 	fprintf(stderr, "\rvplay: frame %llu%s%s  %6.0f MB/s  ahead %3u/%u  late %llu  "
 		"underruns %llu  %.1f s\033[K%s", (unsigned long long)st->frames, total, loop,
 		mbps(st), ahead, st->nslots, (unsigned long long)st->late,

@@ -407,8 +407,10 @@ static void play(struct vp *v)
 		hand_out(v, UINT_MAX);
 		if (v->stop || (play_ahead_done(v->ahead) && !v->at_sink))
 			break;
+		/* with a few frames queued there is time to wait for the sink; with fewer, come
+		 * back soon for the reads that complete meanwhile */
 		if (v->at_sink)
-			take_back(v, play_ahead_ready(v->ahead) ? 100 : 5);
+			take_back(v, v->at_sink > 2 ? 20 : 2);
 		else
 			pump(v, true); /* nothing to show: only the disk can help */
 		if (v->c->progress && tool_now_s() - shown >= 0.5) {

@@ -4,7 +4,12 @@
 #include "t.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FRAME 699840u  /* 720x486 UYVY */
 #define SLOT 700416u   /* FRAME rounded up to 4 KiB: vcap's stride at --align 4096 */
@@ -174,6 +179,155 @@ static void null_sink_paces(struct t_state *t)
 	dio_slab_free(slab);
 }
 
+/* ---- the read-ahead stage on a real file (the build directory's filesystem) ---- */
+
+#define SMALL 20000u /* a frame that is not a page multiple */
+#define NFR 12u
+
+static unsigned char byte_of(unsigned frame, unsigned i)
+{
+	return (unsigned char)(frame * 37 + i * 11 + (i >> 8));
+}
+
+/* Write NFR frames at the sample offsets, each filled with its own pattern. */
+static int write_frames(const char *path, const struct mov_sample *s)
+{
+	unsigned char *buf = malloc(SMALL);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644), ret = 0;
+
+	if (!buf || fd < 0)
+		ret = -1;
+	for (unsigned f = 0; f < NFR && !ret; f++) {
+		for (unsigned i = 0; i < SMALL; i++)
+			buf[i] = byte_of(f, i);
+		if (pwrite(fd, buf, SMALL, s[f].offset) != SMALL)
+			ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+static bool frame_is(const unsigned char *p, unsigned frame)
+{
+	for (unsigned i = 0; i < SMALL; i++)
+		if (p[i] != byte_of(frame, i))
+			return false;
+	return true;
+}
+
+/* Play samples 3..9 three times, the sink holding two frames at a time; every frame must
+ * arrive whole, in order. Returns the read count through ret_reads. */
+static void play_file(struct t_state *t, const struct mov_sample *s, struct play_ahead_opts o,
+		      bool want_batched, uint64_t *ret_reads)
+{
+	const char *b = getenv("VCAP_BIN");
+	struct play_range rg = { .first = 3, .count = 7, .loops = 3 };
+	char path[PATH_MAX];
+	struct play_ahead *a;
+	struct play_ahead_stats st;
+	struct play_frame f, held[2];
+	unsigned nheld = 0, n = 0;
+
+	snprintf(path, sizeof(path), "%s/test-play.%d.dat", b && *b ? b : ".", (int)getpid());
+	T_EQ(t, write_frames(path, s), 0);
+	o.frame_size = SMALL;
+	T_EQ(t, play_ahead_open(path, s, NFR, &rg, &o, &a), 0);
+	unlink(path);
+	while (!play_ahead_done(a)) {
+		T_EQ(t, play_ahead_pump(a, true), 0);
+		if (play_ahead_next(a, &f) != 1)
+			continue;
+		T_EQ(t, f.index, n);
+		T_ASSERT(t, frame_is((unsigned char *)dio_slab_slot(play_ahead_slab(a), f.slot) +
+					     f.skew, 3 + n % 7));
+		n++;
+		if (nheld == 2) { /* the sink gives back its oldest frame */
+			play_ahead_release(a, held[0].slot);
+			held[0] = held[1];
+			nheld--;
+		}
+		held[nheld++] = f;
+	}
+	T_EQ(t, n, 21);
+	play_ahead_stats(a, &st);
+	T_EQ(t, st.batched, want_batched);
+	T_EQ(t, st.frames, 21);
+	T_EQ(t, st.bytes, 21ull * SMALL);
+	*ret_reads = st.reads;
+	play_ahead_free(a);
+}
+
+static void vcap_small(struct mov_sample *s)
+{
+	for (unsigned i = 0; i < NFR; i++)
+		s[i] = (struct mov_sample){ .offset = 4096 + i * 20480ull, .size = SMALL, .pts = i };
+}
+
+static void ffmpeg_small(struct mov_sample *s)
+{
+	for (unsigned i = 0; i < NFR; i++)
+		s[i] = (struct mov_sample){ .offset = 37 + (uint64_t)i * SMALL, .size = SMALL, .pts = i };
+}
+
+static void ahead_aligned_batches(struct t_state *t)
+{
+	struct mov_sample s[NFR];
+	uint64_t reads = 0;
+
+	vcap_small(s);
+	play_file(t, s, (struct play_ahead_opts){ .nslots = 8, .batch = 4, .depth = 2 }, true,
+		  &reads);
+	T_ASSERT(t, reads > 0 && reads < 21);
+}
+
+static void ahead_unaligned_supersets(struct t_state *t)
+{
+	struct mov_sample s[NFR];
+	uint64_t reads = 0;
+
+	ffmpeg_small(s);
+	play_file(t, s, (struct play_ahead_opts){ .nslots = 5, .batch = 4, .depth = 3 }, false,
+		  &reads);
+	T_EQ(t, reads, 21);
+}
+
+static void ahead_fallback_modes(struct t_state *t)
+{
+	struct mov_sample s[NFR];
+	uint64_t reads = 0;
+
+	vcap_small(s);
+	play_file(t, s, (struct play_ahead_opts){ .nslots = 8, .batch = 4, .depth = 2,
+						  .no_uring = true }, true, &reads);
+	ffmpeg_small(s);
+	play_file(t, s, (struct play_ahead_opts){ .nslots = 3, .batch = 2, .depth = 1,
+						  .no_direct = true }, false, &reads);
+}
+
+static void ahead_truncated(struct t_state *t)
+{
+	const char *b = getenv("VCAP_BIN");
+	struct play_range rg = { .first = 0, .count = NFR, .loops = 1 };
+	struct mov_sample s[NFR];
+	char path[PATH_MAX];
+	struct play_ahead *a;
+
+	vcap_small(s);
+	snprintf(path, sizeof(path), "%s/test-play-t.%d.dat", b && *b ? b : ".", (int)getpid());
+	T_EQ(t, write_frames(path, s), 0);
+	T_EQ(t, truncate(path, s[NFR - 1].offset + 100), 0);
+	T_EQ(t, play_ahead_open(path, s, NFR, &rg, &(struct play_ahead_opts){
+			.frame_size = SMALL, .nslots = 4, .batch = 2, .depth = 2 }, &a), -ENODATA);
+	/* the frames before the cut still play */
+	rg.count = NFR - 1;
+	T_EQ(t, play_ahead_open(path, s, NFR, &rg, &(struct play_ahead_opts){
+			.frame_size = SMALL, .nslots = 4, .batch = 2, .depth = 2 }, &a), 0);
+	play_ahead_free(a);
+	unlink(path);
+}
+
 int main(void)
 {
 	struct t_state st = { 0 };
@@ -185,5 +339,9 @@ int main(void)
 	T_RUN(&st, layout_stride);
 	T_RUN(&st, timecode_frames);
 	T_RUN(&st, null_sink_paces);
+	T_RUN(&st, ahead_aligned_batches);
+	T_RUN(&st, ahead_unaligned_supersets);
+	T_RUN(&st, ahead_fallback_modes);
+	T_RUN(&st, ahead_truncated);
 	return T_EXIT(&st);
 }

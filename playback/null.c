@@ -81,7 +81,7 @@ static void null_stats(const struct play_sink *sink, struct play_sink_stats *ret
 
 const struct play_sink_ops play_null_ops = {
 	.name = "null",
-	.desc = "consume frames at the file's rate (--rate max: as fast as they are read)",
+	.desc = "consume frames at the file's rate, or at once (--rate max)",
 	.open = null_open,
 	.queue = null_queue,
 	.start = null_start,

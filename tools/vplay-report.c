@@ -16,7 +16,7 @@ static uint64_t loops_done(const struct vp_stats *st)
 	return st->range.count ? st->frames / st->range.count : 0;
 }
 
-void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned ahead, bool final)
+void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned held, bool final)
 {
 	char total[32] = "", loop[48] = "";
 
@@ -34,9 +34,9 @@ void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned ah
 		else
 			strcat(loop, "inf");
 	}
-	fprintf(stderr, "\rvplay: frame %llu%s%s  %6.0f MB/s  ahead %3u/%u  late %llu  "
+	fprintf(stderr, "\rvplay: frame %llu%s%s  %6.0f MB/s  buffered %3u/%u  late %llu  "
 		"underruns %llu  %.1f s\033[K%s", (unsigned long long)st->frames, total, loop,
-		mbps(st), ahead, st->nslots, (unsigned long long)st->late,
+		mbps(st), held, st->nslots, (unsigned long long)st->late,
 		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
 }
 

@@ -242,7 +242,9 @@ static int open_sink(struct vp *v)
 	};
 	int ret = c->sink->open(&cfg, play_ahead_slab(v->ahead), &v->sink);
 
-	if (ret == -EINVAL)
+	if (ret == -ENOTTY && !strcmp(c->target, "-"))
+		tool_err("vplay", 0, sink_hint(c, ret), "-o -: stdout is a terminal");
+	else if (ret == -EINVAL)
 		tool_err("vplay", 0, "the device cannot take this format; convert the file or "
 			 "pick another output", "-o %s: %ux%u %s %s", c->out, in->width,
 			 in->height, mov_format_name(in->format), mov_field_name(in->field));
@@ -418,7 +420,7 @@ static void play(struct vp *v)
 			v->st->seconds = shown - t0;
 			v->c->sink->stats(v->sink, &v->st->sink);
 			play_ahead_stats(v->ahead, &v->st->ahead);
-			vp_progress(v->c, v->st, play_ahead_ready(v->ahead), false);
+			vp_progress(v->c, v->st, v->at_sink + play_ahead_ready(v->ahead), false);
 		}
 	}
 	if (!v->st->stop_reason)

@@ -50,7 +50,8 @@ struct vp_stats {
 /* Open, play, close. Setup failures are reported here (one line) and return -errno; failures
  * while playing are in st->err. */
 int vp_run(const struct vp_conf *c, struct vp_stats *st);
-void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned ahead, bool final);
+/* held: frames read and not yet shown (queued at the output or ready to go). */
+void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned held, bool final);
 void vp_report(const struct vp_conf *c, const struct vp_stats *st);
 
 #endif

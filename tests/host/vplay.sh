@@ -169,5 +169,10 @@ refuse no-device 3 "video99" ff.mov -o /dev/video99
 refuse no-kms 3 "kms" ff.mov -o kms:NOPE-1
 refuse md5-exists 3 "use --force" ff.mov --md5 out.raw
 refuse bad-rate 2 "realtime or max" ff.mov --rate fast
+if command -v script >/dev/null; then # stdout on a terminal: no raw video on it
+	script -qec "$VP ff.mov -o - 2>err.txt" /dev/null >/dev/null
+	check stdout-terminal-exit 3 $?
+	one_line stdout-terminal err.txt
+fi
 
 [[ $FAILED -eq 0 ]]

@@ -125,7 +125,7 @@ check underruns-counted True "$(json slow.json 'j["underruns"] > 0 and j["late"]
 # ---- signals ----
 "$VP" yuyv-pal-seq.mov -o null --loop 0 --json >sig.json 2>err.txt &
 pid=$!
-sleep 1.5
+sleep 3 # a 24-frame file at 25 fps: more than one pass even with a slow start
 kill -INT $pid
 wait $pid
 check sigint-loop-forever-exit 0 $?

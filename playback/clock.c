@@ -114,16 +114,6 @@ int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_d
 	return 0;
 }
 
-const struct play_frame *play_clock_peek(const struct play_clock *c)
-{
-	return c->n ? &c->q[c->head].f : NULL;
-}
-
-unsigned play_clock_queued(const struct play_clock *c)
-{
-	return c->n;
-}
-
 void play_clock_counts(const struct play_clock *c, uint64_t *ret_late, uint64_t *ret_underruns)
 {
 	*ret_late = c->late;

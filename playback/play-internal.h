@@ -29,10 +29,7 @@ int play_clock_push(struct play_clock *c, const struct play_frame *f);
 /* The oldest queued frame, once it went out: -EAGAIN when nothing is queued or its vblank is
  * more than timeout_ms away (-1: wait as long as needed). */
 int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done);
-/* The oldest queued frame, without taking it; NULL when none. */
-const struct play_frame *play_clock_peek(const struct play_clock *c);
 void play_clock_start(struct play_clock *c);
-unsigned play_clock_queued(const struct play_clock *c);
 void play_clock_counts(const struct play_clock *c, uint64_t *ret_late, uint64_t *ret_underruns);
 void play_clock_free(struct play_clock *c);
 

@@ -54,8 +54,15 @@ static int open_fds(struct dio_writer *w, const char *path, const struct dio_geo
 
 static int fallocate_to(struct dio_writer *w, uint64_t end)
 {
-	if (fallocate(w->fd, 0, w->alloc_end, end - w->alloc_end) < 0)
-		return -errno;
+	if (fallocate(w->fd, 0, w->alloc_end, end - w->alloc_end) < 0) {
+		int err = -errno;
+
+		/* a failed fallocate may keep what it got (ext4 does), leaving no room for the
+		 * index and the capture log: give back everything past what we had */
+		if (err == -ENOSPC && ftruncate(w->fd, w->alloc_end) < 0)
+			err = -errno;
+		return err;
+	}
 	w->alloc_end = end;
 	return 0;
 }

@@ -11,7 +11,7 @@ static const struct {
 	uint32_t v4l2, drm;
 } fourccs[] = {
 	/* V4L2 names bytes in memory order, DRM names a little-endian word from the top. */
-	{ V4L2_PIX_FMT_UYVY, DRM_FORMAT_UYVY },       { V4L2_PIX_FMT_YUYV, DRM_FORMAT_YUYV },
+	{ V4L2_PIX_FMT_UYVY, DRM_FORMAT_UYVY },	      { V4L2_PIX_FMT_YUYV, DRM_FORMAT_YUYV },
 	{ V4L2_PIX_FMT_RGB24, DRM_FORMAT_BGR888 },    { V4L2_PIX_FMT_BGR24, DRM_FORMAT_RGB888 },
 	{ V4L2_PIX_FMT_ARGB32, DRM_FORMAT_BGRA8888 }, { V4L2_PIX_FMT_ABGR32, DRM_FORMAT_ARGB8888 },
 	{ V4L2_PIX_FMT_BGRA32, DRM_FORMAT_RGBA8888 }, { V4L2_PIX_FMT_RGBA32, DRM_FORMAT_ABGR8888 },
@@ -70,8 +70,8 @@ static void row_422_to_xrgb(uint32_t *dst, const uint8_t *src, unsigned w, bool 
 void kms_copy_frame(const struct kms_copy *c, void *dst, const void *src)
 {
 	for (unsigned y = 0; y < c->height; y++) {
-		const uint8_t *s = (const uint8_t *)src + (size_t)src_row(y, c->height, c->layout) *
-								   c->src_stride;
+		const uint8_t *s =
+		    (const uint8_t *)src + (size_t)src_row(y, c->height, c->layout) * c->src_stride;
 		uint8_t *d = (uint8_t *)dst + (size_t)y * c->dst_pitch;
 
 		if (c->convert == KMS_CONVERT_NONE)

@@ -65,7 +65,7 @@ struct kms_sink {
 	struct kms_slot *slots;
 	unsigned nslots;
 	unsigned *fifo, fifo_head, fifo_count; /* queued, not yet flipped */
-	int onscreen, flipping;                /* slots, -1: none */
+	int onscreen, flipping;		       /* slots, -1: none */
 	uint32_t onscreen_fb, flipping_fb;
 	unsigned *released, rel_head, rel_count;
 	uint64_t period_ns, t0_ns, i0;
@@ -255,9 +255,9 @@ static int import_slots(struct kms_sink *s, const struct play_config *cfg)
 
 static int make_dumbs(struct kms_sink *s, const struct play_config *cfg, uint32_t fourcc)
 {
-	unsigned bpp = fourcc == DRM_FORMAT_UYVY || fourcc == DRM_FORMAT_YUYV ? 16
+	unsigned bpp = fourcc == DRM_FORMAT_UYVY || fourcc == DRM_FORMAT_YUYV	    ? 16
 		       : fourcc == DRM_FORMAT_RGB888 || fourcc == DRM_FORMAT_BGR888 ? 24
-										: 32;
+										    : 32;
 
 	for (unsigned i = 0; i < NDUMB; i++) {
 		struct kms_dumb *d = &s->dumb[i];
@@ -318,8 +318,8 @@ static int setup_buffers(struct kms_sink *s, const struct play_config *cfg, cons
 		if ((fourcc != DRM_FORMAT_UYVY && fourcc != DRM_FORMAT_YUYV) ||
 		    !plane_takes(s->fd, s->crtc_id, DRM_FORMAT_XRGB8888))
 			return -EINVAL;
-		s->copy.convert = fourcc == DRM_FORMAT_UYVY ? KMS_CONVERT_UYVY_XRGB
-							    : KMS_CONVERT_YUYV_XRGB;
+		s->copy.convert =
+		    fourcc == DRM_FORMAT_UYVY ? KMS_CONVERT_UYVY_XRGB : KMS_CONVERT_YUYV_XRGB;
 		fourcc = DRM_FORMAT_XRGB8888;
 		why = "the plane has no 4:2:2: converted to XRGB8888";
 	} else if (sep) {
@@ -330,7 +330,8 @@ static int setup_buffers(struct kms_sink *s, const struct play_config *cfg, cons
 		ret = import_slots(s, cfg);
 		if (ret == 0) {
 			s->prime = true;
-			snprintf(s->st.mode, sizeof(s->st.mode), "prime (zero copy), %.100s", where);
+			snprintf(s->st.mode, sizeof(s->st.mode), "prime (zero copy), %.100s",
+				 where);
 			return 0;
 		}
 		free_buffers(s);
@@ -382,7 +383,8 @@ static int kms_open(const struct play_config *cfg, struct dio_slab *slab,
 	s->nslots = dio_slab_nslots(slab);
 	s->onscreen = s->flipping = -1;
 	s->period_ns = cfg->rate_num ? (uint64_t)cfg->rate_den * 1000000000u / cfg->rate_num : 0;
-	s->copy = (struct kms_copy){ .width = cfg->width, .height = cfg->height,
+	s->copy = (struct kms_copy){ .width = cfg->width,
+				     .height = cfg->height,
 				     .src_stride = mov_format_stride(cfg->format, cfg->width),
 				     .layout = cfg->field };
 	s->slots = calloc(s->nslots, sizeof(*s->slots));
@@ -432,7 +434,6 @@ static int kms_queue(struct play_sink *sink, const struct play_frame *f)
 	s->fifo_count++;
 	return 0;
 }
-
 
 static void page_flip_done(int fd, unsigned seq, unsigned sec, unsigned usec, void *data)
 {

@@ -10,7 +10,7 @@ struct play_sink {
 	const struct play_sink_ops *ops;
 };
 
-#define play_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define play_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 extern const struct play_sink_ops play_null_ops;
 extern const struct play_sink_ops play_file_ops;
@@ -38,8 +38,8 @@ int play_v4l2_set_format(int fd, const struct play_config *cfg, struct v4l2_pix_
 uint32_t kms_drm_fourcc(const struct mov_format *f);
 
 enum kms_convert {
-	KMS_CONVERT_NONE,        /* bytes as they are */
-	KMS_CONVERT_UYVY_XRGB,   /* 8-bit 4:2:2 to XRGB8888 (BT.601, limited range) */
+	KMS_CONVERT_NONE,      /* bytes as they are */
+	KMS_CONVERT_UYVY_XRGB, /* 8-bit 4:2:2 to XRGB8888 (BT.601, limited range) */
 	KMS_CONVERT_YUYV_XRGB,
 };
 

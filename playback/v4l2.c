@@ -43,12 +43,12 @@ struct v4l2_sink {
 	struct dio_slab *slab;
 	enum mov_field layout; /* how fields sit in the file's frames */
 	uint32_t memory;       /* V4L2_MEMORY_DMABUF or _MMAP */
-	uint32_t field;        /* V4L2 field of the format */
-	bool alternate;        /* two buffers (fields) per frame */
+	uint32_t field;	       /* V4L2 field of the format */
+	bool alternate;	       /* two buffers (fields) per frame */
 	struct v4l2_pix_format pix;
 	unsigned nslots, nbufs, queued;
-	struct out_buf *bufs;  /* nbufs: slot s owns buffer s (2s, 2s+1 when alternate) */
-	uint64_t *index;       /* per slot: the frame it holds */
+	struct out_buf *bufs; /* nbufs: slot s owns buffer s (2s, 2s+1 when alternate) */
+	uint64_t *index;      /* per slot: the frame it holds */
 	uint64_t period_ns;
 	bool streaming, have_seq;
 	uint32_t last_seq;
@@ -427,30 +427,62 @@ static int v4l2_dequeue(struct play_sink *sink, int timeout_ms, struct play_done
 	return reap(s, timeout_ms, ret_done);
 }
 
+/* The frame still queued after all others came back: output devices such as vivid hold the
+ * last buffer, as a display holds the last picture, until another one replaces it. After a
+ * couple of periods it has gone out; STREAMOFF takes it back. */
+static void drain_last(struct v4l2_sink *s)
+{
+	for (unsigned i = 0; i < s->nbufs; i++) {
+		unsigned slot = s->alternate ? i / 2 : i;
+		struct play_done *d;
+
+		if (!s->bufs[i].queued || (s->alternate && (i & 1) && s->bufs[i - 1].queued))
+			continue;
+		d = &s->done[(s->done_head + s->done_count++) % s->nslots];
+		*d = (struct play_done){ .slot = slot,
+					 .index = s->index[slot],
+					 .shown_ns = now_ns() };
+	}
+}
+
+static void stop(struct v4l2_sink *s)
+{
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+
+	if (s->streaming)
+		play_v4l2_ioctl(s->fd, VIDIOC_STREAMOFF, &type);
+	s->streaming = false;
+	/* STREAMOFF took back whatever was still queued. */
+	for (unsigned i = 0; i < s->nbufs; i++)
+		s->bufs[i].queued = false;
+	s->queued = 0;
+}
+
 static int v4l2_drain(struct play_sink *sink)
 {
 	struct v4l2_sink *s = to_v4l2(sink);
-	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
-	int ret = 0;
+	unsigned per_frame = s->alternate ? 2 : 1;
+	int last_ms = (int)(3 * s->period_ns / 1000000) + 200, ret = 0;
 
 	if (s->queued && !s->streaming)
 		ret = v4l2_start(sink);
-	while (!ret && s->queued && s->done_count < s->nslots) {
-		unsigned tail = (s->done_head + s->done_count) % s->nslots;
-
-		ret = reap(s, DRAIN_TIMEOUT_MS, &s->done[tail]);
+	while (!ret && s->queued > per_frame) {
+		ret =
+		    reap(s, DRAIN_TIMEOUT_MS, &s->done[(s->done_head + s->done_count) % s->nslots]);
 		if (!ret)
 			s->done_count++;
 		else if (ret == -EAGAIN)
 			ret = -ETIMEDOUT; /* the device stopped taking frames */
 	}
-	if (s->streaming)
-		play_v4l2_ioctl(s->fd, VIDIOC_STREAMOFF, &type);
-	s->streaming = false;
-	/* STREAMOFF took back whatever a failed drain left queued. */
-	for (unsigned i = 0; i < s->nbufs; i++)
-		s->bufs[i].queued = false;
-	s->queued = 0;
+	if (!ret && s->queued) {
+		ret = reap(s, last_ms, &s->done[(s->done_head + s->done_count) % s->nslots]);
+		if (!ret)
+			s->done_count++;
+		else if (ret == -EAGAIN)
+			drain_last(s);
+		ret = ret == -EAGAIN ? 0 : ret;
+	}
+	stop(s);
 	return ret;
 }
 

@@ -33,6 +33,7 @@ struct run {
 	struct play_sink *sink;
 	struct dio_slab *slab;
 	size_t frame;
+	uint8_t *pattern;
 	FILE *raw;
 	uint64_t queued, dequeued, repeats, next_done;
 	bool in_order;
@@ -48,9 +49,9 @@ static int usage(void)
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
-		{ "skew", required_argument, NULL, 's' },   { "zero-copy", no_argument, NULL, 'z' },
-		{ "mode", required_argument, NULL, 'm' },   { "slots", required_argument, NULL, 'n' },
-		{ "raw", required_argument, NULL, 'r' },    { NULL, 0, NULL, 0 },
+		{ "skew", required_argument, NULL, 's' }, { "zero-copy", no_argument, NULL, 'z' },
+		{ "mode", required_argument, NULL, 'm' }, { "slots", required_argument, NULL, 'n' },
+		{ "raw", required_argument, NULL, 'r' },  { NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -58,12 +59,23 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->cfg.paced = true;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 's': o->skew = strtoul(optarg, NULL, 0); break;
-		case 'z': o->cfg.zero_copy = true; break;
-		case 'm': o->cfg.mode = optarg; break;
-		case 'n': o->slots = strtoul(optarg, NULL, 0); break;
-		case 'r': o->raw = optarg; break;
-		default: return -EINVAL;
+		case 's':
+			o->skew = strtoul(optarg, NULL, 0);
+			break;
+		case 'z':
+			o->cfg.zero_copy = true;
+			break;
+		case 'm':
+			o->cfg.mode = optarg;
+			break;
+		case 'n':
+			o->slots = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			o->raw = optarg;
+			break;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (argc - optind != 7)
@@ -82,20 +94,33 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Frame k: a ramp that moves with k, bytes kept in 16..235. */
-static void fill(uint8_t *p, size_t n, uint64_t k)
+#define PATTERN_SPAN 65536
+
+/* A ramp, bytes kept in 16..235, longer than a frame by PATTERN_SPAN: frame k is a window into
+ * it at an offset that moves with k (a multiple of 4, so pixels stay pixels), cheap enough to
+ * make at real rate under emulation. */
+static uint8_t *pattern_new(size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		p[i] = 16 + (uint8_t)((i / 2 * 3 + (i & 1) * 101 + k * 37 + i / 1440 * 5) % 220);
+	uint8_t *p = malloc(n + PATTERN_SPAN);
+
+	for (size_t i = 0; p && i < n + PATTERN_SPAN; i++)
+		p[i] = 16 + (uint8_t)((i / 2 * 3 + (i & 1) * 101 + i / 1440 * 5 + i / 7919) % 220);
+	return p;
+}
+
+static void fill(uint8_t *p, const uint8_t *pattern, size_t n, uint64_t k)
+{
+	memcpy(p, pattern + (k * 4 * 1031) % PATTERN_SPAN, n);
 }
 
 static int queue_one(struct run *r, const struct opts *o, unsigned slot)
 {
-	struct play_frame f = { .slot = slot, .skew = o->skew, .index = r->queued,
-				.pts = (int64_t)r->queued };
+	struct play_frame f = {
+		.slot = slot, .skew = o->skew, .index = r->queued, .pts = (int64_t)r->queued
+	};
 	uint8_t *p = (uint8_t *)dio_slab_slot(r->slab, slot) + o->skew;
 
-	fill(p, r->frame, r->queued);
+	fill(p, r->pattern, r->frame, r->queued);
 	if (r->raw && fwrite(p, r->frame, 1, r->raw) != 1)
 		return -EIO;
 	r->queued++;
@@ -165,9 +190,13 @@ int main(int argc, char **argv)
 	if (!r.ops)
 		return usage();
 	r.frame = mov_format_frame_size(o.cfg.format, o.cfg.width, o.cfg.height);
+	r.pattern = pattern_new(r.frame);
+	if (!r.pattern)
+		return 1;
 	ret = dio_slab_new(r.frame + o.skew, o.slots, 0, &r.slab);
 	if (ret < 0) {
 		printf("error: slab: %s\n", strerror(-ret));
+		free(r.pattern);
 		return 1;
 	}
 	ret = r.ops->open(&o.cfg, r.slab, &r.sink);
@@ -191,5 +220,6 @@ out_sink:
 	r.ops->close(r.sink);
 out_slab:
 	dio_slab_free(r.slab);
+	free(r.pattern);
 	return status;
 }

@@ -29,41 +29,41 @@ struct play_config {
 	const struct mov_format *format;
 	unsigned width, height;
 	unsigned rate_num, rate_den; /* frames per second */
-	enum mov_field field;	     /* from the file's fiel atom */
-	const char *target;	     /* device node, connector name, or file path ("-": stdout) */
-	const char *mode;	     /* kms: "1920x1080" or "1920x1080@60"; NULL: pick */
-	unsigned preroll;	     /* frames queued before start (device sinks) */
-	bool paced;		     /* false: as fast as the sink takes them (--rate max) */
-	bool zero_copy;		     /* a fallback that copies is an error (-EOPNOTSUPP) */
-	bool force;		     /* file sink: replace an existing file */
-	bool skewed;		     /* some frames will come at a skew != 0 (a file from another
-				      * tool): a sink that needs frames at the start of a slot's
-				      * dmabuf sets up its copy path at open */
+	enum mov_field field;        /* from the file's fiel atom */
+	const char *target;          /* device node, connector name, or file path ("-": stdout) */
+	const char *mode;            /* kms: "1920x1080" or "1920x1080@60"; NULL: pick */
+	unsigned preroll;            /* frames queued before start (device sinks) */
+	bool paced;                  /* false: as fast as the sink takes them (--rate max) */
+	bool zero_copy;              /* a fallback that copies is an error (-EOPNOTSUPP) */
+	bool force;                  /* file sink: replace an existing file */
+	bool skewed;                 /* frames will come at a skew != 0 (a file from another tool):
+				      * a sink that needs frames at the start of a slot's dmabuf
+				      * picks its copy path at open */
 };
 
 /* One filled slot handed to the sink. */
 struct play_frame {
 	unsigned slot;
-	uint32_t skew;	/* the frame's first byte is at dio_slab_slot(slot) + skew */
-	uint64_t index; /* frames handed out so far, from 0 (loops keep counting) */
-	int64_t pts;	/* in frame periods, from the file */
+	uint32_t skew;   /* the frame's first byte is at dio_slab_slot(slot) + skew */
+	uint64_t index;  /* frames handed out so far, from 0 (loops keep counting) */
+	int64_t pts;     /* in frame periods, from the file */
 };
 
 /* A slot the sink is done with, and what happened to its frame. */
 struct play_done {
 	unsigned slot;
 	uint64_t index;
-	uint64_t shown_ns; /* CLOCK_MONOTONIC when it went out (0: unknown) */
-	uint32_t repeats;  /* frames the device showed/output again before it: underruns */
-	bool late;	   /* went out after its due time */
+	uint64_t shown_ns;  /* CLOCK_MONOTONIC when it went out (0: unknown) */
+	uint32_t repeats;   /* frames the device showed/output again before it: underruns */
+	bool late;          /* went out after its due time */
 };
 
 /* Counters a sink keeps, for the summary and --json. */
 struct play_sink_stats {
-	uint64_t copies;    /* frames the sink copied (fallback or skewed frames) */
-	uint64_t underruns; /* times the device had nothing new to show */
+	uint64_t copies;     /* frames the sink copied (fallback or skewed frames) */
+	uint64_t underruns;  /* times the device had nothing new to show */
 	uint64_t late;
-	char mode[160]; /* e.g. "dmabuf (zero copy)", "mmap + copy (why)" */
+	char mode[160];      /* e.g. "dmabuf (zero copy)", "mmap + copy (why)" */
 };
 
 struct play_sink;

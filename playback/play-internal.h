@@ -10,7 +10,7 @@ struct play_sink {
 	const struct play_sink_ops *ops;
 };
 
-#define play_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#define play_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 extern const struct play_sink_ops play_null_ops;
 extern const struct play_sink_ops play_file_ops;

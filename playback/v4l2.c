@@ -8,9 +8,10 @@
  * that is -EOPNOTSUPP at open instead.
  *
  * Pacing is the device's: dequeue() waits for DQBUF. The driver's sequence counts the frame
- * periods it output; a gap between two returned buffers means it had nothing new and showed
- * (output) the previous frame again: those are the repeats (underruns), and the frame after
- * them went out late.
+ * periods it output; a gap before a returned buffer means its frame went out late. When that
+ * frame was queued with at most one frame ahead of it (the one on air), the device had nothing
+ * new and output the previous frame again: the gap counts as repeats (underruns). A gap with
+ * frames waiting is the device's own lateness (late, not an underrun).
  *
  * Errors from open: -ENOENT no such device node, -ENODEV not a video output device, -EINVAL
  * the device cannot take the file's format, size, field mode or rate.
@@ -49,6 +50,7 @@ struct v4l2_sink {
 	unsigned nslots, nbufs, queued;
 	struct out_buf *bufs; /* nbufs: slot s owns buffer s (2s, 2s+1 when alternate) */
 	uint64_t *index;      /* per slot: the frame it holds */
+	bool *starved;	      /* per slot: queued with at most one frame ahead of it */
 	uint64_t period_ns;
 	bool streaming, have_seq;
 	uint32_t last_seq;
@@ -244,6 +246,7 @@ static void v4l2_close(struct play_sink *sink)
 	}
 	free(s->bufs);
 	free(s->index);
+	free(s->starved);
 	free(s->done);
 	free(s);
 }
@@ -279,9 +282,10 @@ static int v4l2_open(const struct play_config *cfg, struct dio_slab *slab,
 	s->nbufs = s->nslots * (s->alternate ? 2 : 1);
 	s->bufs = calloc(s->nbufs, sizeof(*s->bufs));
 	s->index = calloc(s->nslots, sizeof(*s->index));
+	s->starved = calloc(s->nslots, sizeof(*s->starved));
 	s->done = calloc(s->nslots, sizeof(*s->done));
 	ret = -ENOMEM;
-	if (!s->bufs || !s->index || !s->done)
+	if (!s->bufs || !s->index || !s->starved || !s->done)
 		goto out_close;
 	ret = setup_buffers(s, cfg, where);
 	if (ret < 0)
@@ -321,6 +325,7 @@ static int v4l2_queue(struct play_sink *sink, const struct play_frame *f)
 	if (f->slot >= s->nslots)
 		return -EINVAL;
 	s->index[f->slot] = f->index;
+	s->starved[f->slot] = s->streaming && s->queued <= (s->alternate ? 2u : 1u);
 	if (s->memory == V4L2_MEMORY_DMABUF) {
 		if (f->skew)
 			return -EOPNOTSUPP; /* open was not told (cfg.skewed) */
@@ -368,16 +373,16 @@ static int slot_free(const struct v4l2_sink *s, unsigned i)
 
 static void account(struct v4l2_sink *s, const struct v4l2_buffer *b, struct play_done *d)
 {
-	uint32_t repeats = 0;
+	uint32_t gap = 0;
 
 	if (s->have_seq && b->sequence > s->last_seq + 1)
-		repeats = b->sequence - s->last_seq - 1;
+		gap = b->sequence - s->last_seq - 1;
 	s->last_seq = b->sequence;
 	s->have_seq = true;
-	d->repeats = repeats;
-	d->late = repeats > 0;
+	d->repeats = s->starved[d->slot] ? gap : 0;
+	d->late = gap > 0;
 	d->shown_ns = now_ns();
-	s->st.underruns += repeats;
+	s->st.underruns += d->repeats;
 	s->st.late += d->late;
 }
 

@@ -8,10 +8,12 @@
  * that is -EOPNOTSUPP at open instead.
  *
  * Pacing is the device's: dequeue() waits for DQBUF. The driver's sequence counts the frame
- * periods it output; a gap before a returned buffer means its frame went out late. When that
- * frame was queued with at most one frame ahead of it (the one on air), the device had nothing
- * new and output the previous frame again: the gap counts as repeats (underruns). A gap with
- * frames waiting is the device's own lateness (late, not an underrun).
+ * periods it output; a gap before a returned buffer means the device spent extra periods on
+ * it or before it. When that frame or the one after it was queued with at most one frame ahead
+ * (the one on air), the device had had nothing new and output a frame again: the gap counts as
+ * repeats (underruns). Which of the two depends on the driver: vivid numbers a buffer when it
+ * lets it go, so a frame held on air through a stall carries the gap itself. A gap while
+ * frames were waiting is the device's own lateness (late, not an underrun).
  *
  * Errors from open: -ENOENT no such device node, -ENODEV not a video output device, -EINVAL
  * the device cannot take the file's format, size, field mode or rate.
@@ -51,6 +53,8 @@ struct v4l2_sink {
 	struct out_buf *bufs; /* nbufs: slot s owns buffer s (2s, 2s+1 when alternate) */
 	uint64_t *index;      /* per slot: the frame it holds */
 	bool *starved;	      /* per slot: queued with at most one frame ahead of it */
+	int *next;	      /* per slot: the slot queued after it, -1 none yet */
+	int last_slot;	      /* the slot queued last, -1 none */
 	uint64_t period_ns;
 	bool streaming, have_seq;
 	uint32_t last_seq;
@@ -247,6 +251,7 @@ static void v4l2_close(struct play_sink *sink)
 	free(s->bufs);
 	free(s->index);
 	free(s->starved);
+	free(s->next);
 	free(s->done);
 	free(s);
 }
@@ -283,9 +288,11 @@ static int v4l2_open(const struct play_config *cfg, struct dio_slab *slab,
 	s->bufs = calloc(s->nbufs, sizeof(*s->bufs));
 	s->index = calloc(s->nslots, sizeof(*s->index));
 	s->starved = calloc(s->nslots, sizeof(*s->starved));
+	s->next = calloc(s->nslots, sizeof(*s->next));
+	s->last_slot = -1;
 	s->done = calloc(s->nslots, sizeof(*s->done));
 	ret = -ENOMEM;
-	if (!s->bufs || !s->index || !s->starved || !s->done)
+	if (!s->bufs || !s->index || !s->starved || !s->next || !s->done)
 		goto out_close;
 	ret = setup_buffers(s, cfg, where);
 	if (ret < 0)
@@ -316,6 +323,26 @@ static uint32_t copy_field(void *dst, const uint8_t *src, const struct v4l2_pix_
 	return top ? V4L2_FIELD_TOP : V4L2_FIELD_BOTTOM;
 }
 
+/* Buffers the driver still holds to output (not done): what stands between the device and
+ * starving. Buffers it finished but that were not dequeued yet do not count. */
+static unsigned frames_ahead(const struct v4l2_sink *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->nbufs; i++) {
+		struct v4l2_buffer b = {
+			.index = i,
+			.type = V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			.memory = s->memory,
+		};
+
+		if (s->bufs[i].queued && play_v4l2_ioctl(s->fd, VIDIOC_QUERYBUF, &b) == 0 &&
+		    !(b.flags & V4L2_BUF_FLAG_DONE))
+			n++;
+	}
+	return s->alternate ? n / 2 : n;
+}
+
 static int v4l2_queue(struct play_sink *sink, const struct play_frame *f)
 {
 	struct v4l2_sink *s = to_v4l2(sink);
@@ -325,7 +352,11 @@ static int v4l2_queue(struct play_sink *sink, const struct play_frame *f)
 	if (f->slot >= s->nslots)
 		return -EINVAL;
 	s->index[f->slot] = f->index;
-	s->starved[f->slot] = s->streaming && s->queued <= (s->alternate ? 2u : 1u);
+	s->starved[f->slot] = s->streaming && frames_ahead(s) <= 1;
+	s->next[f->slot] = -1;
+	if (s->last_slot >= 0)
+		s->next[s->last_slot] = f->slot;
+	s->last_slot = f->slot;
 	if (s->memory == V4L2_MEMORY_DMABUF) {
 		if (f->skew)
 			return -EOPNOTSUPP; /* open was not told (cfg.skewed) */
@@ -373,13 +404,16 @@ static int slot_free(const struct v4l2_sink *s, unsigned i)
 
 static void account(struct v4l2_sink *s, const struct v4l2_buffer *b, struct play_done *d)
 {
+	int next = s->next[d->slot];
+	bool starved = s->starved[d->slot] || (next >= 0 && s->starved[next]);
 	uint32_t gap = 0;
 
 	if (s->have_seq && b->sequence > s->last_seq + 1)
 		gap = b->sequence - s->last_seq - 1;
 	s->last_seq = b->sequence;
 	s->have_seq = true;
-	d->repeats = s->starved[d->slot] ? gap : 0;
+
+	d->repeats = starved ? gap : 0;
 	d->late = gap > 0;
 	d->shown_ns = now_ns();
 	s->st.underruns += d->repeats;

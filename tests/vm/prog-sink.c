@@ -1,12 +1,13 @@
 /* Runs inside the VM rig: drive a playback sink (v4l2, kms) through its ops table with frames
  * of a known pattern, the way the player does, and report what the sink said.
  *
- *   prog-sink [--skew N] [--zero-copy] [--mode M] [--slots N] [--raw FILE] \
+ *   prog-sink [--skew N] [--zero-copy] [--mode M] [--slots N] [--raw FILE] [--stall-at K] \
  *             SINK TARGET FORMAT WxH RATE FIELD FRAMES
  *
  * Every frame differs (its index is in the pattern), values stay inside the video range so a
  * device that clips would show it. --raw writes the frames as played, back to back, for md5
- * comparison with what a capture device got. Prints "open: ..." and one "result: ..." line of
+ * comparison with what a capture device got. --stall-at K sleeps 300 ms before queueing frame K,
+ * starving the device on purpose. Prints "open: ..." and one "result: ..." line of
  * key=value pairs (frames, dequeued, copies, underruns, late, repeats, order, mode). Exit
  * status: 0 done; 3 open failed (the line names the errno); 1 anything else.
  */
@@ -20,11 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct opts {
 	struct play_config cfg;
-	unsigned skew, slots, frames;
+	unsigned skew, slots, frames, stall_at;
 	const char *raw, *sink;
 };
 
@@ -36,6 +38,7 @@ struct run {
 	uint8_t *pattern;
 	FILE *raw;
 	uint64_t queued, dequeued, repeats, next_done;
+	double t_start, t_end; /* start() and the last frame given back, CLOCK_MONOTONIC */
 	bool in_order;
 };
 
@@ -49,9 +52,13 @@ static int usage(void)
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
-		{ "skew", required_argument, NULL, 's' }, { "zero-copy", no_argument, NULL, 'z' },
-		{ "mode", required_argument, NULL, 'm' }, { "slots", required_argument, NULL, 'n' },
-		{ "raw", required_argument, NULL, 'r' },  { NULL, 0, NULL, 0 },
+		{ "skew", required_argument, NULL, 's' },
+		{ "zero-copy", no_argument, NULL, 'z' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "slots", required_argument, NULL, 'n' },
+		{ "raw", required_argument, NULL, 'r' },
+		{ "stall-at", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -73,6 +80,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			o->raw = optarg;
+			break;
+		case 'S':
+			o->stall_at = strtoul(optarg, NULL, 0);
 			break;
 		default:
 			return -EINVAL;
@@ -113,6 +123,14 @@ static void fill(uint8_t *p, const uint8_t *pattern, size_t n, uint64_t k)
 	memcpy(p, pattern + (k * 4 * 1031) % PATTERN_SPAN, n);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int queue_one(struct run *r, const struct opts *o, unsigned slot)
 {
 	struct play_frame f = {
@@ -120,6 +138,8 @@ static int queue_one(struct run *r, const struct opts *o, unsigned slot)
 	};
 	uint8_t *p = (uint8_t *)dio_slab_slot(r->slab, slot) + o->skew;
 
+	if (o->stall_at && r->queued == o->stall_at)
+		usleep(300000);
 	fill(p, r->pattern, r->frame, r->queued);
 	if (r->raw && fwrite(p, r->frame, 1, r->raw) != 1)
 		return -EIO;
@@ -148,6 +168,7 @@ static int play(struct run *r, const struct opts *o)
 			return ret;
 	}
 	ret = r->ops->start(r->sink);
+	r->t_start = now_s();
 	while (!ret && r->queued < o->frames) {
 		ret = r->ops->dequeue(r->sink, 5000, &d);
 		if (ret < 0)
@@ -160,6 +181,7 @@ static int play(struct run *r, const struct opts *o)
 	ret = r->ops->drain(r->sink);
 	while (r->ops->dequeue(r->sink, 0, &d) == 0)
 		took(r, &d);
+	r->t_end = now_s();
 	return ret;
 }
 
@@ -169,10 +191,10 @@ static void report(const struct run *r, int ret)
 
 	r->ops->stats(r->sink, &st);
 	printf("result: ret=%d frames=%llu dequeued=%llu copies=%llu underruns=%llu late=%llu "
-	       "repeats=%llu order=%s mode=%s\n",
+	       "repeats=%llu elapsed=%.3f order=%s mode=%s\n",
 	       ret, (unsigned long long)r->queued, (unsigned long long)r->dequeued,
 	       (unsigned long long)st.copies, (unsigned long long)st.underruns,
-	       (unsigned long long)st.late, (unsigned long long)r->repeats,
+	       (unsigned long long)st.late, (unsigned long long)r->repeats, r->t_end - r->t_start,
 	       r->in_order ? "ok" : "wrong", st.mode);
 	if (ret < 0)
 		printf("error: %s\n", strerror(-ret));

@@ -3,7 +3,7 @@
 # The v4l2 sink on vivid's output node (tests/vm/prog-sink drives the sink's ops as the player
 # does): PAL and NTSC interlaced through the S-Video output with its standard, 720p60 through
 # the HDMI output with DV timings; zero copy through udmabuf, MMAP + one counted copy for
-# frames at a skew; and the errors: a format the device cannot take, a missing device, a node
+# frames at a skew; underruns counted when the player stalls on purpose; and the errors: a format the device cannot take, a missing device, a node
 # that is not an output, --zero-copy with skewed frames.
 # shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
@@ -27,12 +27,18 @@ sink_play() {
 	sink_expect_mode "$name-mode" "$o" "$pattern"
 }
 
-sink_play pal-tff 25 'dmabuf (zero copy), output 0 .S-Video.*PAL' v4l2 $out UYVY 720x576 25/1 tff 25
+sink_play pal-tff 20 'dmabuf (zero copy), output 0 .S-Video.*PAL' v4l2 $out UYVY 720x576 25/1 tff 20
 expect_eq "pal-tff-copies" "$(sink_val /tmp/pal-tff.out copies)" 0
 echo "underruns at PAL: $(sink_val /tmp/pal-tff.out underruns)"
-sink_play ntsc-bff 15 'dmabuf (zero copy), output 0 .S-Video.*NTSC' v4l2 $out UYVY 720x480 30000/1001 bff 15
-sink_play skewed 15 'mmap + copy (frames sit at a skew' v4l2 $out UYVY 720x576 25/1 tff 15 --skew 64
-expect_eq "skewed-copies" "$(sink_val /tmp/skewed.out copies)" 15
+sink_play stalled 20 'dmabuf' v4l2 $out UYVY 720x576 25/1 tff 20 --stall-at 10
+if [[ $(sink_val /tmp/stalled.out underruns) -ge 2 ]]; then
+	pass "stall-counted-as-underruns ($(sink_val /tmp/stalled.out underruns) repeated frames after a 300 ms stall)"
+else
+	fail "stall-counted-as-underruns" "underruns=$(sink_val /tmp/stalled.out underruns) after a 300 ms stall"
+fi
+sink_play ntsc-bff 10 'dmabuf (zero copy), output 0 .S-Video.*NTSC' v4l2 $out UYVY 720x480 30000/1001 bff 10
+sink_play skewed 10 'mmap + copy (frames sit at a skew' v4l2 $out UYVY 720x576 25/1 tff 10 --skew 64
+expect_eq "skewed-copies" "$(sink_val /tmp/skewed.out copies)" 10
 sink_play hdmi-720p 10 'output 1 .HDMI.*DV 1280x720p60' v4l2 $out UYVY 1280x720 60/1 progressive 10
 v4l2-ctl -d $out --get-fmt-video-out | grep -q 'Progressive\|None' && pass "hdmi-720p-field-none" ||
 	fail "hdmi-720p-field-none" "$(v4l2-ctl -d $out --get-fmt-video-out | grep Field)"

@@ -1,9 +1,11 @@
-/* The table of sinks, looked up by name. */
+/* The sinks, looked up by name. Device sinks join this table in their own files. */
 #include "play-internal.h"
 
 #include <string.h>
 
 static const struct play_sink_ops *const sinks[] = {
+	&play_null_ops,
+	&play_file_ops,
 	&play_v4l2_ops,
 	&play_kms_ops,
 };

@@ -4,7 +4,9 @@
 
 #include "cap.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cap_source {
 	const struct cap_source_ops *ops;
@@ -13,5 +15,57 @@ struct cap_source {
 #define cap_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 extern const struct cap_source_ops cap_pattern_ops;
+extern const struct cap_source_ops cap_v4l2_ops;
+
+/* ---- V4L2 device negotiation (v4l2-setup.c), used by the V4L2 source (v4l2.c) ---- */
+
+struct cap_v4l2_dev {
+	int fd;			 /* through libv4l2 (v4l2_fd_open) */
+	struct cap_config cfg;	 /* as asked; strings borrowed */
+	struct cap_accepted acc; /* as read back */
+};
+
+/* Open cfg->device and negotiate everything cfg asks; -errno with *why filled on failure
+ * (nothing left open). */
+int cap_v4l2_negotiate(const struct cap_config *cfg, struct cap_why *why,
+		       struct cap_v4l2_dev *ret_dev);
+/* Close the device; accepts a dev whose fd is already -1. */
+void cap_v4l2_release(struct cap_v4l2_dev *dev);
+
+/* ---- ALTERNATE: fields paired into frames by (sequence, field) (fields.c) ----
+ *
+ * Fields are numbered 2 * sequence + (bottom ? 1 : 0) (V4L2 gives both fields of a frame the
+ * same sequence). The first field of the start parity becomes field 0 of frame 0; frame k is
+ * then fields base + 2k (first) and base + 2k + 1 (second), so with a bottom start a frame is
+ * the bottom field of one sequence and the top field of the next.
+ */
+struct cap_fields {
+	uint32_t start; /* V4L2_FIELD_TOP or V4L2_FIELD_BOTTOM */
+	bool started;
+	uint64_t base; /* field number of frame 0's first field */
+	bool open;     /* a first field is waiting for its partner */
+	uint64_t open_frame;
+	uint64_t next_frame; /* frame after the last one completed */
+};
+
+enum cap_fields_act {
+	CAP_FIELDS_DISCARD, /* before the start parity, too late, or a second field whose first
+			     * was lost */
+	CAP_FIELDS_FIRST,   /* put it in the first half of the current slot (replaces a lone one) */
+	CAP_FIELDS_SECOND,  /* put it in the second half: the frame is complete */
+};
+
+struct cap_fields_step {
+	enum cap_fields_act act;
+	uint64_t frame;	      /* frame number from 0 (gaps are dropped frames) */
+	uint32_t lost_fields; /* SECOND: fields lost since the previous frame, lone ones included */
+	bool replaced_lone;   /* FIRST: the slot held a lone first field, now discarded */
+};
+
+void cap_fields_init(struct cap_fields *p, uint32_t start_parity);
+/* Place one delivered field. -EINVAL if field is neither TOP nor BOTTOM. A field older than
+ * the frame being built is discarded; a repeated first field replaces the one before. */
+int cap_fields_push(struct cap_fields *p, uint64_t sequence, uint32_t field,
+		    struct cap_fields_step *ret);
 
 #endif

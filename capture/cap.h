@@ -1,5 +1,10 @@
-/* capture: frame sources behind one ops table (pattern now, V4L2 next), filling the slots of a
- * diskio slab.
+/* capture: frame sources behind one ops table (pattern, V4L2), filling the slots of a diskio
+ * slab.
+ *
+ * The life of a source: open() negotiates with the device and reads back what it accepted
+ * (describe() tells; the caller sizes the slab from cap_accepted.frame_bytes), attach() hands
+ * over the slab and sets up buffers (how: cap_accepted.mode), requeue() every slot, start(),
+ * then dequeue()/requeue() in a loop, stop(), stats() (the copy counter), close().
  *
  * The contract: the capture loop owns the order. It hands slots to the source with requeue()
  * in ring order, and the source returns them filled, in the same order, from dequeue(). So V
@@ -33,12 +38,68 @@ int cap_field_parse(const char *s, enum cap_field *ret);
 /* The V4L2 field value (V4L2_FIELD_*) a frame of this mode carries. */
 uint32_t cap_field_v4l2(enum cap_field f);
 
+/* What the caller asks for. Zero/NULL means "auto": take what the device (or, for the pattern
+ * source, the built-in default) has; anything else the device must accept exactly, or open
+ * fails. */
 struct cap_config {
-	const struct mov_format *format;
-	unsigned width, height;
-	unsigned rate_num, rate_den; /* frames per second */
+	const struct mov_format *format; /* NULL: auto */
+	unsigned width, height;		 /* frame size; 0x0: auto */
+	unsigned rate_num, rate_den;	 /* frames per second; 0/0: auto */
 	bool paced;                  /* false: as fast as slots come back (pattern --rate max) */
 	enum cap_field field;
+	bool field_auto; /* take the device's field mode, ignore field */
+	/* V4L2 only */
+	const char *device;	/* "/dev/video0" */
+	const char *input;	/* index or name; NULL: keep the current input */
+	const char *std;	/* "pal", "ntsc", "pal-b", ..., "auto" (query); NULL: keep */
+	const char *dv_timings; /* "query", or "1280x720p60", "1920x1080p30", ...; NULL: keep */
+	uint32_t start_field;	/* V4L2_FIELD_TOP/BOTTOM: first field's parity; 0: any */
+	enum cap_buffers {
+		CAP_BUFFERS_AUTO, /* DMABUF into the slab, else MMAP + one copy */
+		CAP_BUFFERS_DMABUF,
+		CAP_BUFFERS_MMAP, /* force the copying fallback (tests, drivers that misbehave) */
+	} buffers;
+	bool zero_copy; /* any copy of pixels is an error at setup */
+};
+
+/* How frames reach the slab. */
+enum cap_buf_mode {
+	CAP_BUF_IN_PLACE,    /* the source writes the slot itself (pattern) */
+	CAP_BUF_DMABUF,	     /* the device DMAs into the slab's udmabufs: zero copy */
+	CAP_BUF_MMAP_COPY,   /* driver buffers (MMAP), one memcpy each into the slab */
+	CAP_BUF_FIELDS_COPY, /* ALTERNATE: fields paired into frames by one memcpy each */
+};
+/* "in place", "dmabuf (zero copy)", "mmap + copy", "alternate fields paired by copy". */
+const char *cap_buf_mode_name(enum cap_buf_mode m);
+
+/* What the device accepted, read back after negotiation (a plain value). */
+struct cap_accepted {
+	const struct mov_format *format;
+	unsigned width, height;	     /* frame size (ALTERNATE: both fields) */
+	unsigned rate_num, rate_den; /* 0/0 when the device does not say */
+	enum cap_field field;
+	uint32_t start_field;  /* parity of the first field of each frame (V4L2_FIELD_*) */
+	uint32_t bytesperline; /* as the driver reports them */
+	uint32_t sizeimage;    /* bytes per device buffer (ALTERNATE: one field) */
+	uint64_t frame_bytes;  /* bytes per frame in the slab and the file */
+	char device[64], card[32], input[40], std[40]; /* std: "PAL", "1280x720p60", or "" */
+	enum cap_buf_mode mode;			       /* valid after attach() */
+	unsigned device_buffers; /* buffers the driver allocated, after attach() */
+	char mode_why[200];	 /* why a fallback was taken, or "" */
+};
+
+/* Counters a source keeps while it runs. */
+struct cap_source_stats {
+	uint64_t copies; /* memcpy calls of pixel data (0 when zero copy) */
+	uint64_t copied_bytes;
+	uint64_t discarded_fields; /* fields skipped to reach --start-field, lone fields */
+};
+
+/* Why open() or attach() failed, for the tool to print as "vcap: what (hint)"; a source fills
+ * both (hint may be empty) whenever it returns an error it can explain. */
+struct cap_why {
+	char what[200];
+	char hint[400];
 };
 
 /* One delivered frame. */
@@ -58,9 +119,15 @@ struct cap_source;
 struct cap_source_ops {
 	const char *name;
 	const char *desc; /* one line for --help */
-	/* Make a source filling slots of slab with frames of cfg. */
-	int (*open)(const struct cap_config *cfg, struct dio_slab *slab,
-		    struct cap_source **ret_src);
+	/* Open and negotiate cfg with the device (or the built-in defaults); read back what was
+	 * accepted. A mismatch with an explicit (non-auto) request fails with -EINVAL and *why
+	 * naming what is offered instead. No buffers yet. */
+	int (*open)(const struct cap_config *cfg, struct cap_why *why, struct cap_source **ret_src);
+	/* What the device accepted (and, after attach, how buffers are handled). */
+	void (*describe)(const struct cap_source *src, struct cap_accepted *ret);
+	/* Fill the slots of slab from now on; the slab's frame size must be the accepted
+	 * frame_bytes. Sets up the device's buffers (DMABUF, else MMAP + copy, per cfg). */
+	int (*attach)(struct cap_source *src, struct dio_slab *slab, struct cap_why *why);
 	int (*start)(struct cap_source *src);
 	/* The next filled slot, in the order slots were requeued. Blocks up to timeout_ms
 	 * (-1: forever); -EAGAIN when nothing is ready then, or when no slot is queued. */
@@ -68,6 +135,7 @@ struct cap_source_ops {
 	/* Give a slot (back) to the source to fill. */
 	int (*requeue)(struct cap_source *src, unsigned slot);
 	int (*stop)(struct cap_source *src);
+	void (*stats)(const struct cap_source *src, struct cap_source_stats *ret);
 	/* Free; accepts NULL. */
 	void (*close)(struct cap_source *src);
 };

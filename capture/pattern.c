@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <linux/videodev2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,34 +146,84 @@ static void stamp(struct pattern *p, uint8_t *buf, uint64_t seq, uint32_t field)
 	}
 }
 
-static int pattern_open(const struct cap_config *cfg, struct dio_slab *slab,
+/* Auto values take the defaults: 1920x1080 UYVY at 30000/1001, progressive. */
+static int pattern_open(const struct cap_config *cfg, struct cap_why *why,
 			struct cap_source **ret_src)
 {
 	struct pattern *p;
-	bool alt = cfg->field == CAP_FIELD_ALTERNATE;
 
-	if (!cfg->rate_num || !cfg->rate_den || !cfg->width || cfg->height < 2)
-		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->base.ops = &cap_pattern_ops;
 	p->cfg = *cfg;
-	p->slab = slab;
-	p->lines = alt ? cfg->height / 2 : cfg->height;
-	p->stride = mov_format_stride(cfg->format, cfg->width);
+	if (!p->cfg.format)
+		p->cfg.format = mov_format_find("UYVY");
+	if (!p->cfg.width || !p->cfg.height)
+		p->cfg.width = 1920, p->cfg.height = 1080;
+	if (!p->cfg.rate_num || !p->cfg.rate_den)
+		p->cfg.rate_num = 30000, p->cfg.rate_den = 1001;
+	if (p->cfg.field_auto)
+		p->cfg.field = CAP_FIELD_NONE;
+	if (p->cfg.height < 2 || (cfg->device && cfg->device[0]) || cfg->input || cfg->std ||
+	    cfg->dv_timings) {
+		snprintf(why->what, sizeof(why->what), "the pattern source");
+		snprintf(why->hint, sizeof(why->hint),
+			 "--device, --input, --std and --dv-timings need --source v4l2");
+		free(p);
+		return -EINVAL;
+	}
+	p->lines = p->cfg.field == CAP_FIELD_ALTERNATE ? p->cfg.height / 2 : p->cfg.height;
+	p->stride = mov_format_stride(p->cfg.format, p->cfg.width);
+	/* ALTERNATE buffers are fields: twice as many per second */
+	p->period_ns = 1000000000ull * p->cfg.rate_den / p->cfg.rate_num /
+		       (p->cfg.field == CAP_FIELD_ALTERNATE ? 2 : 1);
+	*ret_src = &p->base;
+	return 0;
+}
+
+static void pattern_describe(const struct cap_source *src, struct cap_accepted *ret)
+{
+	const struct pattern *p = cap_container_of(src, const struct pattern, base);
+
+	*ret = (struct cap_accepted){
+		.format = p->cfg.format,
+		.width = p->cfg.width,
+		.height = p->cfg.height,
+		.rate_num = p->cfg.rate_num,
+		.rate_den = p->cfg.rate_den,
+		.field = p->cfg.field,
+		.start_field = V4L2_FIELD_TOP,
+		.bytesperline = (uint32_t)p->stride,
+		.sizeimage = (uint32_t)(p->stride * p->lines),
+		.frame_bytes = mov_format_frame_size(p->cfg.format, p->cfg.width, p->cfg.height),
+		.mode = CAP_BUF_IN_PLACE,
+		.device_buffers = p->cap,
+	};
+	snprintf(ret->device, sizeof(ret->device), "pattern");
+}
+
+static int pattern_attach(struct cap_source *src, struct dio_slab *slab, struct cap_why *why)
+{
+	struct pattern *p = cap_container_of(src, struct pattern, base);
+
+	(void)why;
+	if (p->slab || p->stride * p->lines > dio_slab_frame_size(slab))
+		return -EINVAL;
 	p->cap = dio_slab_nslots(slab);
 	p->queue = calloc(p->cap, sizeof(*p->queue));
 	p->queued_at = calloc(p->cap, sizeof(*p->queued_at));
-	if (!p->queue || !p->queued_at || p->stride * p->lines > dio_slab_frame_size(slab)) {
-		cap_pattern_ops.close(&p->base);
-		return p->queue && p->queued_at ? -EINVAL : -ENOMEM;
-	}
-	/* ALTERNATE buffers are fields: twice as many per second */
-	p->period_ns = 1000000000ull * cfg->rate_den / cfg->rate_num / (alt ? 2 : 1);
+	if (!p->queue || !p->queued_at)
+		return -ENOMEM; /* freed by close */
+	p->slab = slab;
 	paint_slots(p);
-	*ret_src = &p->base;
 	return 0;
+}
+
+static void pattern_stats(const struct cap_source *src, struct cap_source_stats *ret)
+{
+	(void)src;
+	*ret = (struct cap_source_stats){ 0 }; /* painted in place: nothing is copied */
 }
 
 static int pattern_start(struct cap_source *src)
@@ -198,7 +249,7 @@ static int pattern_dequeue(struct cap_source *src, int timeout_ms, struct cap_fr
 	uint64_t due, now = now_ns();
 	unsigned slot;
 
-	if (!p->started)
+	if (!p->started || !p->slab)
 		return -EINVAL;
 	if (!p->count)
 		return -EAGAIN; /* nothing queued: a device would be dropping now */
@@ -238,7 +289,7 @@ static int pattern_requeue(struct cap_source *src, unsigned slot)
 {
 	struct pattern *p = cap_container_of(src, struct pattern, base);
 
-	if (slot >= dio_slab_nslots(p->slab) || p->count == p->cap)
+	if (!p->slab || slot >= dio_slab_nslots(p->slab) || p->count == p->cap)
 		return -EINVAL;
 	p->queue[(p->head + p->count) % p->cap] = slot;
 	p->queued_at[(p->head + p->count) % p->cap] = p->started ? now_ns() : 0;
@@ -270,9 +321,12 @@ const struct cap_source_ops cap_pattern_ops = {
 	.name = "pattern",
 	.desc = "built-in colour bars, every frame stamped with its number and field parity",
 	.open = pattern_open,
+	.describe = pattern_describe,
+	.attach = pattern_attach,
 	.start = pattern_start,
 	.dequeue = pattern_dequeue,
 	.requeue = pattern_requeue,
 	.stop = pattern_stop,
+	.stats = pattern_stats,
 	.close = pattern_close,
 };

@@ -7,6 +7,7 @@
 
 static const struct cap_source_ops *const sources[] = {
 	&cap_pattern_ops,
+	&cap_v4l2_ops,
 };
 
 const struct cap_source_ops *cap_source_find(const char *name)
@@ -61,4 +62,16 @@ int cap_field_parse(const char *s, enum cap_field *ret)
 		}
 	}
 	return -EINVAL;
+}
+
+const char *cap_buf_mode_name(enum cap_buf_mode m)
+{
+	static const char *const names[] = {
+		[CAP_BUF_IN_PLACE] = "in place",
+		[CAP_BUF_DMABUF] = "dmabuf (zero copy)",
+		[CAP_BUF_MMAP_COPY] = "mmap + copy",
+		[CAP_BUF_FIELDS_COPY] = "alternate fields paired by copy",
+	};
+
+	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
 }

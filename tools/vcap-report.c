@@ -14,7 +14,8 @@ static double disk_left_s(const struct vc_conf *c, const struct vc_stats *st)
 {
 	char dir[PATH_MAX];
 	struct statvfs vfs;
-	double rate = (double)st->slot_bytes * c->cap.rate_num / c->cap.rate_den;
+	double rate = st->acc.rate_den ?
+		(double)st->slot_bytes * st->acc.rate_num / st->acc.rate_den : 0;
 
 	snprintf(dir, sizeof(dir), "%s", c->out);
 	if (statvfs(dirname(dir), &vfs) < 0 || rate <= 0)
@@ -56,6 +57,34 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 		(unsigned long long)st->flagged,
 		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
 		st->stop_reason ? st->stop_reason : "-");
+	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps; buffers %s, %llu pixel copies "
+		"(%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width, st->acc.height,
+		cap_field_name(st->acc.field), st->acc.rate_num, st->acc.rate_den,
+		cap_buf_mode_name(st->acc.mode), (unsigned long long)st->src.copies,
+		st->src.copied_bytes / 1e6);
+}
+
+/* What the device took, how frames reached memory, and how many pixel copies that cost. */
+static void accepted_json(const struct vc_stats *st)
+{
+	const struct cap_accepted *a = &st->acc;
+
+	printf(",\"device\":");
+	tool_json_str(stdout, a->device);
+	printf(",\"card\":");
+	tool_json_str(stdout, a->card);
+	printf(",\"input\":");
+	tool_json_str(stdout, a->input);
+	printf(",\"std\":");
+	tool_json_str(stdout, a->std);
+	printf(",\"start_field\":\"%s\",\"bytesperline\":%u,\"sizeimage\":%u,"
+	       "\"buffers_mode\":\"%s\",\"device_buffers\":%u,\"copies\":%llu,"
+	       "\"copied_bytes\":%llu,\"discarded_fields\":%llu,\"buffers_why\":",
+	       a->start_field == 2 ? "top" : a->start_field == 3 ? "bottom" : "",
+	       a->bytesperline, a->sizeimage, cap_buf_mode_name(a->mode), a->device_buffers,
+	       (unsigned long long)st->src.copies, (unsigned long long)st->src.copied_bytes,
+	       (unsigned long long)st->src.discarded_fields);
+	tool_json_str(stdout, a->mode_why);
 }
 
 static void json(const struct vc_conf *c, const struct vc_stats *st)
@@ -68,9 +97,10 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	tool_json_str(stdout, st->journal);
 	printf(",\"source\":\"%s\",\"format\":\"%s\",\"width\":%u,\"height\":%u,"
 	       "\"rate\":\"%u/%u\",\"paced\":%s,\"field\":\"%s\"",
-	       c->source->name, mov_format_name(c->cap.format), c->cap.width, c->cap.height,
-	       c->cap.rate_num, c->cap.rate_den, c->cap.paced ? "true" : "false",
-	       cap_field_name(c->cap.field));
+	       c->source->name, mov_format_name(st->acc.format), st->acc.width, st->acc.height,
+	       st->acc.rate_num, st->acc.rate_den, c->cap.paced ? "true" : "false",
+	       cap_field_name(st->acc.field));
+	accepted_json(st);
 	printf(",\"frames\":%llu,\"drops\":%llu,\"flagged\":%llu,\"bytes\":%llu,"
 	       "\"file_size\":%llu,\"seconds\":%.6f,\"mbps\":%.3f,\"max_buffer_fill\":%.4f,"
 	       "\"max_write_latency_ms\":%.3f,\"buffers\":%u,\"slot_bytes\":%zu,\"data_start\":%llu",

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libavutil/log.h>
+#include <linux/videodev2.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +21,43 @@ static const char usage[] =
 "'vmov recover FILE.mov' rebuilds the index from it.\n"
 "\n"
 "Source:\n"
-"  --source NAME      where frames come from (default pattern):\n"
+"  --source NAME      where frames come from (default pattern; v4l2 when --device is given):\n"
 "%s"
-"  --size WxH         frame size (default 1920x1080)\n"
-"  --format FOURCC    pixel format (default UYVY); one of:\n"
+"  --size WxH|auto    frame size (pattern default 1920x1080; v4l2 default auto: what the\n"
+"                     input, standard or DV timings give). For --field alternate it is the\n"
+"                     whole frame (720x576), not one field\n"
+"  --format FOURCC|auto  pixel format (pattern default UYVY; v4l2 default auto: the\n"
+"                     device's current one); one of:\n"
 "%s"
-"  --rate N/D|max     frame rate, e.g. 30000/1001, 25, 29.97 (default 30000/1001). 'max'\n"
-"                     (pattern source) produces frames as fast as the disk takes them; the\n"
-"                     file still carries the rate of another --rate N/D, or the default\n"
-"  --field MODE       none (progressive), interlaced-tb, interlaced-bt, seq-tb or seq-bt\n"
-"                     (default none); stored as the MOV 'fiel' atom\n"
+"  --rate N/D|max|auto  frame rate, e.g. 30000/1001, 25, 29.97 (pattern default 30000/1001;\n"
+"                     v4l2 default auto: from the standard, DV timings or VIDIOC_G_PARM).\n"
+"                     'max' (pattern source) produces frames as fast as the disk takes them;\n"
+"                     the file still carries the rate of another --rate N/D, or the default\n"
+"  --field MODE       none (progressive), interlaced-tb, interlaced-bt, seq-tb, seq-bt,\n"
+"                     alternate (v4l2: one field per buffer, paired into frames) or auto\n"
+"                     (v4l2 default: what the device gives; pattern default none); stored\n"
+"                     as the MOV 'fiel' atom (alternate: fields one after the other, in\n"
+"                     the order they were paired)\n"
+"\n"
+"V4L2 device (--source v4l2), through libv4l2 with its format conversion disabled:\n"
+"  --device PATH      the capture device (default /dev/video0)\n"
+"  --input N|NAME     select an input by index or name (default: the current one)\n"
+"  --std NAME|auto    analog standard: pal, ntsc, secam, pal-m, ntsc-m-jp, ... as\n"
+"                     'v4l2-ctl --list-standards' names them; auto queries the signal\n"
+"  --dv-timings NAME|query  digital (HDMI, SDI) timings, e.g. 1280x720p60,\n"
+"                     1920x1080p30; query takes what the signal carries\n"
+"  --start-field top|bottom  parity of each frame's first field. alternate: fields are\n"
+"                     discarded until one of that parity, and a frame is that field and the\n"
+"                     next (bottom: 'fiel' says bottom first). Other interlaced modes are\n"
+"                     checked: a -tb mode cannot start on a bottom field\n"
+"  --buffers-mode MODE  auto (default): the slab's slots exported as udmabufs and filled\n"
+"                     by the device (V4L2_MEMORY_DMABUF, zero copy), else driver (MMAP)\n"
+"                     buffers with one copy into the slab; dmabuf: zero copy or fail;\n"
+"                     mmap: always copy (for testing the fallback)\n"
+"  --zero-copy        any copy of pixels is an error (no MMAP fallback, no alternate)\n"
+"  Everything asked is read back from the driver, printed, and recorded in the file and\n"
+"  log; a value the device does not take exactly is an error naming what it offers,\n"
+"  unless 'auto' was asked. The summary names the buffer mode and counts pixel copies.\n"
 "\n"
 "Amount (without either, vcap records until SIGINT or SIGTERM):\n"
 "  -n, --frames N     stop after N frames\n"
@@ -44,8 +72,10 @@ static const char usage[] =
 "Disk:\n"
 "  --batch V          frames per write (default 8)\n"
 "  --depth Q          writes in flight (default 4)\n"
-"  --buffers N        frame slots in memory (default batch x (depth + 2), rounded up to\n"
-"                     whole batches)\n"
+"  --buffers N        frame slots in memory (default batch x (depth + 1) plus half a\n"
+"                     second of frames, rounded up to whole batches). They are locked in\n"
+"                     memory: more than RLIMIT_MEMLOCK ('ulimit -l') is refused up front\n"
+"                     unless the process may lock any amount (CAP_IPC_LOCK)\n"
 "  --align auto|BYTES alignment of every batch and frame (default auto: the RAID stripe from\n"
 "                     md, XFS or ext4 geometry, else the direct-I/O block)\n"
 "\n"
@@ -68,7 +98,8 @@ static const char usage[] =
 "  1  an error during the recording (I/O, device); the file is finished with every frame\n"
 "     written before it (or, if even that failed, recoverable with vmov recover)\n"
 "  2  bad command line\n"
-"  3  setup failed (FILE exists, format or timecode invalid, no such source); no file is left\n"
+"  3  setup failed (FILE exists, format or timecode invalid, no such source or device, the\n"
+"     device does not offer what was asked, RLIMIT_MEMLOCK too low); no file is left\n"
 "  4  frames were dropped and --on-drop fail was given; the file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
 
@@ -88,6 +119,13 @@ enum {
 	OPT_ON_DROP,
 	OPT_FORCE,
 	OPT_JSON,
+	OPT_DEVICE,
+	OPT_INPUT,
+	OPT_STD,
+	OPT_DV_TIMINGS,
+	OPT_START_FIELD,
+	OPT_BUFFERS_MODE,
+	OPT_ZERO_COPY,
 };
 
 static const struct option options[] = {
@@ -110,6 +148,13 @@ static const struct option options[] = {
 	{ "on-drop", required_argument, NULL, OPT_ON_DROP },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "std", required_argument, NULL, OPT_STD },
+	{ "dv-timings", required_argument, NULL, OPT_DV_TIMINGS },
+	{ "start-field", required_argument, NULL, OPT_START_FIELD },
+	{ "buffers-mode", required_argument, NULL, OPT_BUFFERS_MODE },
+	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -150,18 +195,50 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	switch (opt) {
 	case OPT_SOURCE:
 		c->source = cap_source_find(arg);
+		c->source_given = true;
 		return c->source ? 0 : bad("--source", arg, "see --help for the sources, e.g. pattern");
 	case OPT_SIZE:
-		return tool_parse_size(arg, &k->width, &k->height) ? bad("--size", arg, "use WxH, e.g. 1920x1080") : 0;
+		if (!strcmp(arg, "auto"))
+			return k->width = k->height = 0, 0;
+		return tool_parse_size(arg, &k->width, &k->height) ? bad("--size", arg, "use WxH, e.g. 1920x1080, or auto") : 0;
 	case OPT_FORMAT:
+		if (!strcmp(arg, "auto"))
+			return k->format = NULL, 0;
 		k->format = mov_format_find(arg);
 		return k->format ? 0 : bad("--format", arg, "see --help for the list, e.g. UYVY");
 	case OPT_RATE:
 		if (!strcmp(arg, "max"))
 			return k->paced = false, 0;
-		return tool_parse_rate(arg, &k->rate_num, &k->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001, or max") : 0;
+		if (!strcmp(arg, "auto"))
+			return k->rate_num = k->rate_den = 0, 0;
+		return tool_parse_rate(arg, &k->rate_num, &k->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001, max or auto") : 0;
 	case OPT_FIELD:
-		return cap_field_parse(arg, &k->field) ? bad("--field", arg, "none, interlaced-tb, interlaced-bt, seq-tb or seq-bt") : 0;
+		if (!strcmp(arg, "auto"))
+			return k->field_auto = true, 0;
+		k->field_auto = false;
+		return cap_field_parse(arg, &k->field) ? bad("--field", arg, "none, interlaced-tb, interlaced-bt, seq-tb, seq-bt, alternate or auto") : 0;
+	case OPT_DEVICE:
+		return k->device = arg, 0;
+	case OPT_INPUT:
+		return k->input = arg, 0;
+	case OPT_STD:
+		return k->std = arg, 0;
+	case OPT_DV_TIMINGS:
+		return k->dv_timings = arg, 0;
+	case OPT_START_FIELD:
+		if (strcmp(arg, "top") && strcmp(arg, "bottom"))
+			return bad("--start-field", arg, "top or bottom");
+		return k->start_field = arg[0] == 't' ? V4L2_FIELD_TOP : V4L2_FIELD_BOTTOM, 0;
+	case OPT_BUFFERS_MODE:
+		if (!strcmp(arg, "auto"))
+			return k->buffers = CAP_BUFFERS_AUTO, 0;
+		if (!strcmp(arg, "dmabuf"))
+			return k->buffers = CAP_BUFFERS_DMABUF, 0;
+		if (!strcmp(arg, "mmap"))
+			return k->buffers = CAP_BUFFERS_MMAP, 0;
+		return bad("--buffers-mode", arg, "auto, dmabuf or mmap");
+	case OPT_ZERO_COPY:
+		return k->zero_copy = true, 0;
 	case 'n':
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
 			return bad("--frames", arg, "a positive number of frames");
@@ -200,6 +277,36 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	return -EINVAL;
 }
 
+/* The pattern source's defaults for what was left "auto". */
+static void pattern_defaults(struct cap_config *k)
+{
+	if (!k->format)
+		k->format = mov_format_find("UYVY");
+	if (!k->width)
+		k->width = 1920, k->height = 1080;
+	if (!k->rate_num)
+		k->rate_num = 30000, k->rate_den = 1001;
+	if (k->field_auto)
+		k->field = CAP_FIELD_NONE, k->field_auto = false;
+}
+
+/* The V4L2 source: values are checked against the device at setup; here only what the
+ * command line alone decides. */
+static int check_device_conf(struct vc_conf *c)
+{
+	if (!c->cap.paced) {
+		tool_err("vcap", 0, "the device sets the pace; leave --rate max out",
+			 "--rate max: only the pattern source");
+		return -EINVAL;
+	}
+	if (c->seconds > 0 && c->cap.rate_num) {
+		double n = ceil(c->seconds * c->cap.rate_num / c->cap.rate_den - 1e-9);
+
+		c->frames = n < 1 ? 1 : (uint64_t)n;
+	}
+	return 0;
+}
+
 static int check_conf(struct vc_conf *c)
 {
 	const char *why;
@@ -208,6 +315,11 @@ static int check_conf(struct vc_conf *c)
 		tool_err("vcap", 0, "add -o FILE.mov", "no output file");
 		return -EINVAL;
 	}
+	if (!c->source_given && c->cap.device)
+		c->source = cap_source_find("v4l2");
+	if (c->source != cap_source_find("pattern"))
+		return check_device_conf(c);
+	pattern_defaults(&c->cap);
 	if (c->cap.field == CAP_FIELD_ALTERNATE) {
 		tool_err("vcap", 0, "use interlaced-tb/-bt or seq-tb/-bt", "--field alternate: "
 			 "the %s source delivers whole frames", c->source->name);
@@ -229,12 +341,7 @@ static int check_conf(struct vc_conf *c)
 
 		c->frames = n < 1 ? 1 : (uint64_t)n;
 	}
-	if (!c->buffers)
-		c->buffers = c->batch * (c->depth + 2);
-	c->buffers = (c->buffers + c->batch - 1) / c->batch * c->batch;
-	if (c->buffers < 2 * c->batch)
-		c->buffers = 2 * c->batch;
-	return 0;
+	return 0; /* --buffers is completed at setup, from the rate */
 }
 
 static int parse_args(int argc, char **argv, struct vc_conf *c)
@@ -275,15 +382,13 @@ int main(int argc, char **argv)
 {
 	struct vc_conf c = {
 		.source = cap_source_find("pattern"),
-		.cap = { .width = 1920, .height = 1080, .rate_num = 30000, .rate_den = 1001,
-			 .paced = true, .field = CAP_FIELD_NONE },
+		.cap = { .paced = true, .field_auto = true }, /* auto: defaults per source */
 		.batch = 8,
 		.depth = 4,
 	};
 	struct vc_stats st = { 0 };
 	int ret;
 
-	c.cap.format = mov_format_find("UYVY");
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
 	c.progress = !c.quiet && isatty(2);

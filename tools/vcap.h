@@ -14,10 +14,11 @@ enum vc_on_drop { VC_DROP_CONTINUE, VC_DROP_STOP, VC_DROP_FAIL };
 struct vc_conf {
 	const char *out;
 	const struct cap_source_ops *source;
+	bool source_given; /* else --device picks v4l2 */
 	struct cap_config cap;
 	uint64_t frames; /* 0: until -t or a signal */
 	double seconds;
-	unsigned batch, depth, buffers;
+	unsigned batch, depth, buffers; /* buffers 0: from the rate (see vcap --help) */
 	uint64_t align; /* 0: auto */
 	const char *timecode;
 	enum mov_colour colour;
@@ -47,6 +48,8 @@ struct vc_stats {
 	int err;                 /* first error (-errno), 0 if none */
 	const char *err_what;    /* what failed: "writing", "indexing", ... */
 	char journal[4096];
+	struct cap_accepted acc; /* what the source took: the file's format, size, rate, field */
+	struct cap_source_stats src; /* the source's copy counter and discarded fields */
 };
 
 int vc_run(const struct vc_conf *c, struct vc_stats *st);

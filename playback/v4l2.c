@@ -1,7 +1,9 @@
 /* The v4l2 sink: frames to a V4L2 output device.
  *
- * Zero copy: buffer i is slot i of the slab, handed over as its udmabuf with
- * V4L2_MEMORY_DMABUF, so the device reads the very pages the disk reads landed in. When that
+ * Zero copy: a slot of the slab is handed over as its udmabuf with V4L2_MEMORY_DMABUF, so the
+ * device reads the very pages the disk reads landed in. The driver may grant fewer buffers
+ * than the slab has slots: frames then wait in the sink's backlog (in order) until a buffer
+ * comes back; buffer u takes slot u when it can, so each keeps its dmabuf attached. When that
  * cannot work (no /dev/udmabuf, a driver that refuses the dmabuf, frames at a skew in the file,
  * ALTERNATE output which needs each field in its own buffer) the sink uses MMAP buffers and
  * copies each frame once, counts the copies and says why in stats.mode; with cfg.zero_copy
@@ -50,11 +52,15 @@ struct v4l2_sink {
 	bool alternate;	       /* two buffers (fields) per frame */
 	struct v4l2_pix_format pix;
 	unsigned nslots, nbufs, queued;
-	struct out_buf *bufs; /* nbufs: slot s owns buffer s (2s, 2s+1 when alternate) */
-	uint64_t *index;      /* per slot: the frame it holds */
-	bool *starved;	      /* per slot: queued with at most one frame ahead of it */
-	int *next;	      /* per slot: the slot queued after it, -1 none yet */
-	int last_slot;	      /* the slot queued last, -1 none */
+	unsigned per_frame;	    /* buffers per frame: 2 when alternate */
+	struct out_buf *bufs;	    /* nbufs; frame unit u is buffers [u * per_frame, +per_frame) */
+	int *unit_slot;		    /* per unit: the slot it carries, -1 free */
+	struct play_frame *backlog; /* frames queued to the sink, waiting for a buffer */
+	unsigned bl_head, bl_count;
+	uint64_t *index; /* per slot: the frame it holds */
+	bool *starved;	 /* per slot: queued with at most one frame ahead of it */
+	int *next;	 /* per slot: the slot queued after it, -1 none yet */
+	int last_slot;	 /* the slot queued last, -1 none */
 	uint64_t period_ns;
 	bool streaming, have_seq;
 	uint32_t last_seq;
@@ -95,6 +101,8 @@ static int open_device(const char *path, int *ret_fd)
 	return 0;
 }
 
+/* REQBUFS for up to s->nbufs buffers; the driver may grant fewer (never fewer than two
+ * frames' worth, or -ENOBUFS), and s->nbufs becomes what it granted. count 0 frees them. */
 static int request(struct v4l2_sink *s, uint32_t memory, unsigned count)
 {
 	struct v4l2_requestbuffers rb = {
@@ -104,16 +112,20 @@ static int request(struct v4l2_sink *s, uint32_t memory, unsigned count)
 	};
 	int ret = play_v4l2_ioctl(s->fd, VIDIOC_REQBUFS, &rb);
 
-	if (ret < 0)
+	if (ret < 0 || !count)
 		return ret;
-	if (count && rb.count < count) {
+	if (rb.count > count)
+		rb.count = count;
+	rb.count -= rb.count % s->per_frame;
+	if (rb.count < 2 * s->per_frame) {
 		request(s, memory, 0);
 		return -ENOBUFS;
 	}
+	s->nbufs = rb.count;
 	return 0;
 }
 
-static int qbuf(struct v4l2_sink *s, unsigned i, uint32_t field, int64_t pts)
+static int qbuf(struct v4l2_sink *s, unsigned i, unsigned slot, uint32_t field, int64_t pts)
 {
 	struct v4l2_buffer b = {
 		.index = i,
@@ -129,7 +141,7 @@ static int qbuf(struct v4l2_sink *s, unsigned i, uint32_t field, int64_t pts)
 	b.timestamp.tv_sec = t / 1000000;
 	b.timestamp.tv_usec = t % 1000000;
 	if (s->memory == V4L2_MEMORY_DMABUF) {
-		int fd = dio_slab_dmabuf(s->slab, i);
+		int fd = dio_slab_dmabuf(s->slab, slot);
 
 		if (fd < 0)
 			return fd;
@@ -166,7 +178,7 @@ static int try_dmabuf(struct v4l2_sink *s, const char **ret_why)
 		*ret_why = "the driver has no DMABUF output";
 		return ret;
 	}
-	ret = qbuf(s, 0, s->field, 0);
+	ret = qbuf(s, 0, 0, s->field, 0);
 	if (ret < 0) {
 		*ret_why = "the driver refused the slab's udmabuf";
 		request(s, V4L2_MEMORY_DMABUF, 0);
@@ -249,6 +261,8 @@ static void v4l2_close(struct play_sink *sink)
 		close(s->fd);
 	}
 	free(s->bufs);
+	free(s->unit_slot);
+	free(s->backlog);
 	free(s->index);
 	free(s->starved);
 	free(s->next);
@@ -284,16 +298,22 @@ static int v4l2_open(const struct play_config *cfg, struct dio_slab *slab,
 		goto out_close;
 	s->field = s->pix.field;
 	s->alternate = s->field == V4L2_FIELD_ALTERNATE;
-	s->nbufs = s->nslots * (s->alternate ? 2 : 1);
+	s->per_frame = s->alternate ? 2 : 1;
+	s->nbufs = s->nslots * s->per_frame;
 	s->bufs = calloc(s->nbufs, sizeof(*s->bufs));
+	s->unit_slot = malloc(s->nslots * sizeof(*s->unit_slot));
+	s->backlog = calloc(s->nslots, sizeof(*s->backlog));
 	s->index = calloc(s->nslots, sizeof(*s->index));
 	s->starved = calloc(s->nslots, sizeof(*s->starved));
 	s->next = calloc(s->nslots, sizeof(*s->next));
 	s->last_slot = -1;
 	s->done = calloc(s->nslots, sizeof(*s->done));
 	ret = -ENOMEM;
-	if (!s->bufs || !s->index || !s->starved || !s->next || !s->done)
+	if (!s->bufs || !s->unit_slot || !s->backlog || !s->index || !s->starved || !s->next ||
+	    !s->done)
 		goto out_close;
+	for (unsigned u = 0; u < s->nslots; u++)
+		s->unit_slot[u] = -1;
 	ret = setup_buffers(s, cfg, where);
 	if (ret < 0)
 		goto out_close;
@@ -343,40 +363,84 @@ static unsigned frames_ahead(const struct v4l2_sink *s)
 	return s->alternate ? n / 2 : n;
 }
 
-static int v4l2_queue(struct play_sink *sink, const struct play_frame *f)
+/* A free frame unit for slot: the slot's own when free (its dmabuf stays attached), else the
+ * first free one; -1 when every unit is out. */
+static int free_unit(const struct v4l2_sink *s, unsigned slot)
 {
-	struct v4l2_sink *s = to_v4l2(sink);
+	unsigned nunits = s->nbufs / s->per_frame;
+
+	if (slot < nunits && s->unit_slot[slot] < 0)
+		return slot;
+	for (unsigned u = 0; u < nunits; u++)
+		if (s->unit_slot[u] < 0)
+			return u;
+	return -1;
+}
+
+static void note_order(struct v4l2_sink *s, unsigned slot)
+{
+	s->starved[slot] = s->streaming && frames_ahead(s) <= 1;
+	s->next[slot] = -1;
+	if (s->last_slot >= 0)
+		s->next[s->last_slot] = slot;
+	s->last_slot = slot;
+}
+
+/* Frame f into unit u: its dmabuf, a copy, or its two fields copied apart. */
+static int queue_unit(struct v4l2_sink *s, unsigned u, const struct play_frame *f)
+{
 	const uint8_t *src = (const uint8_t *)dio_slab_slot(s->slab, f->slot) + f->skew;
+	unsigned b = u * s->per_frame;
 	int ret;
 
-	if (f->slot >= s->nslots)
-		return -EINVAL;
-	s->index[f->slot] = f->index;
-	s->starved[f->slot] = s->streaming && frames_ahead(s) <= 1;
-	s->next[f->slot] = -1;
-	if (s->last_slot >= 0)
-		s->next[s->last_slot] = f->slot;
-	s->last_slot = f->slot;
-	if (s->memory == V4L2_MEMORY_DMABUF) {
-		if (f->skew)
-			return -EOPNOTSUPP; /* open was not told (cfg.skewed) */
-		return qbuf(s, f->slot, s->field, f->pts);
-	}
+	s->unit_slot[u] = f->slot;
+	note_order(s, f->slot);
+	if (s->memory == V4L2_MEMORY_DMABUF)
+		return qbuf(s, b, f->slot, s->field, f->pts);
+	s->st.copies++;
 	if (!s->alternate) {
-		memcpy(s->bufs[f->slot].map, src, s->pix.sizeimage);
-		s->st.copies++;
-		return qbuf(s, f->slot, s->field, f->pts);
+		memcpy(s->bufs[b].map, src, s->pix.sizeimage);
+		return qbuf(s, b, f->slot, s->field, f->pts);
 	}
 	for (unsigned k = 0; k < 2; k++) {
-		unsigned b = 2 * f->slot + k;
-		uint32_t parity = copy_field(s->bufs[b].map, src, &s->pix, s->layout, k);
+		uint32_t parity = copy_field(s->bufs[b + k].map, src, &s->pix, s->layout, k);
 
-		ret = qbuf(s, b, parity, f->pts);
+		ret = qbuf(s, b + k, f->slot, parity, f->pts);
 		if (ret < 0)
 			return ret;
 	}
-	s->st.copies++;
 	return 0;
+}
+
+/* Hand the backlog to the driver, in order, while it has free buffers. */
+static int feed(struct v4l2_sink *s)
+{
+	while (s->bl_count) {
+		const struct play_frame *f = &s->backlog[s->bl_head];
+		int u = free_unit(s, f->slot), ret;
+
+		if (u < 0)
+			return 0;
+		ret = queue_unit(s, u, f);
+		s->bl_head = (s->bl_head + 1) % s->nslots;
+		s->bl_count--;
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int v4l2_queue(struct play_sink *sink, const struct play_frame *f)
+{
+	struct v4l2_sink *s = to_v4l2(sink);
+
+	if (f->slot >= s->nslots || s->bl_count == s->nslots)
+		return -EINVAL;
+	if (s->memory == V4L2_MEMORY_DMABUF && f->skew)
+		return -EOPNOTSUPP; /* open was not told (cfg.skewed) */
+	s->index[f->slot] = f->index;
+	s->backlog[(s->bl_head + s->bl_count++) % s->nslots] = *f;
+	return feed(s);
 }
 
 static int v4l2_start(struct play_sink *sink)
@@ -393,13 +457,15 @@ static int v4l2_start(struct play_sink *sink)
 
 /* The slot of buffer i, once none of its buffers is queued any more; -EAGAIN while the other
  * field of an ALTERNATE frame is still out. */
-static int slot_free(const struct v4l2_sink *s, unsigned i)
+static int slot_free(struct v4l2_sink *s, unsigned i)
 {
-	unsigned slot = s->alternate ? i / 2 : i;
+	unsigned u = i / s->per_frame;
+	int slot = s->unit_slot[u];
 
-	if (s->alternate && (s->bufs[2 * slot].queued || s->bufs[2 * slot + 1].queued))
+	if (s->alternate && (s->bufs[2 * u].queued || s->bufs[2 * u + 1].queued))
 		return -EAGAIN;
-	return slot;
+	s->unit_slot[u] = -1;
+	return slot < 0 ? -EIO : slot;
 }
 
 static void account(struct v4l2_sink *s, const struct v4l2_buffer *b, struct play_done *d)
@@ -421,21 +487,36 @@ static void account(struct v4l2_sink *s, const struct v4l2_buffer *b, struct pla
 }
 
 /* DQBUF one frame's buffers, waiting up to timeout_ms for each. */
-static int reap(struct v4l2_sink *s, int timeout_ms, struct play_done *ret_done)
+/* Wait until DQBUF may have something, at most until end_ns. vb2 signals POLLOUT for an
+ * output queue as long as one buffer is not queued, done or not: with every buffer queued
+ * poll waits for a done one; otherwise poll would return at once, so the wait is a short
+ * sleep instead. */
+static void wait_done(const struct v4l2_sink *s, uint64_t end_ns)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+	uint64_t t = now_ns(), left_ms = end_ns > t ? (end_ns - t + 999999) / 1000000 : 0;
 
-	while (s->queued && s->streaming) {
+	if (s->queued == s->nbufs)
+		poll(&p, 1, end_ns == UINT64_MAX ? -1 : (int)left_ms);
+	else
+		poll(NULL, 0, left_ms < 2 ? (int)left_ms : 2);
+}
+
+/* DQBUF one frame's buffers, waiting up to timeout_ms (-1: forever). */
+static int reap(struct v4l2_sink *s, int timeout_ms, struct play_done *ret_done)
+{
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000;
+
+	while ((s->queued || s->bl_count) && s->streaming) {
 		struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT, .memory = s->memory };
-		int ret = poll(&p, 1, timeout_ms);
+		int ret = play_v4l2_ioctl(s->fd, VIDIOC_DQBUF, &b);
 
-		if (ret < 0)
-			return errno == EINTR ? -EAGAIN : -errno;
-		if (ret == 0)
-			return -EAGAIN;
-		ret = play_v4l2_ioctl(s->fd, VIDIOC_DQBUF, &b);
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN) {
+			if (now_ns() >= end)
+				return -EAGAIN;
+			wait_done(s, end);
 			continue;
+		}
 		if (ret < 0)
 			return ret;
 		if (b.index >= s->nbufs)
@@ -448,7 +529,7 @@ static int reap(struct v4l2_sink *s, int timeout_ms, struct play_done *ret_done)
 		ret_done->slot = ret;
 		ret_done->index = s->index[ret];
 		account(s, &b, ret_done);
-		return 0;
+		return feed(s);
 	}
 	return -EAGAIN;
 }
@@ -471,12 +552,13 @@ static int v4l2_dequeue(struct play_sink *sink, int timeout_ms, struct play_done
  * couple of periods it has gone out; STREAMOFF takes it back. */
 static void drain_last(struct v4l2_sink *s)
 {
-	for (unsigned i = 0; i < s->nbufs; i++) {
-		unsigned slot = s->alternate ? i / 2 : i;
+	for (unsigned u = 0; u < s->nbufs / s->per_frame; u++) {
+		int slot = s->unit_slot[u];
 		struct play_done *d;
 
-		if (!s->bufs[i].queued || (s->alternate && (i & 1) && s->bufs[i - 1].queued))
+		if (slot < 0)
 			continue;
+		s->unit_slot[u] = -1;
 		d = &s->done[(s->done_head + s->done_count++) % s->nslots];
 		*d = (struct play_done){ .slot = slot,
 					 .index = s->index[slot],
@@ -500,12 +582,12 @@ static void stop(struct v4l2_sink *s)
 static int v4l2_drain(struct play_sink *sink)
 {
 	struct v4l2_sink *s = to_v4l2(sink);
-	unsigned per_frame = s->alternate ? 2 : 1;
+	unsigned per_frame = s->per_frame;
 	int last_ms = (int)(3 * s->period_ns / 1000000) + 200, ret = 0;
 
-	if (s->queued && !s->streaming)
+	if ((s->queued || s->bl_count) && !s->streaming)
 		ret = v4l2_start(sink);
-	while (!ret && s->queued > per_frame) {
+	while (!ret && (s->queued > per_frame || s->bl_count)) {
 		ret =
 		    reap(s, DRAIN_TIMEOUT_MS, &s->done[(s->done_head + s->done_count) % s->nslots]);
 		if (!ret)

@@ -420,7 +420,10 @@ static void play(struct vp *v)
 		check_signal(v);
 		pump(v, false);
 		hand_out(v, UINT_MAX);
-		if (v->stop || (play_ahead_done(v->ahead) && !v->at_sink))
+		/* Everything handed out: drain lets the rest go out. A device keeps the frame it
+		 * shows last until another replaces it (vivid's output, a display), so waiting
+		 * here for every slot to come back would wait forever. */
+		if (v->stop || play_ahead_done(v->ahead))
 			break;
 		/* with a few frames queued there is time to wait for the sink; with fewer, come
 		 * back soon for the reads that complete meanwhile */

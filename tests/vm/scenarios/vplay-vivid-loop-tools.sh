@@ -15,14 +15,14 @@ for _ in {1..50}; do [[ -c $out ]] && break; sleep 0.1; done
 cd /tmp || exit 1
 
 check "make-clip" "$VM_BUILD/vcap" -q --source pattern --size 720x576 --format UYVY \
-	--field interlaced-tb --rate 25 --rate max -n 150 -o src.mov
+	--field interlaced-tb --rate 25 --rate max -n 250 -o src.mov
 check "capture-input" v4l2-ctl -d $cap -i 2
 check "loop-on" v4l2-ctl -d $cap -c s_video_000_0_is_connected_to=2 -c osd_text_mode=2
 
 echo "+ vplay src.mov -o $out --md5 play.md5 --json &"
 "$VM_BUILD/vplay" -q src.mov -o $out --md5 play.md5 --json >play.json 2>play.err &
 ppid=$!
-sleep 2 # vplay up and streaming (its start under TCG)
+sleep 6 # vplay up and streaming: its start takes seconds under TCG
 echo "+ vcap --device $cap --input 2 --std pal --size 720x576 --format UYVY --field interlaced-tb -n 30"
 "$VM_BUILD/vcap" -q --device $cap --input 2 --std pal --size 720x576 --format UYVY \
 	--field interlaced-tb -n 30 --md5 cap.md5 --json -o cap.mov >cap.json 2>cap.err
@@ -32,7 +32,7 @@ prc=$?
 cat play.err cap.err
 expect_eq "vplay-exit" "$prc" 0
 expect_eq "vcap-exit" "$crc" 0
-expect_eq "vplay-frames" "$(json_get play.json frames)" 150
+expect_eq "vplay-frames" "$(json_get play.json frames)" 250
 expect_eq "vplay-underruns" "$(json_get play.json underruns)" 0
 mode=$(json_get play.json output_mode 2>/dev/null || json_get play.json sink_mode)
 echo "vplay output mode: $mode; late $(json_get play.json late)"

@@ -14,15 +14,20 @@
 . "$VM_REPO/tests/vm/sink-lib.sh"
 
 # vgem alone: a card with no connectors.
-vgem=$(ls /dev/dri/card* 2>/dev/null | head -n 1)
-[[ -n $vgem ]] && pass "vgem-card ($vgem)" || fail "vgem-card" "vgem made no /dev/dri/card*"
+cards=(/dev/dri/card*)
+if [[ -c ${cards[0]} ]]; then
+	pass "vgem-card (${cards[0]})"
+else
+	fail "vgem-card" "vgem made no /dev/dri/card*"
+fi
 sink_expect_error "no-display" 3 "No such device" kms "" XBGR32 640x480 25/1 progressive 3
 rmmod vgem
 sink_expect_error "no-drm-card" 3 "No such file or directory" kms "" XBGR32 640x480 25/1 progressive 3
 
 check "modprobe-bochs" modprobe -d "$VM_KMOD" bochs
 for _ in {1..50}; do [[ -c /dev/dri/card0 ]] && break; sleep 0.1; done
-sysconn=$(ls -d /sys/class/drm/card0-* | head -n 1)
+conns=(/sys/class/drm/card0-*)
+sysconn=${conns[0]}
 conn=${sysconn##*/card0-}
 echo "connector: $conn $(cat "$sysconn"/status), modes: $(paste -sd ' ' "$sysconn"/modes)"
 

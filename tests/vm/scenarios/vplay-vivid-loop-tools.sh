@@ -36,7 +36,11 @@ expect_eq "vplay-frames" "$(json_get play.json frames)" 250
 expect_eq "vplay-underruns" "$(json_get play.json underruns)" 0
 mode=$(json_get play.json output_mode 2>/dev/null || json_get play.json sink_mode)
 echo "vplay output mode: $mode; late $(json_get play.json late)"
-[[ $mode == *"dmabuf (zero copy)"* ]] && pass "vplay-zero-copy ($mode)" || fail "vplay-zero-copy" "$mode"
+if [[ $mode == *"dmabuf (zero copy)"* ]]; then
+	pass "vplay-zero-copy ($mode)"
+else
+	fail "vplay-zero-copy" "$mode"
+fi
 field=$(ffprobe -v error -select_streams v:0 -show_entries stream=field_order -of csv=p=0 cap.mov)
 expect_eq "recorded-field-order" "$field" tb
 

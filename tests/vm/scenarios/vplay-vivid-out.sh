@@ -40,8 +40,11 @@ sink_play ntsc-bff 10 'dmabuf (zero copy), output 0 .S-Video.*NTSC' v4l2 $out UY
 sink_play skewed 10 'mmap + copy (frames sit at a skew' v4l2 $out UYVY 720x576 25/1 tff 10 --skew 64
 expect_eq "skewed-copies" "$(sink_val /tmp/skewed.out copies)" 10
 sink_play hdmi-720p 10 'output 1 .HDMI.*DV 1280x720p60' v4l2 $out UYVY 1280x720 60/1 progressive 10
-v4l2-ctl -d $out --get-fmt-video-out | grep -q 'Progressive\|None' && pass "hdmi-720p-field-none" ||
+if v4l2-ctl -d $out --get-fmt-video-out | grep -q 'Progressive\|None'; then
+	pass "hdmi-720p-field-none"
+else
 	fail "hdmi-720p-field-none" "$(v4l2-ctl -d $out --get-fmt-video-out | grep Field)"
+fi
 
 sink_expect_error "progressive-on-sdtv" 3 "Invalid argument" v4l2 $out UYVY 720x576 25/1 progressive 5
 sink_expect_error "size-without-timing" 3 "Invalid argument" v4l2 $out UYVY 1000x700 25/1 progressive 5

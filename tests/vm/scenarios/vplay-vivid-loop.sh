@@ -6,7 +6,10 @@
 # be the md5 of a played frame (vplay --md5), in the played order; the recorded file says
 # top field first; vplay reports zero copy and no underruns at real time. vivid's capture and
 # output run on separate timers that drift under TCG: a frame seen twice or missed by the
-# capture is printed, not judged.
+# capture is printed, not judged. Then vplay's refusals: a missing device, a format the
+# device cannot take, --zero-copy with a file whose frames sit off page boundaries (ffmpeg's
+# layout; played through the copying path without it), kms without a DRM device: one line and
+# exit 3 each.
 # shellcheck source=tests/vm/lib.sh
 . "$VM_LIB"
 
@@ -34,7 +37,7 @@ expect_eq "vplay-exit" "$prc" 0
 expect_eq "vcap-exit" "$crc" 0
 expect_eq "vplay-frames" "$(json_get play.json frames)" 250
 expect_eq "vplay-underruns" "$(json_get play.json underruns)" 0
-mode=$(json_get play.json output_mode 2>/dev/null || json_get play.json sink_mode)
+mode=$(json_get play.json sink_mode)
 echo "vplay output mode: $mode; late $(json_get play.json late)"
 if [[ $mode == *"dmabuf (zero copy)"* ]]; then
 	pass "vplay-zero-copy ($mode)"
@@ -67,4 +70,37 @@ else
 	fail "md5-round-trip" "$(val matched) of $(val captured) recorded frames equal a played frame"
 fi
 expect_eq "order-kept (no step back)" "$(val backwards)" 0
+
+# vplay_refused NAME TEXT ARG...: exit 3 and one line on stderr that holds TEXT.
+vplay_refused() {
+	local name=$1 text=$2 rc
+	shift 2
+	echo "+ vplay $*"
+	"$VM_BUILD/vplay" -q "$@" >/dev/null 2>err.txt
+	rc=$?
+	cat err.txt
+	if [[ $rc -ne 3 ]]; then
+		fail "$name" "exit status $rc, expected 3"
+	elif [[ $(wc -l <err.txt) -ne 1 ]] || ! grep -q -- "$text" err.txt; then
+		fail "$name" "expected one line with '$text'"
+	else
+		pass "$name (exit 3: $(cat err.txt))"
+	fi
+}
+vplay_refused "missing-device" "No such file or directory" src.mov -o /dev/video9 -n 5
+check "make-progressive-clip" "$VM_BUILD/vcap" -q --source pattern --size 720x576 --format UYVY \
+	--field none --rate 25 --rate max -n 5 -o prog.mov
+vplay_refused "format-device-cannot-take" "cannot take this format" prog.mov -o $out
+vplay_refused "kms-without-drm" "No such file or directory" src.mov -o kms -n 5
+check "make-skewed-clip" ffmpeg -v error -i src.mov -frames:v 10 -c copy -f mov skew.mov
+vplay_refused "zero-copy-skewed" "Operation not supported" skew.mov -o $out --zero-copy
+echo "+ vplay skew.mov -o $out --json"
+"$VM_BUILD/vplay" -q skew.mov -o $out --json >skew.json 2>skew.err
+expect_eq "skewed-plays" "$?" 0
+mode=$(json_get skew.json sink_mode)
+if [[ $mode == "mmap + copy (frames sit at a skew"* ]]; then
+	pass "skewed-copies ($mode, $(json_get skew.json copies) copies)"
+else
+	fail "skewed-copies" "output mode '$mode'"
+fi
 vm_done

@@ -33,4 +33,41 @@ void play_clock_start(struct play_clock *c);
 void play_clock_counts(const struct play_clock *c, uint64_t *ret_late, uint64_t *ret_underruns);
 void play_clock_free(struct play_clock *c);
 
+/* ---- V4L2 output helpers (v4l2-setup.c), used by the v4l2 sink ---- */
+
+struct v4l2_pix_format;
+
+/* ioctl restarted on EINTR; 0 or -errno. */
+int play_v4l2_ioctl(int fd, unsigned long req, void *arg);
+/* The V4L2 frame field mode (V4L2_FIELD_*) for a file's field layout. */
+uint32_t play_v4l2_field(enum mov_field field);
+/* Pick the output, standard or DV timings for cfg; a description into what. -EINVAL when no
+ * output, standard or timing of the device matches the file. */
+int play_v4l2_set_output(int fd, const struct play_config *cfg, char *what, size_t len);
+/* S_FMT for cfg's frames; -EINVAL when the device changes any of it (ALTERNATE for
+ * interlaced material excepted: then ret_pix->height is a field's). */
+int play_v4l2_set_format(int fd, const struct play_config *cfg, struct v4l2_pix_format *ret_pix);
+
+/* ---- KMS helpers (kms-copy.c), used by the kms sink ---- */
+
+/* The DRM fourcc for a file's pixel format, 0 when DRM has none. */
+uint32_t kms_drm_fourcc(const struct mov_format *f);
+
+enum kms_convert {
+	KMS_CONVERT_NONE,      /* bytes as they are */
+	KMS_CONVERT_UYVY_XRGB, /* 8-bit 4:2:2 to XRGB8888 (BT.601, limited range) */
+	KMS_CONVERT_YUYV_XRGB,
+};
+
+/* How one frame goes into a dumb buffer: fields of SEP layouts are woven into a picture. */
+struct kms_copy {
+	unsigned width, height;
+	uint64_t src_stride;
+	uint32_t dst_pitch;
+	enum mov_field layout;
+	enum kms_convert convert;
+};
+
+void kms_copy_frame(const struct kms_copy *c, void *dst, const void *src);
+
 #endif

@@ -37,6 +37,9 @@ struct play_config {
 	bool paced;                  /* false: as fast as the sink takes them (--rate max) */
 	bool zero_copy;              /* a fallback that copies is an error (-EOPNOTSUPP) */
 	bool force;                  /* file sink: replace an existing file */
+	bool skewed;                 /* frames will come at a skew != 0 (a file from another tool):
+				      * a sink that needs frames at the start of a slot's dmabuf
+				      * picks its copy path at open */
 };
 
 /* One filled slot handed to the sink. */

@@ -6,6 +6,8 @@
 static const struct play_sink_ops *const sinks[] = {
 	&play_null_ops,
 	&play_file_ops,
+	&play_v4l2_ops,
+	&play_kms_ops,
 };
 
 const struct play_sink_ops *play_sink_find(const char *name)

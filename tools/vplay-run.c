@@ -230,6 +230,19 @@ static const char *sink_hint(const struct vp_conf *c, int err)
 	return NULL;
 }
 
+/* Frames away from page boundaries in the file land at a skew in their slots: a device sink
+ * that hands slots over as dmabufs must know before it sets its buffers up. */
+static bool frames_skewed(const struct vp *v)
+{
+	const struct mov_sample *s = mov_reader_samples(v->mr);
+	uint64_t n = mov_reader_count(v->mr);
+
+	for (uint64_t i = 0; i < n; i++)
+		if (s[i].offset % DIO_PAGE)
+			return true;
+	return false;
+}
+
 static int open_sink(struct vp *v)
 {
 	const struct vp_conf *c = v->c;
@@ -238,7 +251,7 @@ static int open_sink(struct vp *v)
 		.format = in->format, .width = in->width, .height = in->height,
 		.rate_num = in->rate_num, .rate_den = in->rate_den, .field = in->field,
 		.target = c->target, .preroll = c->preroll, .paced = v->st->paced,
-		.zero_copy = c->zero_copy, .force = c->force,
+		.zero_copy = c->zero_copy, .force = c->force, .skewed = frames_skewed(v),
 	};
 	int ret = c->sink->open(&cfg, play_ahead_slab(v->ahead), &v->sink);
 
@@ -407,7 +420,10 @@ static void play(struct vp *v)
 		check_signal(v);
 		pump(v, false);
 		hand_out(v, UINT_MAX);
-		if (v->stop || (play_ahead_done(v->ahead) && !v->at_sink))
+		/* Everything handed out: drain lets the rest go out. A device keeps the frame it
+		 * shows last until another replaces it (vivid's output, a display), so waiting
+		 * here for every slot to come back would wait forever. */
+		if (v->stop || play_ahead_done(v->ahead))
 			break;
 		/* with a few frames queued there is time to wait for the sink; with fewer, come
 		 * back soon for the reads that complete meanwhile */

@@ -601,7 +601,7 @@ static void kms_stats(const struct play_sink *sink, struct play_sink_stats *ret_
 
 const struct play_sink_ops play_kms_ops = {
 	.name = "kms",
-	.desc = "display through DRM/KMS (--target connector or /dev/dri/cardN): PRIME import, "
+	.desc = "display through DRM/KMS (-o kms[:CONN], --mode): PRIME import, "
 		"page flips on vblank",
 	.open = kms_open,
 	.queue = kms_queue,

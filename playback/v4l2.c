@@ -614,7 +614,7 @@ static void v4l2_stats(const struct play_sink *sink, struct play_sink_stats *ret
 
 const struct play_sink_ops play_v4l2_ops = {
 	.name = "v4l2",
-	.desc = "V4L2 output device (--target /dev/videoN): udmabuf zero copy, paced by DQBUF",
+	.desc = "V4L2 output device (-o /dev/videoN): udmabuf zero copy, paced by DQBUF",
 	.open = v4l2_open,
 	.queue = v4l2_queue,
 	.start = v4l2_start,

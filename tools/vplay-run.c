@@ -250,7 +250,7 @@ static int open_sink(struct vp *v)
 	struct play_config cfg = {
 		.format = in->format, .width = in->width, .height = in->height,
 		.rate_num = in->rate_num, .rate_den = in->rate_den, .field = in->field,
-		.target = c->target, .preroll = c->preroll, .paced = v->st->paced,
+		.target = c->target, .mode = c->mode, .preroll = c->preroll, .paced = v->st->paced,
 		.zero_copy = c->zero_copy, .force = c->force, .skewed = frames_skewed(v),
 	};
 	int ret = c->sink->open(&cfg, play_ahead_slab(v->ahead), &v->sink);

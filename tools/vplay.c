@@ -23,8 +23,8 @@ static const char usage[] =
 "  -o, --output OUT   null          consume frames (benchmarks, checks with --md5)\n"
 "                     /dev/videoN   a V4L2 output device (paced by the device)\n"
 "                     kms[:CONN]    the screen through DRM/KMS, on connector CONN (e.g.\n"
-"                                   kms:HDMI-A-1; default the first connected one), paced\n"
-"                                   by vblank\n"
+"                                   kms:HDMI-A-1, or kms:/dev/dri/card1:HDMI-A-1; default\n"
+"                                   the first connected one), paced by vblank\n"
 "                     -             raw frames back to back on stdout, to pipe into ffmpeg:\n"
 "                                   vplay a.mov -o - | ffmpeg -f rawvideo -pix_fmt uyvy422\n"
 "                                   -s 1920x1080 -r 30000/1001 -i - ...\n"
@@ -32,6 +32,9 @@ static const char usage[] =
 "                                   unless --force)\n"
 "                     This build's outputs:\n"
 "%s"
+"  --connector CONN   the same as -o kms:CONN\n"
+"  --mode WxH[@HZ]    kms: the display mode to set; it must be the file's frame size (no\n"
+"                     scaling); default the connector's mode of that size, preferred first\n"
 "\n"
 "What to play:\n"
 "  --start FRAME|TC   begin at frame FRAME (0 is the first) or at timecode HH:MM:SS:FF\n"
@@ -98,6 +101,8 @@ enum {
 	OPT_ZERO_COPY,
 	OPT_FORCE,
 	OPT_JSON,
+	OPT_CONNECTOR,
+	OPT_MODE,
 };
 
 static const struct option options[] = {
@@ -116,6 +121,8 @@ static const struct option options[] = {
 	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "connector", required_argument, NULL, OPT_CONNECTOR },
+	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -209,6 +216,21 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 		return c->force = true, 0;
 	case OPT_JSON:
 		return c->json = true, 0;
+	case OPT_CONNECTOR: /* the same as -o kms:NAME */
+		c->out = "kms";
+		c->sink_name = "kms";
+		c->target = arg;
+		c->sink = play_sink_find("kms");
+		return 0;
+	case OPT_MODE: {
+		unsigned w, h, r;
+		char tail;
+
+		if (sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2 &&
+		    (sscanf(arg, "%ux%u@%u%c", &w, &h, &r, &tail) != 3 || !r))
+			return bad("--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
+		return c->mode = arg, 0;
+	}
 	case 'q':
 		return c->quiet = true, 0;
 	}

@@ -24,6 +24,7 @@ struct vp_conf {
 	unsigned batch, depth, buffers;
 	unsigned latency_ms;
 	const char *md5_path;
+	const char *mode; /* kms: --mode WxH[@HZ] */
 	enum vp_on_underrun on_underrun;
 	bool json, zero_copy, force, quiet;
 	bool progress; /* live line: stderr is a terminal and not --quiet */

@@ -306,6 +306,22 @@ static void free_buffers(struct kms_sink *s)
 	}
 }
 
+/* The alpha-less format with the same memory layout, 0 if there is none. */
+static uint32_t opaque_of(uint32_t fourcc)
+{
+	static const uint32_t map[][2] = {
+		{ DRM_FORMAT_ARGB8888, DRM_FORMAT_XRGB8888 },
+		{ DRM_FORMAT_ABGR8888, DRM_FORMAT_XBGR8888 },
+		{ DRM_FORMAT_RGBA8888, DRM_FORMAT_RGBX8888 },
+		{ DRM_FORMAT_BGRA8888, DRM_FORMAT_BGRX8888 },
+	};
+
+	for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i][0] == fourcc)
+			return map[i][1];
+	return 0;
+}
+
 /* PRIME first; else dumb buffers, converting 4:2:2 when the plane offers XRGB8888 only. */
 static int setup_buffers(struct kms_sink *s, const struct play_config *cfg, const char *where)
 {
@@ -314,6 +330,10 @@ static int setup_buffers(struct kms_sink *s, const struct play_config *cfg, cons
 	const char *why;
 	int ret;
 
+	/* a primary plane ignores alpha: the same bytes scan out as the X variant */
+	if (!plane_takes(s->fd, s->crtc_id, fourcc) && opaque_of(fourcc) &&
+	    plane_takes(s->fd, s->crtc_id, opaque_of(fourcc)))
+		s->fourcc = fourcc = opaque_of(fourcc);
 	if (!plane_takes(s->fd, s->crtc_id, fourcc)) {
 		if ((fourcc != DRM_FORMAT_UYVY && fourcc != DRM_FORMAT_YUYV) ||
 		    !plane_takes(s->fd, s->crtc_id, DRM_FORMAT_XRGB8888))

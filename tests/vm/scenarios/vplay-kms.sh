@@ -57,4 +57,14 @@ kms_play sep-woven 5 'dumb + copy' kms /dev/dri/card0 XBGR32 640x480 25/1 sep-tb
 sink_expect_error "no-such-connector" 3 "No such file or directory" kms "HDMI-A-9" XBGR32 640x480 25/1 progressive 3
 sink_expect_error "size-without-mode" 3 "Invalid argument" kms "" XBGR32 1000x700 25/1 progressive 3
 sink_expect_error "zero-copy-without-import" 3 "Operation not supported" kms "" XBGR32 640x480 25/1 progressive 3 --zero-copy
+
+# The same through vplay: a file from vcap to the screen, with --connector and --mode.
+"$VM_BUILD/vcap" --size 640x480 --format XBGR32 --rate 25 -n 12 -q -o /tmp/k.mov
+"$VM_BUILD/vplay" /tmp/k.mov --connector "$conn" --mode 640x480 --json >/tmp/k.json 2>/tmp/k.err
+expect_eq "vplay-kms-exit" "$?" 0
+expect_eq "vplay-kms-frames" "$(json_get /tmp/k.json frames)" 12
+if grep -q 'dumb + copy' /tmp/k.json; then pass "vplay-kms-mode"; else fail "vplay-kms-mode" "$(cat /tmp/k.json /tmp/k.err)"; fi
+"$VM_BUILD/vplay" /tmp/k.mov --connector "$conn" --mode 720x576 >/dev/null 2>/tmp/k.err
+expect_eq "vplay-kms-bad-mode-exit" "$?" 3
+expect_eq "vplay-kms-bad-mode-one-line" "$(wc -l </tmp/k.err)" 1
 vm_done

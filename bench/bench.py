@@ -296,6 +296,14 @@ def parse_fio(which):
     return p
 
 
+def parse_vplay(out):
+    j = first_json(out)
+    if j.get("error"):
+        raise ValueError(f"vplay reports: {j['error']}")
+    return {"bytes": int(j["bytes"]), "own_seconds": float(j["seconds"]),
+            "max_lat_ms": float(j["max_read_ms"]), "json": j}
+
+
 def median_or_none(vals):
     vals = [v for v in vals if v is not None]
     return statistics.median(vals) if vals else None
@@ -324,8 +332,9 @@ def main():
                     help="writes in flight (default 4)")
     ap.add_argument("--repeat", type=positive, default=1, metavar="N",
                     help="run everything N times, report medians (default 1)")
-    ap.add_argument("--only", default="vbench,fio,dd,ffmpeg,vcap", metavar="LIST",
-                    help="comma-separated subset of vbench,fio,dd,ffmpeg,vcap")
+    ap.add_argument("--only", default="vbench,fio,dd,ffmpeg,vcap,vplay", metavar="LIST",
+                    help="comma-separated subset of vbench,fio,dd,ffmpeg,vcap,vplay (vplay "
+                         "reads the file vcap wrote, so it needs vcap)")
     ap.add_argument("--no-read", action="store_true", help="skip the read runs")
     ap.add_argument("--dd-source", choices=("frames", "zero"), default="frames",
                     help="what dd copies: the frames file in /dev/shm (default) or "
@@ -343,7 +352,7 @@ def main():
     if not os.path.isabs(a.build):
         a.build = os.path.join(ROOT, a.build)
     only = set(x.strip() for x in a.only.split(",") if x.strip())
-    unknown = only - {"vbench", "fio", "dd", "ffmpeg", "vcap"}
+    unknown = only - {"vbench", "fio", "dd", "ffmpeg", "vcap", "vplay"}
     if unknown:
         die(f"--only: unknown tool(s) {','.join(sorted(unknown))}")
     if not re.fullmatch(r"\d+(/\d+)?", a.rate):
@@ -375,8 +384,10 @@ def run_all(b, a, fmt_key, only):
     w, h = a.size
     vbench = os.path.join(a.build, "vbench")
     vcap = os.path.join(a.build, "vcap")
+    vplay = os.path.join(a.build, "vplay")
     have_vbench = os.access(vbench, os.X_OK)
     have_vcap = os.access(vcap, os.X_OK)
+    have_vplay = os.access(vplay, os.X_OK)
 
     # Frame geometry: what vbench reports wins; until it has run, our own arithmetic.
     fmt = FORMATS.get(fmt_key)
@@ -527,12 +538,27 @@ def run_all(b, a, fmt_key, only):
         b.settle()
         b.track(path)
         b.track(path + ".vcj")  # vcap's capture log, written beside the file
-        b.record("vcap", "write", [[vcap, "--source", "pattern", "--size", f"{w}x{h}",
+        r = b.record("vcap", "write", [[vcap, "--source", "pattern", "--size", f"{w}x{h}",
                                     "--format", a.format, "--rate", "max", "-n", str(frames),
                                     "--batch", str(a.batch), "-o", path, "--force"],
                                    ["sync", path]], frames * frame_bytes, path=path)
+        if reads and "vplay" in only:
+            run_vplay(path, r)
         b.remove(path)
         b.remove(path + ".vcj")
+
+    def run_vplay(path, wrote):
+        """Play vcap's file to the null output as fast as it reads, cold cache."""
+        if not have_vplay:
+            b.skip("vplay", "read", f"vplay not built ({vplay} missing)")
+            return
+        if wrote["error"] is not None or not os.path.exists(path):
+            b.skip("vplay", "read", "the vcap write run failed")
+            return
+        b.settle()
+        b.record("vplay", "read", [[vplay, path, "-o", "null", "--rate", "max", "--batch",
+                                    str(a.batch), "--depth", str(a.depth), "--json", "-q"]],
+                 frames * frame_bytes, parse=parse_vplay)
 
     runners = {"vbench": run_vbench, "fio": run_fio, "dd": run_dd, "ffmpeg": run_ffmpeg,
                "vcap": run_vcap}
@@ -770,6 +796,7 @@ def report(a, runs):
     fw, fr = get("fio", "write"), get("fio", "read")
     mw, mr = get("ffmpeg", "write"), get("ffmpeg", "read")
     cw = get("vcap", "write")
+    pr = get("vplay", "read")
     print("Targets (informational):")
     cmp_line("vbench write MB/s >= 0.95 x fio write", vw, fw, 0.95, "mbps", True)
     cmp_line("vbench write MB/s >= 3 x ffmpeg write", vw, mw, 3, "mbps", False)
@@ -783,6 +810,12 @@ def report(a, runs):
         else:
             cmp_line("vcap MB/s >= 3 x ffmpeg write", cw, mw, 3, "mbps", False)
             cmp_line("vcap MB/s >= 0.9 x vbench write", cw, vw, 0.9, "mbps", False)
+    if not a.no_read and (pr is not None or "vplay" in a.only):
+        if pr is None:
+            print("SKIP  vplay read rows (vplay not built, vcap not run, or it failed)")
+        else:
+            cmp_line("vplay read MB/s >= 0.95 x fio read", pr, fr, 0.95, "mbps", True)
+            cmp_line("vplay read MB/s >= 3 x ffmpeg read", pr, mr, 3, "mbps", False)
 
     write_csv(a, rows, runs)
 

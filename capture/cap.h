@@ -60,6 +60,18 @@ struct cap_config {
 		CAP_BUFFERS_MMAP, /* force the copying fallback (tests, drivers that misbehave) */
 	} buffers;
 	bool zero_copy; /* any copy of pixels is an error at setup */
+	/* The pattern source behaves like a device with these (others ignore them), so the
+	 * drop, error and timecode policies can be rehearsed without hardware. */
+	struct {
+		const char *timecode; /* device timecode of frame 0, counting with sequence */
+		unsigned drop_every;  /* lose every Nth frame (a sequence gap); 0: none */
+		unsigned error_every; /* flag every Nth frame V4L2_BUF_FLAG_ERROR; 0: none */
+		unsigned fail_after;  /* dequeue() fails with -EIO after N frames; 0: never */
+		unsigned tc_jump_every; /* every Nth frame the timecode jumps a second ahead, as
+					 * at an edit on tape; 0: never */
+		unsigned seq_repeat_every; /* every Nth frame repeats the sequence number before
+					    * it, as vivid does at times while dropping; 0: never */
+	} pattern;
 };
 
 /* How frames reach the slab. */

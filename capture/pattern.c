@@ -4,6 +4,8 @@
  *
  * Paced, it behaves like a device: frame k is due at start + k periods, and if no slot was
  * queued by then the frame is dropped (a gap in sequence), exactly as V4L2 reports drops.
+ * cap_config.pattern adds what a capture card does on a bad day: device timecode, lost
+ * frames, error-flagged frames, a fatal streaming error.
  */
 #include "cap-internal.h"
 #include "dio.h"
@@ -27,6 +29,7 @@ struct pattern {
 	unsigned head, count, cap;
 	uint64_t t0, period_ns;
 	uint64_t next; /* sequence of the next frame (ALTERNATE: of the next field) */
+	uint64_t delivered;
 	bool started;
 };
 
@@ -243,6 +246,26 @@ static void sleep_until(uint64_t t)
 		;
 }
 
+/* The configured device behaviour: timecode and error flags on this frame. */
+static void device_like(const struct pattern *p, struct cap_frame *f)
+{
+	const struct cap_config *c = &p->cfg;
+
+	uint64_t jumps = c->pattern.tc_jump_every ? p->delivered / c->pattern.tc_jump_every : 0;
+	int64_t second = (c->rate_num + c->rate_den / 2) / c->rate_den;
+
+	if (c->pattern.timecode &&
+	    mov_timecode_add(c->pattern.timecode, f->sequence + jumps * second, c->rate_num,
+			     c->rate_den, f->timecode, sizeof(f->timecode)) == 0)
+		f->flags |= V4L2_BUF_FLAG_TIMECODE;
+	if (c->pattern.seq_repeat_every && f->sequence &&
+	    p->delivered % c->pattern.seq_repeat_every == c->pattern.seq_repeat_every - 1)
+		f->sequence--;
+	if (c->pattern.error_every &&
+	    p->delivered % c->pattern.error_every == c->pattern.error_every - 1)
+		f->flags |= V4L2_BUF_FLAG_ERROR;
+}
+
 static int pattern_dequeue(struct cap_source *src, int timeout_ms, struct cap_frame *ret)
 {
 	struct pattern *p = cap_container_of(src, struct pattern, base);
@@ -251,8 +274,13 @@ static int pattern_dequeue(struct cap_source *src, int timeout_ms, struct cap_fr
 
 	if (!p->started || !p->slab)
 		return -EINVAL;
+	if (p->cfg.pattern.fail_after && p->delivered >= p->cfg.pattern.fail_after)
+		return -EIO; /* as a device that stopped streaming */
 	if (!p->count)
 		return -EAGAIN; /* nothing queued: a device would be dropping now */
+	if (p->cfg.pattern.drop_every &&
+	    p->next % p->cfg.pattern.drop_every == p->cfg.pattern.drop_every - 1)
+		p->next++; /* lost on the way, as a device's sequence gap */
 	due = p->t0 + p->next * p->period_ns;
 	if (p->cfg.paced) {
 		/* frames that fell due while no slot was queued are lost, as on a device */
@@ -281,7 +309,9 @@ static int pattern_dequeue(struct cap_source *src, int timeout_ms, struct cap_fr
 	}
 	ret->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
 	stamp(p, dio_slab_slot(p->slab, slot), ret->sequence, ret->field);
+	device_like(p, ret);
 	p->next++;
+	p->delivered++;
 	return 0;
 }
 

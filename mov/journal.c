@@ -86,7 +86,7 @@ static int write_header(struct mov_journal *j, const struct mov_params *p, uint6
 		       "vcj 1\nformat %s\nsize %ux%u\nrate %u/%u\nfield %s\ncolour %s\n"
 		       "sar %u/%u\ntimecode %s\ndata_start %" PRIu64 "\n"
 		       "columns frame offset size pts sequence field flags timestamp timecode "
-		       "md5\n",
+		       "md5 note\n",
 		       mov_format_name(p->format), p->width, p->height, p->rate_num, p->rate_den,
 		       mov_field_name(p->field), mov_colour_name(colour), p->sar_num, p->sar_den,
 		       p->timecode ? p->timecode : "-", data_start);
@@ -153,13 +153,31 @@ int mov_journal_append(struct mov_journal *j, const struct mov_journal_frame *fr
 		snprintf(md5 + 2 * i, 3, "%02x", fr->md5[i]);
 	ret = jprintf(j,
 		      "%" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRId64 " %" PRIu32 " %s 0x%08" PRIx32
-		      " %" PRIu64 ".%09" PRIu64 " %s %s\n",
+		      " %" PRIu64 ".%09" PRIu64 " %s %s %s\n",
 		      j->frames, fr->offset, fr->size, fr->pts, fr->sequence, field, fr->flags,
-		      fr->timestamp_ns / 1000000000u, fr->timestamp_ns % 1000000000u, tc, md5);
+		      fr->timestamp_ns / 1000000000u, fr->timestamp_ns % 1000000000u, tc, md5,
+		      fr->note && *fr->note ? fr->note : "-");
 	if (ret < 0)
 		return j->err = ret;
 	j->frames++;
 	return 0;
+}
+
+int mov_journal_set_timecode(struct mov_journal *j, const char *tc, unsigned rate_num,
+			     unsigned rate_den)
+{
+	int ret;
+
+	if (j->err)
+		return j->err;
+	if (j->frames)
+		return -EBUSY;
+	ret = mov_timecode_parse(tc, rate_num, rate_den, &j->tc);
+	if (ret < 0)
+		return ret;
+	j->has_tc = true;
+	ret = jprintf(j, "timecode %s\n", tc);
+	return ret < 0 ? (j->err = ret) : 0;
 }
 
 int mov_journal_flush(struct mov_journal *j)

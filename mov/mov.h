@@ -118,6 +118,15 @@ struct mov_params {
 int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 		       const char **ret_why);
 
+/* A valid timecode (see mov_timecode_check) as the count of frames since 00:00:00:00 at the
+ * rate, drop-frame labels counted as SMPTE 12M does: consecutive frames differ by one. */
+int mov_timecode_frames(const char *tc, unsigned rate_num, unsigned rate_den, int64_t *ret_frames);
+
+/* The label offset frames after (before, if negative) tc, wrapping round midnight, in the
+ * same drop-frame mode as tc, into buf (at least 12 bytes). -EINVAL when tc is invalid. */
+int mov_timecode_add(const char *tc, int64_t offset, unsigned rate_num, unsigned rate_den,
+		     char *buf, size_t len);
+
 /* Check a whole parameter set: format/geometry (mov_format_check), rate, SAR, timecode.
  * 0 or -EINVAL/-ENOTSUP/-EFBIG with a constant reason in *ret_why (may be NULL). */
 int mov_params_check(const struct mov_params *p, const char **ret_why);
@@ -139,7 +148,10 @@ uint64_t mov_writer_data_start(const struct mov_writer *w);
  * must come in file order without overlap, offset >= data_start, and size must be the
  * format's frame size. data is the frame's memory (never written to the file, never kept); it
  * may be NULL when the payload is only on disk (recovery). pts counts frame periods from 0
- * and must increase; a gap means dropped frames (the previous sample lasts longer). */
+ * and must increase; a gap means dropped frames (the previous sample lasts longer).
+ * A repeat: offset equal to the previous frame's offset indexes that frame's payload once more
+ * as a new sample at pts (a filled drop; stco then lists the offset twice, which QuickTime and
+ * FFmpeg read as the same picture shown again). */
 int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
 		   int64_t pts);
 
@@ -171,14 +183,21 @@ void mov_writer_free(struct mov_writer *w);
  *   sar 0/0
  *   timecode 01:00:00;00                  or "-"
  *   data_start 4096                       offset of the first frame
- *   columns frame offset size pts sequence field flags timestamp timecode md5
- *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 -
+ *   columns frame offset size pts sequence field flags timestamp timecode md5 note
+ *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 - -
  *   ...
  *   end frames=N size=S                   written by a clean finish (mov_journal_close)
  *
  * Frame lines start with a digit; "-" marks an absent value; the timestamp is seconds.ns;
  * md5 is 32 hex digits or "-". A last line without its newline (a crash mid-write) is ignored.
  * A clean finish keeps the journal: it is the capture log, marked complete by its end line.
+ * The note column (added in version 1; readers take the columns they know and ignore the
+ * rest) is "-" or comma-separated words from the capture tool: "lost=N" (N frames lost just
+ * before this one), "lost-fields=N", "starved" (no buffer was free for the device),
+ * "fill" (a repeat of the previous frame's payload at the same offset, standing in for a lost
+ * one: its sequence is the lost one's), "tc-break" (the device timecode did not follow on).
+ * A header key may appear again before the first frame line; the last value counts
+ * (mov_journal_set_timecode() uses that for a start timecode learnt from the first frame).
  */
 
 struct mov_journal;
@@ -194,6 +213,7 @@ struct mov_journal_frame {
 	uint64_t timestamp_ns; /* capture timestamp */
 	const char *timecode;  /* NULL: derived from the start timecode and pts (or "-") */
 	const uint8_t *md5;    /* 16 bytes, or NULL */
+	const char *note;      /* the note column (no spaces), or NULL for "-" */
 };
 
 /* "<mov_path>.vcj" into buf. -ENAMETOOLONG if it does not fit. */
@@ -206,6 +226,12 @@ int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data
 /* Queue one frame's line in memory. Append only frames whose payload is on disk (their batch
  * has completed), in file order. */
 int mov_journal_append(struct mov_journal *j, const struct mov_journal_frame *fr);
+
+/* Set the start timecode once it is known (a device's first frame), before the first frame
+ * is appended: a "timecode" line follows the header and frames without their own timecode
+ * are labelled from it. -EBUSY after the first frame, -EINVAL for an invalid timecode. */
+int mov_journal_set_timecode(struct mov_journal *j, const char *tc, unsigned rate_num,
+			     unsigned rate_den);
 
 /* Write the queued lines to the file (one write(); survives the process being killed, not a
  * power cut: mov_journal_close() syncs). Call once per completed batch. */

@@ -261,3 +261,31 @@ void mov_timecode_string(const struct mov_timecode *tc, int64_t offset, char *bu
 		 (unsigned)(n / (fps * 60) % 60), (unsigned)(n / fps % 60), tc->drop ? ';' : ':',
 		 (unsigned)(n % fps));
 }
+
+int mov_timecode_frames(const char *tc, unsigned rate_num, unsigned rate_den, int64_t *ret_frames)
+{
+	struct mov_timecode t;
+	int ret = mov_timecode_parse(tc, rate_num, rate_den, &t);
+
+	if (ret < 0)
+		return ret;
+	*ret_frames = t.start;
+	return 0;
+}
+
+int mov_timecode_add(const char *tc, int64_t offset, unsigned rate_num, unsigned rate_den,
+		     char *buf, size_t len)
+{
+	struct mov_timecode t;
+	int64_t day;
+	int ret = mov_timecode_parse(tc, rate_num, rate_den, &t);
+
+	if (ret < 0)
+		return ret;
+	/* labels run round the clock: 24 hours of them, fewer with drop-frame */
+	day = ((int64_t)t.fps * 86400 - (int64_t)t.drop * 24 * 54);
+	offset %= day;
+	t.start = (t.start + offset + day) % day;
+	mov_timecode_string(&t, 0, buf, len);
+	return 0;
+}

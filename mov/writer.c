@@ -47,6 +47,7 @@ struct mov_writer {
 	uint64_t data_start;
 	uint64_t wide_pos;
 	uint64_t next_off; /* end of the last frame */
+	uint64_t last_off; /* where the last frame starts: a repeat may point there again */
 	int64_t last_pts;
 	uint64_t count;
 	void *dummy; /* stands in for payload that is only on disk */
@@ -338,12 +339,14 @@ static int write_frame(struct mov_writer *w, uint64_t offset, const void *data, 
 int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
 		   int64_t pts)
 {
+	bool repeat;
 	int ret;
 
 	if (w->failed)
 		return w->failed;
-	if (w->finished || size != w->frame_size || offset < w->next_off || pts <= w->last_pts ||
-	    offset > INT64_MAX - size)
+	repeat = w->count && offset == w->last_off;
+	if (w->finished || size != w->frame_size || (offset < w->next_off && !repeat) ||
+	    pts <= w->last_pts || offset > INT64_MAX - size)
 		return -EINVAL;
 	if (!data && !(data = dummy_payload(w, size)))
 		return -ENOMEM;
@@ -353,6 +356,7 @@ int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size
 		return ret;
 	}
 	w->next_off = offset + size;
+	w->last_off = offset;
 	w->last_pts = pts;
 	w->count++;
 	return 0;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dio.h"
 #include "mov.h"
 
 struct dio_slab;
@@ -92,5 +93,106 @@ struct play_sink_ops {
 const struct play_sink_ops *play_sink_find(const char *name);
 /* i-th sink for listings, NULL past the end. */
 const struct play_sink_ops *play_sink_at(unsigned i);
+
+/* ---- read-ahead: frames of a MOV read into slab slots, in play order ----
+ *
+ * The frames to play are a range of the file's samples, played loops times. Reads go through
+ * the diskio reader (O_DIRECT, io_uring, several in flight) into slots taken in ring order.
+ * Frames that sit one slot apart at aligned offsets (files from vcap) are read V at a time,
+ * one read per run of consecutive slots, each frame at the start of its slot. Frames at any
+ * other place (files from other tools, back to back) are read one aligned superset each into
+ * a slot large enough to hold frame and skew, and reach the sink at slot + skew: no copy.
+ */
+
+struct play_range {
+	uint64_t first; /* first sample played */
+	uint64_t count; /* samples per pass, >= 1 */
+	uint64_t loops; /* passes; 0: until stopped */
+};
+
+/* One planned read: count frames into slots [slot, slot + count), the first frame's byte at
+ * dio_slab_slot(slot) + skew, frame k's at slot + k + skew. */
+struct play_read {
+	uint64_t offset; /* file offset of the first frame */
+	uint32_t len;	 /* bytes from offset to the end of the last frame */
+	unsigned slot, count;
+	uint32_t skew;
+};
+
+/* Plan the read for play position pos (sample first + pos % count) into the free slots
+ * [slot, slot + room): the frames that follow pos in play order join while each sits exactly
+ * one slot after the one before in the file, at most max frames and never past end_pos. The
+ * superset of every frame must end inside its own slot (slot_size large enough for
+ * skew + size rounded up to unit), else -EINVAL. Returns the frame count (>= 1). */
+int play_plan_read(const struct mov_sample *samples, uint64_t nsamples, const struct play_range *rg,
+		   uint64_t pos, uint64_t end_pos, unsigned slot, unsigned room, size_t slot_size,
+		   uint32_t unit, unsigned max, struct play_read *ret_read);
+
+/* How the slab must be cut for these samples: *ret_batched is true when every sample in the
+ * range sits at a multiple of unit (then slots are *ret_slot_align-aligned, equal to the
+ * file's frame stride when it has one, and reads take V frames), false when frames must be
+ * read one superset each (then *ret_slab_frame is frame_size + unit). Pass ret_slab_frame and
+ * ret_slot_align to dio_slab_new(). -EINVAL for an empty range or one past the samples. */
+int play_plan_layout(const struct mov_sample *samples, uint64_t nsamples,
+		     const struct play_range *rg, uint32_t frame_size, uint32_t unit,
+		     size_t *ret_slab_frame, uint64_t *ret_slot_align, bool *ret_batched);
+
+struct play_ahead;
+
+struct play_ahead_opts {
+	uint32_t frame_size;	     /* bytes of one frame (every sample must have it) */
+	unsigned nslots;	     /* frames held in memory: read ahead plus at the sink */
+	unsigned batch;		     /* V: frames per read at most */
+	unsigned depth;		     /* reads in flight */
+	unsigned tb_num, tb_den;     /* the stream time base, for play_frame.pts */
+	unsigned rate_num, rate_den; /* frame rate; 0: pts is the sample number */
+	bool no_direct, no_uring;    /* tests */
+};
+
+/* Open path for reading the frames of rg from samples (the file's whole table, borrowed: it
+ * must outlive the read-ahead), and make the slab they are read into (owned, freed with it).
+ * -ENODATA when a sample of the range lies past the end of the file (a truncated file). */
+int play_ahead_open(const char *path, const struct mov_sample *samples, uint64_t nsamples,
+		    const struct play_range *rg, const struct play_ahead_opts *opts,
+		    struct play_ahead **ret_ahead);
+struct dio_slab *play_ahead_slab(const struct play_ahead *a);
+
+/* Submit reads into free slots and collect finished ones. wait: block until the next frame
+ * in play order is ready (or nothing is in flight). Returns 0, or the first read error. */
+int play_ahead_pump(struct play_ahead *a, bool wait);
+/* The next frame in play order if its read has finished: 1 and *ret_frame, 0 if not yet. */
+int play_ahead_next(struct play_ahead *a, struct play_frame *ret_frame);
+/* Give a slot back once the sink returned it. */
+void play_ahead_release(struct play_ahead *a, unsigned slot);
+/* Every frame of the range (all loops) was handed out. */
+bool play_ahead_done(const struct play_ahead *a);
+/* Frames read and not yet handed out. */
+unsigned play_ahead_ready(const struct play_ahead *a);
+
+struct play_ahead_stats {
+	uint64_t reads;	     /* read requests submitted */
+	uint64_t frames;     /* frames whose read completed */
+	uint64_t bytes;	     /* frame bytes read (payload, not the supersets) */
+	uint64_t disk_bytes; /* bytes moved from disk (aligned supersets) */
+	uint64_t max_lat_ns; /* slowest read */
+	bool batched;	     /* V frames per read (aligned file) or one superset per frame */
+	size_t slot_size;
+	unsigned nslots;
+	enum dio_mode mode;
+	char mode_why[240];
+};
+void play_ahead_stats(const struct play_ahead *a, struct play_ahead_stats *ret_stats);
+/* Free; accepts NULL. Waits for reads in flight. */
+void play_ahead_free(struct play_ahead *a);
+
+/* ---- timecode ---- */
+
+/* Frames from 00:00:00:00 to tc ("HH:MM:SS:FF", or drop-frame with ';' or '.' before FF) at
+ * rate_num/rate_den, counting drop-frame labels as SMPTE 12M does. -EINVAL when tc is not
+ * valid at that rate (mov_timecode_check). */
+int play_timecode_frames(const char *tc, unsigned rate_num, unsigned rate_den,
+			 uint64_t *ret_frames);
+/* Whether tc is a drop-frame label. */
+bool play_timecode_is_drop(const char *tc);
 
 #endif

@@ -4,9 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <libavformat/version.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+struct tool_framemd5 {
+	struct mov_reader *r;
+	struct mov_info in;
+	FILE *f;
+};
 
 static void header(FILE *f, const struct mov_info *in)
 {
@@ -19,55 +27,108 @@ static void header(FILE *f, const struct mov_info *in)
 	fprintf(f, "#stream#, dts,        pts, duration,     size, hash\n");
 }
 
-/* The last sample lasts one nominal frame period, as the muxer writes it. */
-static int64_t last_duration(const struct mov_info *in)
+/* The last sample lasts what the index says is left of the stream (one nominal frame period
+ * as the muxer writes it; the average rate is off when drops left gaps in the timestamps). */
+static int64_t last_duration(const struct mov_info *in, const struct mov_sample *s, uint64_t n)
 {
+	int64_t left;
+
+	if (in->duration > 0 && in->tb_num && n) {
+		left = llround(in->duration * in->tb_den / in->tb_num) - (s[n - 1].pts - s[0].pts);
+		if (left > 0)
+			return left;
+	}
 	if (!in->rate_num || !in->tb_num)
 		return 0;
 	return ((int64_t)in->tb_den * in->rate_den + (int64_t)in->tb_num * in->rate_num / 2) /
 	       ((int64_t)in->tb_num * in->rate_num);
 }
 
-int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
-			uint64_t n, int force)
+int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
+		       struct tool_framemd5 **ret_md5)
 {
-	const struct mov_sample *s;
-	struct mov_reader *r;
-	struct mov_info in;
-	FILE *f;
+	struct tool_framemd5 *m = calloc(1, sizeof(*m));
 	int fd, ret;
 
-	ret = mov_reader_open(mov_path, &r);
+	if (!m)
+		return -ENOMEM;
+	ret = mov_reader_open(mov_path, &m->r);
 	if (ret < 0)
-		return ret;
-	mov_reader_info(r, &in);
-	ret = -EINVAL;
-	if (mov_reader_count(r) != n)
-		goto out_reader;
+		goto out_free;
+	mov_reader_info(m->r, &m->in);
 	fd = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
 	ret = -errno;
 	if (fd < 0)
 		goto out_reader;
-	f = fdopen(fd, "w");
-	if (!f) {
+	m->f = fdopen(fd, "w");
+	if (!m->f) {
 		close(fd);
 		goto out_reader;
 	}
-	header(f, &in);
-	s = mov_reader_samples(r);
-	for (uint64_t i = 0; i < n; i++) {
-		int64_t dur = i + 1 < n ? s[i + 1].pts - s[i].pts : last_duration(&in);
+	header(m->f, &m->in);
+	*ret_md5 = m;
+	return 0;
 
-		fprintf(f, "0, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8" PRIu32 ", ", s[i].pts,
-			s[i].pts, dur, s[i].size);
-		for (unsigned k = 0; k < 16; k++)
-			fprintf(f, "%02x", md5[i][k]);
-		fputc('\n', f);
-	}
-	ret = fflush(f) ? -errno : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
 out_reader:
-	mov_reader_free(r);
+	mov_reader_free(m->r);
+out_free:
+	free(m);
 	return ret;
+}
+
+int tool_framemd5_line(struct tool_framemd5 *m, uint64_t i, const uint8_t md5[16])
+{
+	const struct mov_sample *s = mov_reader_samples(m->r);
+	uint64_t n = mov_reader_count(m->r);
+	int64_t dur;
+
+	if (i >= n)
+		return -ERANGE;
+	dur = i + 1 < n ? s[i + 1].pts - s[i].pts : last_duration(&m->in, s, n);
+	fprintf(m->f, "0, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8" PRIu32 ", ", s[i].pts,
+		s[i].pts, dur, s[i].size);
+	for (unsigned k = 0; k < 16; k++)
+		fprintf(m->f, "%02x", md5[k]);
+	return fputc('\n', m->f) == EOF ? -EIO : 0;
+}
+
+int tool_framemd5_close(struct tool_framemd5 *m)
+{
+	int ret;
+
+	if (!m)
+		return 0;
+	ret = fflush(m->f) ? -errno : 0;
+	if (fclose(m->f) && !ret)
+		ret = -errno;
+	mov_reader_free(m->r);
+	free(m);
+	return ret;
+}
+
+int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
+			uint64_t n, int force)
+{
+	struct mov_reader *r;
+	struct tool_framemd5 *m;
+	int ret;
+
+	/* check the count before creating anything */
+	ret = mov_reader_open(mov_path, &r);
+	if (ret < 0)
+		return ret;
+	ret = mov_reader_count(r) == n ? 0 : -EINVAL;
+	mov_reader_free(r);
+	if (ret < 0)
+		return ret;
+	ret = tool_framemd5_open(out_path, mov_path, force, &m);
+	if (ret < 0)
+		return ret;
+	for (uint64_t i = 0; i < n && ret == 0; i++)
+		ret = tool_framemd5_line(m, i, md5[i]);
+	if (ret < 0) {
+		tool_framemd5_close(m);
+		return ret;
+	}
+	return tool_framemd5_close(m);
 }

@@ -12,4 +12,17 @@
 int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
 			uint64_t n, int force);
 
+/* The same lines written one at a time, for a player that checksums frames as they go out:
+ * open creates out_path (O_EXCL unless force) and writes the header; each line is sample i's
+ * line exactly as ffmpeg prints it for that sample, so a list of lines for any frames, in any
+ * order or repeated, can be compared with the matching lines of ffmpeg's output. */
+struct tool_framemd5;
+
+int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
+		       struct tool_framemd5 **ret_md5);
+/* -ERANGE when i is not a sample of the file. */
+int tool_framemd5_line(struct tool_framemd5 *m, uint64_t i, const uint8_t md5[16]);
+/* Flush, close, free; returns the first write error. Accepts NULL. */
+int tool_framemd5_close(struct tool_framemd5 *m);
+
 #endif

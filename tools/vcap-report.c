@@ -42,8 +42,10 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	char unit[32];
 
 	if (st->err)
-		tool_err("vcap", st->err, st->err == -ENOSPC ? "free space; every frame before it is in the file" : NULL,
-			 "%s %s stopped the recording after %llu frames", st->err_what, c->out,
+		tool_err("vcap", st->err,
+			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
+					    : "the file holds every frame before it",
+			 "%s stopped the recording of %s after %llu frames", st->err_what, c->out,
 			 (unsigned long long)st->frames);
 	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
 		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),
@@ -51,9 +53,15 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	if (c->quiet)
 		return;
 	tool_human_bytes(st->geom.align, unit, sizeof(unit));
-	fprintf(stderr, "vcap: %s: %llu frames (%llu dropped, %llu flagged), %.1f MB/s, "
-		"aligned to %s, max buffer fill %.0f%%, stopped by %s\n", c->out,
-		(unsigned long long)st->frames, (unsigned long long)st->drops,
+	if (st->tc_breaks)
+		tool_note("vcap", "device timecode broke %llu time%s (see tc-break in %s)",
+			  (unsigned long long)st->tc_breaks, st->tc_breaks > 1 ? "s" : "",
+			  st->journal);
+	fprintf(stderr,
+		"vcap: %s: %llu frames (%llu dropped in %llu gaps, %llu filled, %llu "
+		"flagged), %.1f MB/s, aligned to %s, max buffer fill %.0f%%, stopped by %s\n",
+		c->out, (unsigned long long)st->frames, (unsigned long long)st->drops,
+		(unsigned long long)st->gaps, (unsigned long long)st->fills,
 		(unsigned long long)st->flagged,
 		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
 		st->stop_reason ? st->stop_reason : "-");
@@ -85,6 +93,67 @@ static void accepted_json(const struct vc_stats *st)
 	       (unsigned long long)st->src.copies, (unsigned long long)st->src.copied_bytes,
 	       (unsigned long long)st->src.discarded_fields);
 	tool_json_str(stdout, a->mode_why);
+}
+
+const char *vc_exit_meaning(int code)
+{
+	switch (code) {
+	case EXIT_OK:
+		return "recorded; the file is complete";
+	case EXIT_FAILURE_RUN:
+		return "an error stopped the recording; the file holds every frame before it";
+	case EXIT_DROPS:
+		return "frames were dropped and --on-drop fail was given; the file is complete";
+	case EXIT_NOSPACE:
+		return "the disk filled up; the file holds everything recorded until then";
+	}
+	return "";
+}
+
+static void json_list(const char *key, const uint64_t *v, uint64_t total)
+{
+	printf(",\"%s\":[", key);
+	for (uint64_t i = 0; i < total && i < VC_LIST_MAX; i++)
+		printf("%s%llu", i ? "," : "", (unsigned long long)v[i]);
+	printf("]");
+}
+
+/* The drop map and the timecode: the policies' part of --json. */
+static void json_policies(const struct vc_conf *c, const struct vc_stats *st)
+{
+	printf(",\"fields\":%llu,\"fills\":%llu,\"lost_fields\":%llu,\"gaps\":%llu,"
+	       "\"drop_list\":[",
+	       (unsigned long long)st->fields, (unsigned long long)st->fills,
+	       (unsigned long long)st->lost_fields, (unsigned long long)st->gaps);
+	for (uint64_t i = 0; i < st->gaps && i < VC_LIST_MAX; i++) {
+		const struct vc_drop *d = &st->drop[i];
+
+		printf("%s{\"before_frame\":%llu,\"sequence\":%llu,\"count\":%llu,\"fields\":%llu,"
+		       "\"starved\":%s}",
+		       i ? "," : "", (unsigned long long)d->before_frame,
+		       (unsigned long long)d->sequence, (unsigned long long)d->count,
+		       (unsigned long long)d->fields, d->starved ? "true" : "false");
+	}
+	printf("],\"drop_list_complete\":%s", st->gaps <= VC_LIST_MAX ? "true" : "false");
+	json_list("flagged_frames", st->flagged_at, st->flagged);
+	printf(",\"on_drop\":\"%s\",\"fill_drops\":%s,\"timecode\":",
+	       c->on_drop == VC_DROP_STOP   ? "stop"
+	       : c->on_drop == VC_DROP_FAIL ? "fail"
+					    : "continue",
+	       c->fill_drops ? "true" : "false");
+	tool_json_str(stdout, st->tmcd);
+	printf(",\"device_timecode\":{\"first\":");
+	tool_json_str(stdout, st->tc_first);
+	printf(",\"last\":");
+	tool_json_str(stdout, st->tc_last);
+	printf(",\"breaks\":%llu", (unsigned long long)st->tc_breaks);
+	json_list("break_frames", st->tc_break_at, st->tc_breaks);
+	printf("}");
+	if (c->realtime)
+		printf(",\"realtime\":{\"sched_fifo\":%s,\"memory_locked\":%s}",
+		       st->rt_fifo ? "true" : "false", st->rt_locked ? "true" : "false");
+	printf(",\"exit_code\":%d,\"exit_meaning\":", st->exit_code);
+	tool_json_str(stdout, vc_exit_meaning(st->exit_code));
 }
 
 static void json(const struct vc_conf *c, const struct vc_stats *st)
@@ -121,6 +190,7 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
 	printf(",\"error\":");
 	tool_json_str(stdout, st->err ? strerror(-st->err) : "");
+	json_policies(c, st);
 	printf("}\n");
 }
 

@@ -13,11 +13,13 @@
 #include <linux/videodev2.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
+#include <sched.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,7 +27,26 @@ struct vc_batch {
 	bool submitted, done;
 	int res;
 	uint64_t offset;
-	unsigned count;
+	unsigned first, count;
+};
+
+/* What the policies learnt about the frame in a slot, for its capture-log line. */
+struct vc_mark {
+	uint64_t lost; /* frames lost just before it */
+	uint64_t fill; /* of which to fill with repeats of the previous frame */
+	uint32_t lost_fields;
+	bool starved, tc_break;
+	bool seq_fixed;       /* the device's sequence did not advance: */
+	uint64_t device_seq;  /* what it said */
+};
+
+/* The last frame indexed: what a fill repeats. */
+struct vc_last {
+	bool valid;
+	uint64_t offset;
+	int64_t pts;
+	uint64_t sequence;
+	struct cap_frame f;
 };
 
 struct vc {
@@ -38,18 +59,30 @@ struct vc {
 	struct mov_journal *jn;
 	struct cap_source *src;
 	struct cap_frame *meta;  /* per slot */
+	struct vc_mark *mark;	 /* per slot */
 	struct vc_batch *batch;  /* per group of c->batch slots */
 	unsigned nslots, ngroups;
 	unsigned fill;   /* next slot the source fills (ring order) */
 	unsigned commit; /* next group to commit */
 	unsigned held;   /* slots not queued at the source */
+	unsigned group_first, pending; /* the open group: its first slot, frames in it */
+	bool full;		       /* every slot was held since the last frame came */
+	bool recording;		       /* past --start-timecode (or from the start without it) */
 	uint64_t captured;
+	uint64_t counted; /* samples the file will hold: captured + fills */
 	uint64_t next_seq;
+	uint64_t seq0;	 /* sequence at pts 0 */
+	int64_t tc_prev; /* device timecode of the previous frame, in frames; -1: none */
+	uint64_t tc_prev_seq;
+	int64_t tc_start, tc_stop; /* --start/--stop-timecode in frames, -1: not given */
+	int64_t tc_day;		   /* frames in 24 hours of labels */
+	struct vc_last last;
 	uint8_t (*md5)[16];
 	uint64_t md5_cap;
 	struct AVMD5 *hash;
 	int sigfd;
 	bool stop;
+	bool disk_failed; /* a write failed: frames not yet written stay out */
 	double t0;
 };
 
@@ -74,200 +107,6 @@ static void check_signal(struct vc *v)
 	}
 }
 
-static int keep_md5(struct vc *v, const void *data, size_t size)
-{
-	if (v->st->frames == v->md5_cap) {
-		uint64_t cap = v->md5_cap ? v->md5_cap * 2 : 4096;
-		void *n = realloc(v->md5, cap * 16);
-
-		if (!n)
-			return -ENOMEM;
-		v->md5 = n;
-		v->md5_cap = cap;
-	}
-	av_md5_init(v->hash);
-	av_md5_update(v->hash, data, size);
-	av_md5_final(v->hash, v->md5[v->st->frames]);
-	return 0;
-}
-
-/* Index and log one frame whose batch is on disk. */
-static int commit_frame(struct vc *v, unsigned slot, uint64_t offset)
-{
-	const struct cap_frame *f = &v->meta[slot];
-	size_t size = dio_slab_frame_size(v->slab);
-	const void *data = dio_slab_slot(v->slab, slot);
-	int64_t pts = f->sequence; /* sequences count from 0 at start: gaps are drops */
-	int ret;
-
-	if (v->hash) {
-		ret = keep_md5(v, data, size);
-		if (ret < 0)
-			return ret;
-	}
-	ret = mov_writer_add(v->mw, offset, data, size, pts);
-	if (ret < 0)
-		return ret;
-	ret = mov_journal_append(v->jn, &(struct mov_journal_frame){
-		.offset = offset, .size = size, .pts = pts, .sequence = f->sequence,
-		.field = f->field, .flags = f->flags, .timestamp_ns = f->timestamp_ns,
-		.timecode = f->timecode[0] ? f->timecode : NULL,
-		.md5 = v->hash ? v->md5[v->st->frames] : NULL });
-	if (ret < 0)
-		return ret;
-	v->st->frames++;
-	v->st->bytes += size;
-	return 0;
-}
-
-static void commit_batch(struct vc *v, struct vc_batch *b, unsigned first)
-{
-	size_t slot = dio_slab_slot_size(v->slab);
-	int ret = 0;
-
-	if (b->res < 0) { /* its frames are lost; the file stays valid without them */
-		fail(v, "writing", b->res);
-		return;
-	}
-	for (unsigned k = 0; k < b->count && ret == 0; k++)
-		ret = commit_frame(v, first + k, b->offset + k * slot);
-	if (ret < 0)
-		fail(v, "indexing", ret);
-	else if ((ret = mov_journal_flush(v->jn)) < 0)
-		fail(v, "writing the capture log", ret);
-}
-
-/* Commit completed batches in file order and give their slots back to the source. */
-static void commit_ready(struct vc *v)
-{
-	while (v->batch[v->commit].done) {
-		struct vc_batch *b = &v->batch[v->commit];
-		unsigned first = v->commit * v->c->batch;
-
-		commit_batch(v, b, first);
-		for (unsigned k = 0; k < b->count && !v->stop; k++) {
-			int ret = v->c->source->requeue(v->src, first + k);
-
-			if (ret < 0)
-				fail(v, "requeueing a buffer", ret);
-		}
-		v->held -= b->count;
-		*b = (struct vc_batch){ 0 };
-		v->commit = (v->commit + 1) % v->ngroups;
-	}
-}
-
-static int reap(struct vc *v, unsigned min)
-{
-	struct dio_done d[16];
-	int n = dio_writer_reap(v->dw, min, d, 16);
-
-	if (n < 0) {
-		fail(v, "waiting for the disk", n);
-		return n;
-	}
-	for (int i = 0; i < n; i++) {
-		struct vc_batch *b = &v->batch[d[i].tag];
-
-		b->done = true;
-		b->res = d[i].res;
-		if (d[i].lat_ns > v->st->max_lat_ns)
-			v->st->max_lat_ns = d[i].lat_ns;
-	}
-	commit_ready(v);
-	return n;
-}
-
-static void submit(struct vc *v, unsigned group, unsigned count)
-{
-	struct vc_batch *b = &v->batch[group];
-	int ret = dio_writer_submit(v->dw, group * v->c->batch, count, group, &b->offset);
-
-	if (ret < 0) {
-		/* never queued: these frames are lost, everything before them is kept */
-		fail(v, "writing", ret);
-		v->held -= count;
-		return;
-	}
-	b->submitted = true;
-	b->count = count;
-}
-
-static void account_drops(struct vc *v, const struct cap_frame *f)
-{
-	if (f->sequence > v->next_seq) {
-		uint64_t gap = f->sequence - v->next_seq;
-
-		v->st->drops += gap;
-		if (!v->c->json || isatty(2))
-			tool_note("vcap", "%llu frame%s dropped before frame %llu (sequence %llu)",
-				  (unsigned long long)gap, gap > 1 ? "s" : "",
-				  (unsigned long long)v->captured, (unsigned long long)f->sequence);
-		if (v->c->on_drop == VC_DROP_STOP) {
-			v->stop = true;
-			v->st->stop_reason = "drop";
-		}
-	}
-	v->next_seq = f->sequence + 1;
-}
-
-/* Take one frame from the source: 1 if one came, 0 if none was ready. */
-static int take_frame(struct vc *v)
-{
-	struct cap_frame f;
-	int ret = v->c->source->dequeue(v->src, 100, &f);
-
-	if (ret == -EAGAIN)
-		return 0;
-	if (ret < 0) {
-		fail(v, "capturing", ret);
-		return ret;
-	}
-	if (f.slot != v->fill) { /* the ring depends on in-order delivery */
-		fail(v, "capturing", -EPROTO);
-		return -EPROTO;
-	}
-	account_drops(v, &f);
-	if (f.flags & V4L2_BUF_FLAG_ERROR)
-		v->st->flagged++;
-	v->meta[f.slot] = f;
-	v->held++;
-	v->captured++;
-	if (v->held > v->st->max_fill * v->nslots)
-		v->st->max_fill = (double)v->held / v->nslots;
-	v->fill = (v->fill + 1) % v->nslots;
-	if ((f.slot + 1) % v->c->batch == 0) /* the slot closes its group: one write for all */
-		submit(v, f.slot / v->c->batch, v->c->batch);
-	return 1;
-}
-
-static void record(struct vc *v)
-{
-	const struct vc_conf *c = v->c;
-	double shown = 0;
-
-	while (!v->stop) {
-		check_signal(v);
-		if (v->stop || (c->frames && v->captured == c->frames))
-			break;
-		reap(v, 0);
-		if (take_frame(v) == 0 && v->held == v->nslots)
-			reap(v, 1); /* every slot is ours: only the disk can free one */
-		if (c->progress && tool_now_s() - shown >= 0.5) {
-			shown = tool_now_s();
-			v->st->seconds = shown - v->t0;
-			vc_progress(c, v->st, v->held, false);
-		}
-	}
-	if (!v->st->stop_reason)
-		v->st->stop_reason = c->seconds > 0 ? "duration" : "frames";
-	if (v->fill % c->batch && !v->st->err) /* the last, partial batch */
-		submit(v, v->fill / c->batch, v->fill % c->batch);
-	while (dio_writer_inflight(v->dw) && reap(v, 1) >= 0)
-		;
-	reap(v, 0);
-}
-
 static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap_accepted *a)
 {
 	static const enum mov_field fiel[] = {
@@ -285,6 +124,552 @@ static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap
 		.rate_num = a->rate_num, .rate_den = a->rate_den,
 		.field = field, .colour = c->colour, .timecode = c->timecode,
 	};
+}
+
+/* Room for one more md5 at index st->frames. */
+static int md5_room(struct vc *v)
+{
+	if (v->st->frames == v->md5_cap) {
+		uint64_t cap = v->md5_cap ? v->md5_cap * 2 : 4096;
+		void *n = realloc(v->md5, cap * 16);
+
+		if (!n)
+			return -ENOMEM;
+		v->md5 = n;
+		v->md5_cap = cap;
+	}
+	return 0;
+}
+
+static int keep_md5(struct vc *v, const void *data, size_t size)
+{
+	int ret = md5_room(v);
+
+	if (ret < 0)
+		return ret;
+	av_md5_init(v->hash);
+	av_md5_update(v->hash, data, size);
+	av_md5_final(v->hash, v->md5[v->st->frames]);
+	return 0;
+}
+
+static unsigned fields_per_frame(const struct vc *v)
+{
+	return v->c->cap.field == CAP_FIELD_NONE ? 1 : 2;
+}
+
+static bool tc_valid(const struct vc *v, const char *tc)
+{
+	return tc[0] && mov_timecode_check(tc, v->c->cap.rate_num, v->c->cap.rate_den, NULL) == 0;
+}
+
+static int64_t tc_frames(const struct vc *v, const char *tc)
+{
+	int64_t n = -1;
+
+	mov_timecode_frames(tc, v->c->cap.rate_num, v->c->cap.rate_den, &n);
+	return n;
+}
+
+/* Start the MOV index; tc (may be NULL) starts the tmcd track. The header must fit before the
+ * first frame, in the unit the disk writer kept for it. */
+static int open_index(struct vc *v, const char *tc)
+{
+	struct mov_params p = mov_params_of(v->c, &v->st->acc);
+	int ret;
+
+	p.timecode = tc;
+	ret = mov_writer_open(dio_writer_plain_fd(v->dw), &p, &v->mw);
+	if (ret < 0)
+		return ret;
+	if (mov_writer_data_start(v->mw) > v->st->data_start)
+		return -EOVERFLOW;
+	snprintf(v->st->tmcd, sizeof(v->st->tmcd), "%s", tc ? tc : "");
+	return 0;
+}
+
+/* The index opens with the first frame: without --timecode, the device's timecode of that
+ * frame (if it sends one) starts the tmcd track. */
+static int start_index(struct vc *v, const struct cap_frame *f)
+{
+	const char *tc = v->c->timecode;
+	int ret;
+
+	if (!tc && tc_valid(v, f->timecode)) {
+		tc = f->timecode;
+		ret = mov_journal_set_timecode(v->jn, tc, v->c->cap.rate_num, v->c->cap.rate_den);
+		if (ret < 0)
+			return ret;
+	}
+	return open_index(v, tc);
+}
+
+static void note_of(const struct vc *v, const struct vc_mark *m, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (m->lost)
+		n += snprintf(buf + n, len - n, ",lost=%llu", (unsigned long long)m->lost);
+	if (m->lost_fields && n < len)
+		n += snprintf(buf + n, len - n, ",lost-fields=%u", m->lost_fields);
+	if (m->starved && n < len)
+		n += snprintf(buf + n, len - n, ",starved");
+	if (m->tc_break && n < len)
+		n += snprintf(buf + n, len - n, ",tc-break");
+	if (m->seq_fixed && n < len)
+		n += snprintf(buf + n, len - n, ",device-sequence=%llu",
+			      (unsigned long long)m->device_seq);
+	(void)v;
+	if (buf[0])
+		memmove(buf, buf + 1, strlen(buf));
+}
+
+/* Index the previous frame once more for the k-th lost frame after it (--fill-drops). */
+static int commit_fill(struct vc *v, uint64_t k)
+{
+	const struct vc_last *l = &v->last;
+	size_t size = dio_slab_frame_size(v->slab);
+	uint64_t period = 1000000000ull * v->c->cap.rate_den / v->c->cap.rate_num;
+	char tc[16] = "";
+	int ret;
+
+	if (v->hash) {
+		ret = md5_room(v);
+		if (ret < 0)
+			return ret;
+		memcpy(v->md5[v->st->frames], v->md5[v->st->frames - 1], 16);
+	}
+	ret = mov_writer_add(v->mw, l->offset, NULL, size, l->pts + k);
+	if (ret < 0)
+		return ret;
+	if (tc_valid(v, l->f.timecode))
+		mov_timecode_add(l->f.timecode, k, v->c->cap.rate_num, v->c->cap.rate_den, tc,
+				 sizeof(tc));
+	ret = mov_journal_append(
+	    v->jn, &(struct mov_journal_frame){ .offset = l->offset,
+						.size = size,
+						.pts = l->pts + k,
+						.sequence = l->sequence + k,
+						.field = l->f.field,
+						.flags = l->f.flags,
+						.timestamp_ns = l->f.timestamp_ns + k * period,
+						.timecode = tc[0] ? tc : NULL,
+						.md5 = v->hash ? v->md5[v->st->frames] : NULL,
+						.note = "fill" });
+	if (ret < 0)
+		return ret;
+	v->st->frames++;
+	v->st->fills++;
+	v->st->fields += fields_per_frame(v);
+	return 0;
+}
+
+/* Index and log one frame whose batch is on disk (after the fills standing in for the frames
+ * lost before it). */
+static int commit_frame(struct vc *v, unsigned slot, uint64_t offset)
+{
+	const struct cap_frame *f = &v->meta[slot];
+	const struct vc_mark *m = &v->mark[slot];
+	size_t size = dio_slab_frame_size(v->slab);
+	const void *data = dio_slab_slot(v->slab, slot);
+	int64_t pts = f->sequence - v->seq0; /* sequences count on through drops */
+	char note[96];
+	int ret = v->mw ? 0 : start_index(v, f);
+
+	for (uint64_t k = 1; k <= m->fill && ret >= 0 && v->last.valid; k++)
+		ret = commit_fill(v, k);
+	if (ret >= 0 && v->hash)
+		ret = keep_md5(v, data, size);
+	if (ret < 0)
+		return ret;
+	ret = mov_writer_add(v->mw, offset, data, size, pts);
+	if (ret < 0)
+		return ret;
+	note_of(v, m, note, sizeof(note));
+	ret = mov_journal_append(
+	    v->jn, &(struct mov_journal_frame){ .offset = offset,
+						.size = size,
+						.pts = pts,
+						.sequence = f->sequence,
+						.field = f->field,
+						.flags = f->flags,
+						.timestamp_ns = f->timestamp_ns,
+						.timecode = f->timecode[0] ? f->timecode : NULL,
+						.md5 = v->hash ? v->md5[v->st->frames] : NULL,
+						.note = note });
+	if (ret < 0)
+		return ret;
+	v->st->frames++;
+	v->st->fields += fields_per_frame(v);
+	v->st->bytes += size;
+	v->last = (struct vc_last){
+		.valid = true, .offset = offset, .pts = pts, .sequence = f->sequence, .f = *f
+	};
+	return 0;
+}
+
+static void commit_batch(struct vc *v, struct vc_batch *b)
+{
+	size_t slot = dio_slab_slot_size(v->slab);
+	int ret = 0;
+
+	if (b->res < 0) { /* its frames are lost; the file stays valid without them */
+		v->disk_failed = true;
+		fail(v, "writing", b->res);
+		return;
+	}
+	for (unsigned k = 0; k < b->count && ret == 0; k++)
+		ret = commit_frame(v, b->first + k, b->offset + k * slot);
+	if (ret < 0)
+		fail(v, "indexing", ret);
+	else if ((ret = mov_journal_flush(v->jn)) < 0)
+		fail(v, "writing the capture log", ret);
+}
+
+/* Commit completed batches in file order and give their slots back to the source. */
+static void commit_ready(struct vc *v)
+{
+	while (v->batch[v->commit].done) {
+		struct vc_batch *b = &v->batch[v->commit];
+
+		commit_batch(v, b);
+		for (unsigned k = 0; k < b->count && !v->stop; k++) {
+			int ret = v->c->source->requeue(v->src, b->first + k);
+
+			if (ret < 0)
+				fail(v, "requeueing a buffer", ret);
+		}
+		v->held -= b->count;
+		*b = (struct vc_batch){ 0 };
+		v->commit = (v->commit + 1) % v->ngroups;
+	}
+}
+
+static int reap(struct vc *v, unsigned min)
+{
+	struct dio_done d[16];
+	int n = dio_writer_reap(v->dw, min, d, 16);
+
+	if (n < 0) {
+		v->disk_failed = true;
+		fail(v, "waiting for the disk", n);
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		struct vc_batch *b = &v->batch[d[i].tag];
+
+		b->done = true;
+		b->res = d[i].res;
+		if (d[i].lat_ns > v->st->max_lat_ns)
+			v->st->max_lat_ns = d[i].lat_ns;
+	}
+	commit_ready(v);
+	return n;
+}
+
+/* Write the open group: its frames from slot group_first on. */
+static void submit(struct vc *v)
+{
+	unsigned group = v->group_first / v->c->batch, count = v->pending;
+	struct vc_batch *b = &v->batch[group];
+	int ret = dio_writer_submit(v->dw, v->group_first, count, group, &b->offset);
+
+	v->pending = 0;
+	if (ret < 0) {
+		/* never queued: these frames are lost, everything before them is kept */
+		v->disk_failed = true;
+		fail(v, "writing", ret);
+		v->held -= count;
+		return;
+	}
+	b->submitted = true;
+	b->first = v->group_first;
+	b->count = count;
+}
+
+/* One line per gap on stderr, always: the live drop report. */
+static void report_drop(struct vc *v, const struct vc_drop *d)
+{
+	char seq[64];
+
+	if (d->count > 1)
+		snprintf(seq, sizeof(seq), "sequence %llu-%llu", (unsigned long long)d->sequence,
+			 (unsigned long long)(d->sequence + d->count - 1));
+	else
+		snprintf(seq, sizeof(seq), "sequence %llu", (unsigned long long)d->sequence);
+	if (v->c->progress)
+		fprintf(stderr, "\r\033[K");
+	tool_note("vcap", "drop: %llu frame%s (%llu field%s) lost before frame %llu (%s)%s%s",
+		  (unsigned long long)d->count, d->count == 1 ? "" : "s",
+		  (unsigned long long)d->fields, d->fields == 1 ? "" : "s",
+		  (unsigned long long)d->before_frame, seq,
+		  d->starved ? "; buffers full: the disk is too slow" : "",
+		  v->c->fill_drops && d->count ? "; filled with the frame before" : "");
+}
+
+/* Gaps in sequence and fields the source lost: counted, listed, reported, and the policy. */
+static void account_drops(struct vc *v, const struct cap_frame *f, struct vc_mark *m)
+{
+	struct vc_stats *st = v->st;
+	struct vc_drop d;
+	uint64_t fields;
+
+	m->lost = f->sequence > v->next_seq ? f->sequence - v->next_seq : 0;
+	v->next_seq = f->sequence + 1;
+	fields = m->lost * fields_per_frame(v);
+	if (f->lost_fields > fields)
+		fields = f->lost_fields;
+	if (!m->lost && !fields)
+		return;
+	m->lost_fields = fields;
+	m->starved = v->full;
+	d = (struct vc_drop){ .before_frame = v->counted + m->fill,
+			      .sequence = f->sequence - m->lost,
+			      .count = m->lost,
+			      .fields = fields,
+			      .starved = m->starved };
+	if (st->gaps < VC_LIST_MAX)
+		st->drop[st->gaps] = d;
+	st->gaps++;
+	st->drops += m->lost;
+	st->lost_fields += fields;
+	report_drop(v, &d);
+	if (v->c->on_drop == VC_DROP_STOP) {
+		v->stop = true;
+		v->st->stop_reason = "drop";
+	}
+}
+
+static void account_flags(struct vc *v, const struct cap_frame *f, uint64_t index)
+{
+	if (!(f->flags & V4L2_BUF_FLAG_ERROR))
+		return;
+	if (v->st->flagged < VC_LIST_MAX)
+		v->st->flagged_at[v->st->flagged] = index;
+	v->st->flagged++;
+	if (v->c->progress)
+		fprintf(stderr, "\r\033[K");
+	tool_note("vcap",
+		  "frame %llu (sequence %llu) flagged V4L2_BUF_FLAG_ERROR: its data may be "
+		  "corrupt; kept",
+		  (unsigned long long)index, (unsigned long long)f->sequence);
+}
+
+/* Device timecode: first and last, and a break wherever it does not count on with sequence. */
+static void account_timecode(struct vc *v, const struct cap_frame *f, struct vc_mark *m,
+			     uint64_t index)
+{
+	int64_t tc, want;
+
+	if (!tc_valid(v, f->timecode))
+		return;
+	tc = tc_frames(v, f->timecode);
+	if (!v->st->tc_first[0])
+		snprintf(v->st->tc_first, sizeof(v->st->tc_first), "%s", f->timecode);
+	want = (v->tc_prev + (int64_t)(f->sequence - v->tc_prev_seq)) % v->tc_day;
+	if (v->tc_prev >= 0 && tc != want) {
+		m->tc_break = true;
+		if (v->st->tc_breaks < VC_LIST_MAX)
+			v->st->tc_break_at[v->st->tc_breaks] = index;
+		v->st->tc_breaks++;
+		if (v->c->progress)
+			fprintf(stderr, "\r\033[K");
+		tool_note("vcap", "timecode break before frame %llu: %s follows %s (sequence %llu)",
+			  (unsigned long long)index, f->timecode, v->st->tc_last,
+			  (unsigned long long)v->tc_prev_seq);
+	}
+	snprintf(v->st->tc_last, sizeof(v->st->tc_last), "%s", f->timecode);
+	v->tc_prev = tc;
+	v->tc_prev_seq = f->sequence;
+}
+
+/* How far past a timecode the frame is, in frames within the day; -1 without timecode. */
+static int64_t tc_past(const struct vc *v, const struct cap_frame *f, int64_t mark)
+{
+	if (!tc_valid(v, f->timecode))
+		return -1;
+	return ((tc_frames(v, f->timecode) - mark) % v->tc_day + v->tc_day) % v->tc_day;
+}
+
+static unsigned fps_rounded(const struct vc *v)
+{
+	return (v->c->cap.rate_num + v->c->cap.rate_den / 2) / v->c->cap.rate_den;
+}
+
+/* Before --start-timecode: true once f is the start frame (or the first one within a second
+ * after it, if the start frame itself was lost); other frames go straight back. */
+static bool preroll_done(struct vc *v, const struct cap_frame *f)
+{
+	int64_t past = v->c->start_tc ? tc_past(v, f, v->tc_start) : 0;
+	int ret;
+
+	if (past >= 0 && past < fps_rounded(v)) {
+		v->recording = true;
+		v->seq0 = f->sequence;
+		v->next_seq = f->sequence;
+		return true;
+	}
+	ret = v->c->source->requeue(v->src, f->slot);
+	if (ret < 0)
+		fail(v, "requeueing a buffer", ret);
+	v->fill = (v->fill + 1) % v->nslots;
+	return false;
+}
+
+/* Whether f belongs in the recording; false (and stop) when it lies past the end. */
+static bool admit(struct vc *v, const struct cap_frame *f)
+{
+	const struct vc_conf *c = v->c;
+	int64_t past = c->stop_tc ? tc_past(v, f, v->tc_stop) : -1;
+
+	if (c->by_duration && f->sequence - v->seq0 >= c->frames) {
+		v->stop = true;
+		v->st->stop_reason = "duration";
+		return false;
+	}
+	if (past > 0 && past < fps_rounded(v)) { /* the stop frame was lost: stop before */
+		v->stop = true;
+		v->st->stop_reason = "stop-timecode";
+		return false;
+	}
+	if (past == 0) {
+		v->stop = true;
+		v->st->stop_reason = "stop-timecode";
+	}
+	return true;
+}
+
+/* A timecode was asked for and the device sends none. */
+static void check_timecode_wait(struct vc *v, const struct cap_frame *f)
+{
+	if (!v->c->start_tc && !v->c->stop_tc)
+		return;
+	if ((f && tc_valid(v, f->timecode)) || v->tc_prev >= 0)
+		return;
+	if (tool_now_s() - v->t0 > 5 && !v->st->err) {
+		fail(v,
+		     "waiting for the device timecode (--start-timecode and --stop-timecode "
+		     "need a source that sends one)",
+		     -ENODATA);
+	}
+}
+
+/* Plan the fills for the gap before f: -n counts samples, so the last gap is filled only up
+ * to the count, leaving room for f itself. */
+static uint64_t plan_fills(const struct vc *v, const struct cap_frame *f)
+{
+	const struct vc_conf *c = v->c;
+	uint64_t lost = f->sequence > v->next_seq ? f->sequence - v->next_seq : 0;
+
+	if (!c->fill_drops || !v->captured)
+		return 0;
+	if (c->frames && !c->by_duration && lost > c->frames - v->counted - 1)
+		lost = c->frames - v->counted - 1;
+	return lost;
+}
+
+/* A sequence number that does not advance (vivid repeats one now and then while it drops
+ * buffers): the frame still comes after the previous one, so it takes the next frame period;
+ * the frames after it keep theirs unless they collide too. true when f was renumbered. */
+static bool fix_order(struct vc *v, struct cap_frame *f)
+{
+	uint64_t dev = f->sequence;
+
+	if (!v->captured || f->sequence >= v->next_seq)
+		return false;
+	f->sequence = v->next_seq;
+	if (v->c->progress)
+		fprintf(stderr, "\r\033[K");
+	tool_note("vcap", "the device numbered frame %llu sequence %llu again: counted as %llu",
+		  (unsigned long long)v->counted, (unsigned long long)dev,
+		  (unsigned long long)f->sequence);
+	return true;
+}
+
+/* Take one frame from the source: 1 if one came, 0 if none was ready. */
+static int take_frame(struct vc *v)
+{
+	struct cap_frame f;
+	struct vc_mark *m;
+	uint64_t device_seq;
+	bool fixed;
+	int ret = v->c->source->dequeue(v->src, 100, &f);
+
+	if (ret == -EAGAIN) {
+		check_timecode_wait(v, NULL);
+		return 0;
+	}
+	if (ret < 0) {
+		fail(v, "the source", ret); /* e.g. a fatal streaming error: -EIO */
+		return ret;
+	}
+	if (f.slot != v->fill) { /* the ring depends on in-order delivery */
+		fail(v, "capturing", -EPROTO);
+		return -EPROTO;
+	}
+	check_timecode_wait(v, &f);
+	device_seq = f.sequence;
+	fixed = v->recording && fix_order(v, &f);
+	if ((!v->recording && !preroll_done(v, &f)) || !admit(v, &f))
+		return 1;
+	m = &v->mark[f.slot];
+	*m = (struct vc_mark){ .fill = plan_fills(v, &f), .seq_fixed = fixed,
+			       .device_seq = device_seq };
+	account_drops(v, &f, m);
+	account_timecode(v, &f, m, v->counted + m->fill);
+	account_flags(v, &f, v->counted + m->fill);
+	v->full = false;
+	v->meta[f.slot] = f;
+	v->held++;
+	v->captured++;
+	v->counted += m->fill + 1;
+	if (v->held == v->nslots)
+		v->full = true;
+	if (v->held > v->st->max_fill * v->nslots)
+		v->st->max_fill = (double)v->held / v->nslots;
+	if (v->c->by_duration && f.sequence - v->seq0 + 1 >= v->c->frames) {
+		v->stop = true;
+		v->st->stop_reason = "duration";
+	}
+	v->fill = (v->fill + 1) % v->nslots;
+	if (!v->pending++)
+		v->group_first = f.slot;
+	if (v->captured == 1)
+		v->commit = f.slot / v->c->batch;
+	if ((f.slot + 1) % v->c->batch == 0) /* the slot closes its group: one write for all */
+		submit(v);
+	return 1;
+}
+
+static void record(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	double shown = 0;
+
+	while (!v->stop) {
+		check_signal(v);
+		if (v->stop || (c->frames && !c->by_duration && v->counted >= c->frames))
+			break;
+		reap(v, 0);
+		if (take_frame(v) == 0 && v->held == v->nslots) {
+			v->full = true;
+			reap(v, 1); /* every slot is ours: only the disk can free one */
+		}
+		if (c->progress && tool_now_s() - shown >= 0.5) {
+			shown = tool_now_s();
+			v->st->seconds = shown - v->t0;
+			vc_progress(c, v->st, v->held, false);
+		}
+	}
+	if (!v->st->stop_reason)
+		v->st->stop_reason = c->fields ? "fields" : c->by_duration ? "duration" : "frames";
+	if (v->pending && !v->disk_failed) /* the last, partial batch: good frames, even after
+					    * a device error */
+		submit(v);
+	while (dio_writer_inflight(v->dw) && reap(v, 1) >= 0)
+		;
+	reap(v, 0);
 }
 
 static int open_memory(struct vc *v)
@@ -324,16 +709,13 @@ static int open_outputs(struct vc *v)
 	}
 	v->st->mode = dio_writer_mode(v->dw);
 	snprintf(v->st->mode_why, sizeof(v->st->mode_why), "%s", dio_writer_mode_why(v->dw));
-	ret = mov_writer_open(dio_writer_plain_fd(v->dw), &p, &v->mw);
-	if (ret < 0) {
-		tool_err("vcap", ret, NULL, "starting the MOV index of %s", c->out);
-		return ret;
-	}
 	v->st->data_start = dio_writer_end(v->dw);
-	if (mov_writer_data_start(v->mw) > v->st->data_start) {
-		tool_err("vcap", EOVERFLOW, "use a larger --align", "the MOV header of %s",
-			 c->out);
-		return -EOVERFLOW;
+	/* without --timecode the index waits for the first frame and its device timecode */
+	ret = c->timecode ? open_index(v, c->timecode) : 0;
+	if (ret < 0) {
+		tool_err("vcap", ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
+			 "starting the MOV index of %s", c->out);
+		return ret;
 	}
 	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
 	if (ret >= 0)
@@ -536,9 +918,10 @@ static void finish(struct vc *v)
 {
 	struct vc_stats *st = v->st;
 	uint64_t size = 0;
-	int ret;
+	int ret = v->mw ? 0 : open_index(v, v->c->timecode); /* no frame came */
 
-	ret = mov_writer_finish(v->mw, dio_writer_end(v->dw), &size);
+	if (ret >= 0)
+		ret = mov_writer_finish(v->mw, dio_writer_end(v->dw), &size);
 	if (ret < 0) {
 		fail(v, "writing the MOV index (the capture log keeps it recoverable)", ret);
 		size = 0; /* keep everything: 'vmov recover' rebuilds the index */
@@ -576,9 +959,82 @@ static void cleanup(struct vc *v, bool remove_outputs)
 	av_free(v->hash);
 	free(v->md5);
 	free(v->meta);
+	free(v->mark);
 	free(v->batch);
 	if (v->sigfd >= 0)
 		close(v->sigfd);
+}
+
+/* The policies' state: per-slot marks, timecode bounds. */
+static int open_policies(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	const struct cap_accepted *a = &v->st->acc;
+	unsigned fps;
+
+	/* the policies count in the rate and field mode the source took */
+	if (a->rate_num && a->rate_den) {
+		v->own.cap.rate_num = a->rate_num;
+		v->own.cap.rate_den = a->rate_den;
+	}
+	v->own.cap.field = a->field;
+	if (c->policies_deferred && vc_check_policies(&v->own) < 0)
+		return -EINVAL;
+	if (!c->cap.rate_num || !c->cap.rate_den) {
+		if (c->start_tc || c->stop_tc || c->fields || c->duration_tc) {
+			tool_err("vcap", 0, "give --rate", "the %s source does not say its frame rate",
+				 c->source->name);
+			return -EINVAL;
+		}
+		v->own.cap.rate_num = 25, v->own.cap.rate_den = 1; /* only labels timecode */
+	}
+	fps = fps_rounded(v);
+
+	v->mark = calloc(v->nslots, sizeof(*v->mark));
+	if (!v->mark) {
+		tool_err("vcap", ENOMEM, NULL, "allocating the capture state");
+		return -ENOMEM;
+	}
+	v->recording = !c->start_tc;
+	v->tc_prev = v->tc_start = v->tc_stop = -1;
+	v->tc_day = (int64_t)fps * 86400;
+	if (c->start_tc)
+		v->tc_start = tc_frames(v, c->start_tc);
+	if (c->stop_tc)
+		v->tc_stop = tc_frames(v, c->stop_tc);
+	if ((c->start_tc && strpbrk(c->start_tc, ";.")) ||
+	    (c->stop_tc && strpbrk(c->stop_tc, ";.")))
+		v->tc_day -= 1296 * 2 * (fps / 30); /* drop-frame: 2 (4) labels fewer a minute */
+	return 0;
+}
+
+/* --realtime: SCHED_FIFO and locked memory, each when permitted; says what it got. */
+static void go_realtime(struct vc *v)
+{
+	struct sched_param sp = { .sched_priority = sched_get_priority_min(SCHED_FIFO) + 40 };
+	int fifo = 0, lock = 0;
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+		fifo = -errno;
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		lock = -errno;
+	v->st->rt_fifo = !fifo;
+	v->st->rt_locked = !lock;
+	if (fifo)
+		tool_err("vcap", fifo, "run as root, or raise 'ulimit -r'; recording anyway",
+			 "--realtime: SCHED_FIFO");
+	if (lock)
+		tool_err("vcap", lock, "raise 'ulimit -l'; recording anyway",
+			 "--realtime: locking memory");
+	if (!fifo && !lock && !v->c->quiet)
+		tool_note("vcap", "realtime: SCHED_FIFO priority %d, memory locked",
+			  sp.sched_priority);
+}
+
+/* Nothing recorded because the device never sent the timecode asked for: a setup failure. */
+static bool nothing_recorded(const struct vc *v)
+{
+	return v->st->err == -ENODATA && !v->st->frames && (v->c->start_tc || v->c->stop_tc);
 }
 
 int vc_run(const struct vc_conf *c, struct vc_stats *st)
@@ -590,13 +1046,23 @@ int vc_run(const struct vc_conf *c, struct vc_stats *st)
 	c = v.c;
 
 	ret = setup(&v);
+	if (ret >= 0)
+		ret = open_policies(&v); /* says what failed */
 	if (ret < 0) {
 		cleanup(&v, true); /* nothing was recorded: leave nothing behind */
 		return ret;
 	}
+	if (c->realtime)
+		go_realtime(&v);
 	v.t0 = tool_now_s();
 	record(&v);
 	c->source->stop(v.src);
+	if (nothing_recorded(&v)) {
+		tool_err("vcap", st->err, "check the device sends timecode (v4l2-ctl --all)",
+			 "no timecode from the %s source within 5 s", c->source->name);
+		cleanup(&v, true);
+		return st->err;
+	}
 	c->source->stats(v.src, &st->src);
 	finish(&v);
 	st->seconds = tool_now_s() - v.t0;

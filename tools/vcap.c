@@ -38,6 +38,14 @@ static const char usage[] =
 "                     (v4l2 default: what the device gives; pattern default none); stored\n"
 "                     as the MOV 'fiel' atom (alternate: fields one after the other, in\n"
 "                     the order they were paired)\n"
+"  --pattern K=V,...  make the pattern source behave like a device: timecode=TC (frames\n"
+"                     carry device timecode from TC on, counting with sequence),\n"
+"                     drop-every=N (every Nth frame is lost: a sequence gap), error-every=N\n"
+"                     (every Nth frame is flagged V4L2_BUF_FLAG_ERROR), fail-after=N (the\n"
+"                     source fails with an I/O error after N frames), tc-jump-every=N\n"
+"                     (every Nth frame the timecode jumps a second ahead, as at an edit),\n"
+"                     seq-repeat-every=N (every Nth frame repeats the sequence number of\n"
+"                     the one before)\n"
 "\n"
 "V4L2 device (--source v4l2), through libv4l2 with its format conversion disabled:\n"
 "  --device PATH      the capture device (default /dev/video0)\n"
@@ -61,13 +69,24 @@ static const char usage[] =
 "  log; a value the device does not take exactly is an error naming what it offers,\n"
 "  unless 'auto' was asked. The summary names the buffer mode and counts pixel copies.\n"
 "\n"
-"Amount (without either, vcap records until SIGINT or SIGTERM):\n"
-"  -n, --frames N     stop after N frames\n"
-"  -t, --duration S   stop after S seconds of video (S x rate frames)\n"
+"Amount (without any, vcap records until SIGINT or SIGTERM):\n"
+"  -n, --frames N     stop after N frames in the file (with --fill-drops, filled ones count)\n"
+"  --fields N         stop after N fields: N/2 frames of an interlaced or alternate mode (N\n"
+"                     even: a MOV sample is a whole frame; refused for progressive)\n"
+"  -t, --duration D   stop after D of video: seconds (S x rate frame periods) or HH:MM:SS:FF\n"
+"                     (a frame count at the capture rate); dropped frames count as time\n"
+"  --start-timecode TC  discard frames until the device timecode reaches TC (the first\n"
+"                     frame at TC, or within a second after it if that one was lost)\n"
+"  --stop-timecode TC the frame labelled TC is the last one recorded (inclusive; if it was\n"
+"                     lost, the recording ends before the frame after it). Both need a\n"
+"                     device that sends timecode: without any for 5 s vcap gives up\n"
 "\n"
 "Metadata:\n"
 "  --timecode TC      start timecode HH:MM:SS:FF (HH:MM:SS;FF drop-frame, 30000/1001\n"
-"                     family only) for a 'tmcd' track; an invalid one is an error\n"
+"                     family only) for a 'tmcd' track; an invalid one is an error. Without\n"
+"                     it, the device's timecode of the first frame starts the track (when the\n"
+"                     device sends V4L2_BUF_FLAG_TIMECODE); every frame's device timecode\n"
+"                     goes in the capture log, and breaks in it are reported\n"
 "  --colour NAME      auto (BT.601 for SD, BT.709 for HD), none, bt601-525, bt601-625,\n"
 "                     bt709 or bt2020 (default auto); stored as the 'colr' atom\n"
 "\n"
@@ -86,22 +105,40 @@ static const char usage[] =
 "  --md5 FILE         also write an FFmpeg framemd5 sidecar, identical to what\n"
 "                     'ffmpeg -i FILE.mov -c copy -f framemd5 -' prints\n"
 "  --on-drop POLICY   continue (default), stop (finish the file at the first drop) or fail\n"
-"                     (record on, then exit 4)\n"
+"                     (record on, finish the file, then exit 4). Every drop is reported on\n"
+"                     stderr as it happens, one line each: frames and fields lost, before\n"
+"                     which frame, their sequence numbers, and \"buffers full\" when the disk\n"
+"                     side held every buffer. Frames flagged V4L2_BUF_FLAG_ERROR are kept and\n"
+"                     reported, and do not count as drops\n"
+"  --fill-drops       index the previous frame again for each lost one (no bytes are\n"
+"                     copied: the sample points at the same data), so the file has one\n"
+"                     sample per frame period; such samples are marked \"fill\" in the log.\n"
+"                     Without it, the frame before a gap lasts longer\n"
+"  --realtime         run the capture loop SCHED_FIFO and lock memory, when permitted\n"
+"                     (warns and records anyway when not)\n"
 "  --force            replace FILE, its log and the md5 sidecar if they exist\n"
-"  --json             print a JSON summary on stdout at the end\n"
+"  --json             print a JSON summary on stdout at the end: frames, fields, drops (each\n"
+"                     gap: before_frame, sequence, count, fields, starved), flagged frames,\n"
+"                     fills, timecode and its breaks, mode, alignment, MB/s, buffer fill,\n"
+"                     what stopped it, the exit code and its meaning\n"
 "  -q, --quiet        no progress line\n"
 "  -h, --help         this text\n"
 "\n"
 "While recording, a progress line on a terminal shows frames, MB/s, buffer fill, drops and\n"
 "the disk time left. SIGINT or SIGTERM stops the recording and finishes the file cleanly.\n"
+"The capture log FILE.mov.vcj has one line per frame: index, offset, size, pts, sequence,\n"
+"field, V4L2 flags, timestamp, timecode, md5 (with --md5) and a note (lost=N, lost-fields=N,\n"
+"starved, fill, tc-break).\n"
 "\n"
 "Exit status:\n"
 "  0  recorded; the file is complete\n"
-"  1  an error during the recording (I/O, device); the file is finished with every frame\n"
-"     written before it (or, if even that failed, recoverable with vmov recover)\n"
+"  1  an error during the recording (I/O, or the device failed, e.g. a fatal streaming\n"
+"     error); the file is finished with every frame captured before it (or, if even that\n"
+"     failed, recoverable with vmov recover)\n"
 "  2  bad command line\n"
 "  3  setup failed (FILE exists, format or timecode invalid, no such source or device, the\n"
-"     device does not offer what was asked, RLIMIT_MEMLOCK too low); no file is left\n"
+"     device does not offer what was asked, RLIMIT_MEMLOCK too low, no\n"
+"     device timecode for --start-timecode); no file is left\n"
 "  4  frames were dropped and --on-drop fail was given; the file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
 
@@ -121,6 +158,12 @@ enum {
 	OPT_ON_DROP,
 	OPT_FORCE,
 	OPT_JSON,
+	OPT_FIELDS,
+	OPT_FILL_DROPS,
+	OPT_REALTIME,
+	OPT_START_TC,
+	OPT_STOP_TC,
+	OPT_PATTERN,
 	OPT_DEVICE,
 	OPT_INPUT,
 	OPT_STD,
@@ -150,6 +193,12 @@ static const struct option options[] = {
 	{ "on-drop", required_argument, NULL, OPT_ON_DROP },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "fill-drops", no_argument, NULL, OPT_FILL_DROPS },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
+	{ "start-timecode", required_argument, NULL, OPT_START_TC },
+	{ "stop-timecode", required_argument, NULL, OPT_STOP_TC },
+	{ "pattern", required_argument, NULL, OPT_PATTERN },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "std", required_argument, NULL, OPT_STD },
@@ -187,6 +236,42 @@ static int parse_on_drop(const char *s, enum vc_on_drop *ret)
 		if (!strcmp(s, names[i]))
 			return *ret = i, 0;
 	return -EINVAL;
+}
+
+/* --pattern timecode=TC,drop-every=N,error-every=N,fail-after=N */
+static int parse_pattern(struct vc_conf *c, const char *arg)
+{
+	struct cap_config *k = &c->cap;
+	static const char hint[] = "timecode=TC, drop-every=N, error-every=N, fail-after=N, "
+				   "tc-jump-every=N or seq-repeat-every=N, comma-separated";
+	char buf[256], *save = NULL, *kv;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return bad("--pattern", arg, hint);
+	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+		int ret = -EINVAL;
+
+		if (!v)
+			return bad("--pattern", kv, hint);
+		*v++ = '\0';
+		if (!strcmp(kv, "timecode") &&
+		    snprintf(c->pattern_tc, sizeof(c->pattern_tc), "%s", v) < (int)sizeof(c->pattern_tc))
+			k->pattern.timecode = c->pattern_tc, ret = 0;
+		else if (!strcmp(kv, "drop-every"))
+			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.drop_every);
+		else if (!strcmp(kv, "error-every"))
+			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.error_every);
+		else if (!strcmp(kv, "fail-after"))
+			ret = tool_parse_uint(v, 1, 4000000000u, &k->pattern.fail_after);
+		else if (!strcmp(kv, "tc-jump-every"))
+			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.tc_jump_every);
+		else if (!strcmp(kv, "seq-repeat-every"))
+			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.seq_repeat_every);
+		if (ret < 0)
+			return bad("--pattern", arg, hint);
+	}
+	return 0;
 }
 
 static int parse_opt(struct vc_conf *c, int opt, const char *arg)
@@ -246,7 +331,23 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 			return bad("--frames", arg, "a positive number of frames");
 		return c->frames = n, 0;
 	case 't':
-		return tool_parse_seconds(arg, &c->seconds) ? bad("--duration", arg, "seconds, e.g. 10 or 2.5") : 0;
+		if (strpbrk(arg, ":;"))
+			return c->duration_tc = arg, 0; /* checked against the rate later */
+		return tool_parse_seconds(arg, &c->seconds) ? bad("--duration", arg, "seconds, e.g. 10 or 2.5, or HH:MM:SS:FF") : 0;
+	case OPT_FIELDS:
+		if (tool_parse_uint(arg, 1, 4000000000u, &n))
+			return bad("--fields", arg, "a positive, even number of fields");
+		return c->fields = n, 0;
+	case OPT_FILL_DROPS:
+		return c->fill_drops = true, 0;
+	case OPT_REALTIME:
+		return c->realtime = true, 0;
+	case OPT_START_TC:
+		return c->start_tc = arg, 0;
+	case OPT_STOP_TC:
+		return c->stop_tc = arg, 0;
+	case OPT_PATTERN:
+		return parse_pattern(c, arg);
 	case OPT_TIMECODE:
 		return c->timecode = arg, 0;
 	case OPT_COLOUR:
@@ -279,6 +380,69 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	return -EINVAL;
 }
 
+static int bad_tc(const struct vc_conf *c, const char *opt, const char *tc)
+{
+	const char *why = NULL;
+
+	if (!tc || mov_timecode_check(tc, c->cap.rate_num, c->cap.rate_den, &why) == 0)
+		return 0;
+	tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		 "invalid %s '%s' at %u/%u fps: %s", opt, tc, c->cap.rate_num, c->cap.rate_den,
+		 why);
+	return -EINVAL;
+}
+
+/* What needs neither the rate nor the field mode. */
+static int check_amount_args(const struct vc_conf *c)
+{
+	if (!!c->frames + !!c->fields + (c->seconds > 0 || c->duration_tc) > 1) {
+		tool_err("vcap", 0, "give one of them", "-n, --fields and -t all say when to stop");
+		return -EINVAL;
+	}
+	if (c->fields % 2) {
+		tool_err("vcap", 0, "give an even number (a MOV sample is a whole frame)",
+			 "--fields %llu", (unsigned long long)c->fields);
+		return -EINVAL;
+	}
+	if (c->start_tc && c->stop_tc && !strcmp(c->start_tc, c->stop_tc)) {
+		tool_err("vcap", 0, "--stop-timecode is inclusive: give a later one",
+			 "--start-timecode and --stop-timecode are both %s", c->start_tc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vc_check_policies(struct vc_conf *c)
+{
+	int64_t n;
+
+	if (bad_tc(c, "--start-timecode", c->start_tc) || bad_tc(c, "--stop-timecode", c->stop_tc) ||
+	    bad_tc(c, "--pattern timecode", c->cap.pattern.timecode))
+		return -EINVAL;
+	if (c->fields && c->cap.field == CAP_FIELD_NONE) {
+		tool_err("vcap", 0, "use -n for progressive video", "--fields %llu with --field none",
+			 (unsigned long long)c->fields);
+		return -EINVAL;
+	}
+	if (c->fields)
+		c->frames = c->fields / 2;
+	if (c->duration_tc) {
+		/* a duration in timecode labels: HH:MM:SS:FF frames at the capture rate */
+		if (mov_timecode_frames(c->duration_tc, c->cap.rate_num, c->cap.rate_den, &n) < 0 ||
+		    n < 1)
+			return bad("--duration", c->duration_tc, "seconds, or HH:MM:SS:FF with FF below the rate");
+		c->frames = n;
+		c->by_duration = true;
+	}
+	if (c->seconds > 0) {
+		double f = ceil(c->seconds * c->cap.rate_num / c->cap.rate_den - 1e-9);
+
+		c->frames = f < 1 ? 1 : (uint64_t)f;
+		c->by_duration = true;
+	}
+	return 0;
+}
+
 /* The pattern source's defaults for what was left "auto". */
 static void pattern_defaults(struct cap_config *k)
 {
@@ -301,12 +465,11 @@ static int check_device_conf(struct vc_conf *c)
 			 "--rate max: only the pattern source");
 		return -EINVAL;
 	}
-	if (c->seconds > 0 && c->cap.rate_num) {
-		double n = ceil(c->seconds * c->cap.rate_num / c->cap.rate_den - 1e-9);
-
-		c->frames = n < 1 ? 1 : (uint64_t)n;
-	}
-	return 0;
+	if (check_amount_args(c) < 0)
+		return -EINVAL;
+	/* rate or field mode from the device: vcap-run checks the policies after negotiation */
+	c->policies_deferred = !c->cap.rate_num || c->cap.field_auto;
+	return c->policies_deferred ? 0 : vc_check_policies(c);
 }
 
 static int check_conf(struct vc_conf *c)
@@ -338,11 +501,8 @@ static int check_conf(struct vc_conf *c)
 			 "invalid --timecode '%s': %s", c->timecode, why);
 		return -EINVAL;
 	}
-	if (c->seconds > 0) {
-		double n = ceil(c->seconds * c->cap.rate_num / c->cap.rate_den - 1e-9);
-
-		c->frames = n < 1 ? 1 : (uint64_t)n;
-	}
+	if (check_amount_args(c) < 0 || vc_check_policies(c) < 0)
+		return -EINVAL;
 	return 0; /* --buffers is completed at setup, from the rate */
 }
 
@@ -375,7 +535,7 @@ static int exit_code(const struct vc_conf *c, const struct vc_stats *st)
 		return EXIT_NOSPACE;
 	if (st->err)
 		return EXIT_FAILURE_RUN;
-	if (st->drops && c->on_drop == VC_DROP_FAIL)
+	if ((st->drops || st->lost_fields) && c->on_drop == VC_DROP_FAIL)
 		return EXIT_DROPS;
 	return EXIT_OK;
 }
@@ -398,6 +558,7 @@ int main(int argc, char **argv)
 	ret = vc_run(&c, &st);
 	if (ret < 0)
 		return EXIT_SETUP; /* vc_run said what and removed what it created */
+	st.exit_code = exit_code(&c, &st);
 	vc_report(&c, &st);
-	return exit_code(&c, &st);
+	return st.exit_code;
 }

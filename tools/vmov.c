@@ -421,8 +421,10 @@ static uint64_t verify_structure(const struct mov_reader *r, const struct mov_in
 
 		if (s[i].offset + s[i].size > in->file_size)
 			why = "extends past the end of the file";
-		else if (s[i].offset < end)
-			why = "overlaps the previous sample or is out of order";
+		else if (s[i].offset < end &&
+			 !(i && s[i].offset == s[i - 1].offset && s[i].size == s[i - 1].size))
+			why /* a repeat of the previous sample (vcap --fill-drops) is fine */ =
+			    "overlaps the previous sample or is out of order";
 		else if (want && s[i].size != want)
 			why = "is not the format's frame size";
 		if (why) {

@@ -97,7 +97,7 @@ check crash-frames-recovered "$logged" "$(frames k.mov)"
 check crash-some-frames True "$([[ $logged -gt 20 ]] && echo True || echo "False ($logged)")"
 if decodes k.mov; then pass crash-decodes; else fail crash-decodes "ffmpeg errors"; fi
 # the md5 of every frame, taken in memory before the crash, matches what ffmpeg reads now
-grep '^[0-9]' k.mov.vcj | awk '{ print $NF }' >journal.md5
+grep '^[0-9]' k.mov.vcj | awk '{ print $10 }' >journal.md5
 ffmpeg -nostdin -v error -i k.mov -c copy -f framemd5 - | grep -v '^#' | awk -F', ' '{ print $NF }' >ffmpeg.md5
 if [[ -s journal.md5 ]] && cmp -s journal.md5 ffmpeg.md5; then pass crash-md5s-match; else fail crash-md5s-match "journal and ffmpeg md5s differ"; fi
 rm -f k.mov k.mov.vcj k.md5 journal.md5 ffmpeg.md5

@@ -125,6 +125,28 @@ static void test_params_check(struct t_state *st)
 	T_EQ(st, mov_params_check(&p, NULL), -EINVAL);
 }
 
+/* Timecode arithmetic: consecutive frames differ by one count, drop-frame labels included. */
+static void test_timecode_frames_add(struct t_state *st)
+{
+	char buf[16];
+	int64_t a, b;
+
+	T_EQ(st, mov_timecode_frames("01:00:00:00", 25, 1, &a), 0);
+	T_EQ(st, a, 90000);
+	T_EQ(st, mov_timecode_add("01:00:00:24", 1, 25, 1, buf, sizeof(buf)), 0);
+	T_STREQ(st, buf, "01:00:01:00");
+	T_EQ(st, mov_timecode_add("00:00:59;29", 1, 30000, 1001, buf, sizeof(buf)), 0);
+	T_STREQ(st, buf, "00:01:00;02");
+	T_EQ(st, mov_timecode_frames("00:00:59;29", 30000, 1001, &a), 0);
+	T_EQ(st, mov_timecode_frames("00:01:00;02", 30000, 1001, &b), 0);
+	T_EQ(st, b - a, 1);
+	T_EQ(st, mov_timecode_add("23:59:59:24", 1, 25, 1, buf, sizeof(buf)), 0);
+	T_STREQ(st, buf, "00:00:00:00");
+	T_EQ(st, mov_timecode_add("00:00:00:00", -1, 25, 1, buf, sizeof(buf)), 0);
+	T_STREQ(st, buf, "23:59:59:24");
+	T_EQ(st, mov_timecode_frames("01:00:00:25", 25, 1, &a), -EINVAL);
+}
+
 int main(void)
 {
 	struct t_state st = { 0 };
@@ -136,5 +158,6 @@ int main(void)
 	T_RUN(&st, test_field_to_fiel);
 	T_RUN(&st, test_colour_auto);
 	T_RUN(&st, test_params_check);
+	T_RUN(&st, test_timecode_frames_add);
 	return T_EXIT(&st);
 }

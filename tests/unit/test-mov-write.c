@@ -333,6 +333,39 @@ static void test_writer_rejects_bad_frames(struct t_state *st)
 	close(fd);
 }
 
+/* A repeat of the previous frame (a filled drop) is indexed at the same offset. */
+static void test_writer_repeat(struct t_state *st)
+{
+	struct job jb = small_job("unused");
+	struct mov_writer *w;
+	struct mov_reader *r;
+	struct mov_sample s;
+	uint8_t buf[4096] = { 0 };
+	char path[] = "/tmp/vcap-repeat-XXXXXX";
+	uint64_t size;
+	int fd = mkstemp(path);
+
+	T_ASSERT(st, fd >= 0);
+	T_EQ(st, mov_writer_open(fd, &jb.p, &w), 0);
+	T_EQ(st, mov_writer_add(w, 8192, buf, 4096, 0), 0);
+	T_EQ(st, mov_writer_add(w, 8192, NULL, 4096, 1), 0);	   /* the repeat */
+	T_EQ(st, mov_writer_add(w, 8192, NULL, 4096, 1), -EINVAL); /* pts must still grow */
+	T_EQ(st, mov_writer_add(w, 12288, buf, 4096, 2), 0);
+	T_EQ(st, mov_writer_add(w, 8192, NULL, 4096, 3), -EINVAL); /* not the last frame */
+	T_EQ(st, mov_writer_finish(w, 0, &size), 0);
+	mov_writer_free(w);
+	T_EQ(st, ftruncate(fd, size), 0);
+	close(fd);
+	T_EQ(st, mov_reader_open(path, &r), 0);
+	unlink(path);
+	T_EQ(st, mov_reader_count(r), 3);
+	T_EQ(st, mov_reader_sample(r, 1, &s), 0);
+	T_EQ(st, s.offset, 8192);
+	T_EQ(st, mov_reader_sample(r, 2, &s), 0);
+	T_EQ(st, s.offset, 12288);
+	mov_reader_free(r);
+}
+
 static void test_bad_params_refused(struct t_state *st)
 {
 	struct job jb = small_job("unused");
@@ -450,6 +483,7 @@ int main(int argc, char **argv)
 	}
 	T_RUN(&st, test_write_read_aligned);
 	T_RUN(&st, test_writer_rejects_bad_frames);
+	T_RUN(&st, test_writer_repeat);
 	T_RUN(&st, test_bad_params_refused);
 	T_RUN(&st, test_over_4gib);
 	T_RUN(&st, test_recover_after_kill);

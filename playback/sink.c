@@ -1,0 +1,22 @@
+/* The sinks, looked up by name. Device sinks join this table in their own files. */
+#include "play-internal.h"
+
+#include <string.h>
+
+static const struct play_sink_ops *const sinks[] = {
+	&play_null_ops,
+	&play_file_ops,
+};
+
+const struct play_sink_ops *play_sink_find(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++)
+		if (!strcmp(sinks[i]->name, name))
+			return sinks[i];
+	return NULL;
+}
+
+const struct play_sink_ops *play_sink_at(unsigned i)
+{
+	return i < sizeof(sinks) / sizeof(sinks[0]) ? sinks[i] : NULL;
+}

@@ -1,0 +1,97 @@
+/* vplay's progress line, end summary and JSON. */
+#include "tool.h"
+#include "vplay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static double mbps(const struct vp_stats *st)
+{
+	return st->seconds > 0 ? st->ahead.bytes / st->seconds / 1e6 : 0;
+}
+
+static uint64_t loops_done(const struct vp_stats *st)
+{
+	return st->range.count ? st->frames / st->range.count : 0;
+}
+
+void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned held, bool final)
+{
+	char total[32] = "", loop[48] = "";
+
+	if (st->total)
+		snprintf(total, sizeof(total), "/%llu", (unsigned long long)st->total);
+	if (c->loops != 1) {
+		uint64_t at = loops_done(st) + 1;
+
+		if (c->loops && at > c->loops)
+			at = c->loops;
+		snprintf(loop, sizeof(loop), "  loop %llu/", (unsigned long long)at);
+		if (c->loops)
+			snprintf(loop + strlen(loop), sizeof(loop) - strlen(loop), "%llu",
+				 (unsigned long long)c->loops);
+		else
+			strcat(loop, "inf");
+	}
+	fprintf(stderr, "\rvplay: frame %llu%s%s  %6.0f MB/s  buffered %3u/%u  late %llu  "
+		"underruns %llu  %.1f s\033[K%s", (unsigned long long)st->frames, total, loop,
+		mbps(st), held, st->nslots, (unsigned long long)st->late,
+		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
+}
+
+static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
+{
+	const struct mov_info *in = &st->info;
+
+	fprintf(f, "{\n  \"file\": ");
+	tool_json_str(f, c->in);
+	fprintf(f, ",\n  \"output\": ");
+	tool_json_str(f, c->out);
+	fprintf(f, ",\n  \"sink\": \"%s\",\n  \"sink_mode\": ", c->sink_name);
+	tool_json_str(f, st->sink.mode);
+	fprintf(f, ",\n  \"format\": \"%s\",\n  \"size\": \"%ux%u\",\n  \"rate\": \"%u/%u\",\n"
+		"  \"field\": \"%s\",\n  \"paced\": %s,\n", mov_format_name(in->format), in->width,
+		in->height, in->rate_num, in->rate_den, mov_field_name(in->field),
+		st->paced ? "true" : "false");
+	fprintf(f, "  \"start\": %llu,\n  \"frames_per_loop\": %llu,\n  \"loops_asked\": %llu,\n"
+		"  \"loops\": %llu,\n  \"frames\": %llu,\n  \"underruns\": %llu,\n  \"late\": %llu,\n"
+		"  \"copies\": %llu,\n", (unsigned long long)st->range.first,
+		(unsigned long long)st->range.count, (unsigned long long)c->loops,
+		(unsigned long long)loops_done(st), (unsigned long long)st->frames,
+		(unsigned long long)st->underruns, (unsigned long long)st->late,
+		(unsigned long long)st->copies);
+	fprintf(f, "  \"read_mode\": \"%s\",\n  \"read_mode_why\": ", dio_mode_name(st->ahead.mode));
+	tool_json_str(f, st->ahead.mode_why);
+	fprintf(f, ",\n  \"read_layout\": \"%s\",\n  \"reads\": %llu,\n  \"batch\": %u,\n"
+		"  \"depth\": %u,\n  \"slots\": %u,\n  \"slot_bytes\": %zu,\n",
+		st->ahead.batched ? "batched: frames on aligned slots, up to batch per read"
+				  : "one aligned superset per frame (unaligned file)",
+		(unsigned long long)st->ahead.reads, c->batch, c->depth, st->nslots,
+		st->ahead.slot_size);
+	fprintf(f, "  \"bytes\": %llu,\n  \"disk_bytes\": %llu,\n  \"seconds\": %.6f,\n"
+		"  \"mbps\": %.1f,\n  \"max_read_ms\": %.3f,\n  \"stop\": \"%s\",\n  \"error\": ",
+		(unsigned long long)st->ahead.bytes, (unsigned long long)st->ahead.disk_bytes,
+		st->seconds, mbps(st), st->ahead.max_lat_ns / 1e6,
+		st->stop_reason ? st->stop_reason : "end");
+	if (st->err) {
+		char buf[200];
+
+		snprintf(buf, sizeof(buf), "%s: %s", st->err_what, strerror(-st->err));
+		tool_json_str(f, buf);
+	} else {
+		fprintf(f, "null");
+	}
+	fprintf(f, "\n}\n");
+}
+
+void vp_report(const struct vp_conf *c, const struct vp_stats *st)
+{
+	bool on_stdout = !strcmp(c->sink_name, "file") && !strcmp(c->target, "-");
+
+	if (st->err)
+		tool_err("vplay", st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
+			 "%s after %llu frames", st->err_what, (unsigned long long)st->queued);
+	if (c->json)
+		json(on_stdout ? stderr : stdout, c, st);
+}

@@ -1,0 +1,283 @@
+/* vplay: play uncompressed MOV files to a device, a file, a pipe or nowhere, reading frames
+ * ahead with O_DIRECT. */
+#include "tool.h"
+#include "vplay.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libavutil/log.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+"Usage: vplay [OPTION]... FILE.mov [-o OUTPUT]\n"
+"Play the video of an uncompressed QuickTime (MOV) file, from vcap or any other tool, to a\n"
+"video output device, the screen, a file, a pipe, or nowhere. Frames are read ahead of the\n"
+"output with O_DIRECT, V frames per read when they sit on aligned offsets (files from vcap),\n"
+"one aligned superset per frame otherwise (files from ffmpeg); no frame is copied on the way\n"
+"to a file, a pipe or the null output.\n"
+"\n"
+"Output (-o, default null):\n"
+"  -o, --output OUT   null          consume frames (benchmarks, checks with --md5)\n"
+"                     /dev/videoN   a V4L2 output device (paced by the device)\n"
+"                     kms[:CONN]    the screen through DRM/KMS, on connector CONN (e.g.\n"
+"                                   kms:HDMI-A-1; default the first connected one), paced\n"
+"                                   by vblank\n"
+"                     -             raw frames back to back on stdout, to pipe into ffmpeg:\n"
+"                                   vplay a.mov -o - | ffmpeg -f rawvideo -pix_fmt uyvy422\n"
+"                                   -s 1920x1080 -r 30000/1001 -i - ...\n"
+"                     FILE          raw frames back to back into FILE (never replaced\n"
+"                                   unless --force)\n"
+"                     This build's outputs:\n"
+"%s"
+"\n"
+"What to play:\n"
+"  --start FRAME|TC   begin at frame FRAME (0 is the first) or at timecode HH:MM:SS:FF\n"
+"                     (HH:MM:SS;FF drop-frame) of the file's timecode track\n"
+"  -n, --frames N     play N frames from the start point (fewer if the file ends first)\n"
+"  --loop N           play the range N times (default 1); 0 repeats it until SIGINT/SIGTERM\n"
+"\n"
+"Timing:\n"
+"  --rate realtime|max  realtime: one frame per frame period of the file; a device output is\n"
+"                     paced by the device (DQBUF, vblank), null and files by the clock.\n"
+"                     max: as fast as the disk and the output go. Default realtime, except\n"
+"                     for files and stdout (max)\n"
+"  --preroll N        frames queued before output starts (default 3)\n"
+"  --on-underrun P    continue (default) or fail: exit 4 at the end when the output ran out\n"
+"                     of frames at least once\n"
+"\n"
+"Reading:\n"
+"  --latency MS       how far ahead to read, as time at the file's rate (default 500): the\n"
+"                     longest disk stall playback rides out\n"
+"  --buffers N        frames held in memory (read ahead plus at the output); overrides\n"
+"                     --latency. Default max(latency x rate + preroll, batch x (depth + 1)),\n"
+"                     rounded up to whole batches\n"
+"  --batch V          frames per read at most (default 8)\n"
+"  --depth Q          reads in flight (default 4)\n"
+"\n"
+"Checks and reports:\n"
+"  --md5 FILE         write a framemd5 of the frames as they go out. Playing a whole file\n"
+"                     once gives a file identical to 'ffmpeg -i FILE.mov -c copy -f\n"
+"                     framemd5 -'; with --start, -n or --loop each line is ffmpeg's line for\n"
+"                     that frame, in play order\n"
+"  --zero-copy        fail (exit 3) instead of copying frames into device buffers\n"
+"  --force            replace an existing output file or md5 file\n"
+"  --json             print a JSON summary on stdout at the end (on stderr with -o -):\n"
+"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode\n"
+"  -q, --quiet        no progress line\n"
+"  -h, --help         this text\n"
+"\n"
+"On a terminal, a progress line shows the frame, the loop, read MB/s, frames buffered (read\n"
+"and not yet shown), late frames and underruns. Underruns are times the output had no new\n"
+"frame to show (it showed one again); late frames are frames that went out after their\n"
+"time. SIGINT or SIGTERM stops playback at once.\n"
+"\n"
+"Exit status:\n"
+"  0    played everything asked (with --loop 0: until SIGINT/SIGTERM)\n"
+"  1    failed while playing (read error, output error, broken pipe)\n"
+"  2    bad command line, or --start/-n outside the file\n"
+"  3    setup failed: FILE missing, not a MOV, its index damaged or pointing past the end of\n"
+"       a truncated file, a format vplay cannot play, an output the device cannot take, no\n"
+"       such device, the output file exists without --force\n"
+"  4    --on-underrun fail, and the output ran out of frames\n"
+"  130  stopped by SIGINT or SIGTERM before the end\n";
+
+enum {
+	OPT_START = 256,
+	OPT_LOOP,
+	OPT_RATE,
+	OPT_PREROLL,
+	OPT_ON_UNDERRUN,
+	OPT_LATENCY,
+	OPT_BUFFERS,
+	OPT_BATCH,
+	OPT_DEPTH,
+	OPT_MD5,
+	OPT_ZERO_COPY,
+	OPT_FORCE,
+	OPT_JSON,
+};
+
+static const struct option options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "start", required_argument, NULL, OPT_START },
+	{ "frames", required_argument, NULL, 'n' },
+	{ "loop", required_argument, NULL, OPT_LOOP },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "preroll", required_argument, NULL, OPT_PREROLL },
+	{ "on-underrun", required_argument, NULL, OPT_ON_UNDERRUN },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "buffers", required_argument, NULL, OPT_BUFFERS },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "md5", required_argument, NULL, OPT_MD5 },
+	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void print_usage(void)
+{
+	const struct play_sink_ops *s;
+	char list[1024] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; (s = play_sink_at(i)) && n < sizeof(list) - 120; i++)
+		n += snprintf(list + n, sizeof(list) - n, "                       %-6s %s\n",
+			      s->name, s->desc);
+	printf(usage, list);
+}
+
+static int bad(const char *opt, const char *val, const char *hint)
+{
+	return tool_bad_value("vplay", opt, val, hint);
+}
+
+/* -o: a sink name and what it opens. */
+static void parse_output(struct vp_conf *c, const char *arg)
+{
+	c->out = arg;
+	c->target = arg;
+	if (!strcmp(arg, "null")) {
+		c->sink_name = "null";
+	} else if (!strcmp(arg, "kms") || !strncmp(arg, "kms:", 4)) {
+		c->sink_name = "kms";
+		c->target = arg[3] ? arg + 4 : NULL;
+	} else if (!strncmp(arg, "/dev/video", 10)) {
+		c->sink_name = "v4l2";
+	} else {
+		c->sink_name = "file"; /* "-" is stdout */
+	}
+	c->sink = play_sink_find(c->sink_name);
+}
+
+static int parse_opt(struct vp_conf *c, int opt, const char *arg)
+{
+	unsigned n;
+
+	switch (opt) {
+	case 'o':
+		return parse_output(c, arg), 0;
+	case OPT_START:
+		return c->start = arg, 0;
+	case 'n':
+		if (tool_parse_uint(arg, 1, 4000000000u, &n))
+			return bad("--frames", arg, "a positive number of frames");
+		return c->frames = n, 0;
+	case OPT_LOOP:
+		if (tool_parse_uint(arg, 0, 4000000000u, &n))
+			return bad("--loop", arg, "a number of passes, 0 for until stopped");
+		return c->loops = n, 0;
+	case OPT_RATE:
+		if (strcmp(arg, "realtime") && strcmp(arg, "max"))
+			return bad("--rate", arg, "realtime or max");
+		return c->paced = !strcmp(arg, "realtime"), 0;
+	case OPT_PREROLL:
+		return tool_parse_uint(arg, 0, 1024, &c->preroll)
+			   ? bad("--preroll", arg, "0 to 1024 frames")
+			   : 0;
+	case OPT_ON_UNDERRUN:
+		if (strcmp(arg, "continue") && strcmp(arg, "fail"))
+			return bad("--on-underrun", arg, "continue or fail");
+		return c->on_underrun =
+			   strcmp(arg, "fail") ? VP_UNDERRUN_CONTINUE : VP_UNDERRUN_FAIL,
+		       0;
+	case OPT_LATENCY:
+		return tool_parse_uint(arg, 1, 600000, &c->latency_ms)
+			   ? bad("--latency", arg, "milliseconds, e.g. 500")
+			   : 0;
+	case OPT_BUFFERS:
+		return tool_parse_uint(arg, 2, 65536, &c->buffers)
+			   ? bad("--buffers", arg, "2 to 65536 frames")
+			   : 0;
+	case OPT_BATCH:
+		return tool_parse_uint(arg, 1, 256, &c->batch)
+			   ? bad("--batch", arg, "1 to 256 frames")
+			   : 0;
+	case OPT_DEPTH:
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+	case OPT_MD5:
+		return c->md5_path = arg, 0;
+	case OPT_ZERO_COPY:
+		return c->zero_copy = true, 0;
+	case OPT_FORCE:
+		return c->force = true, 0;
+	case OPT_JSON:
+		return c->json = true, 0;
+	case 'q':
+		return c->quiet = true, 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_args(int argc, char **argv, struct vp_conf *c)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
+		if (opt == 'h') {
+			print_usage();
+			exit(EXIT_OK);
+		}
+		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
+			if (opt == '?')
+				fprintf(stderr, "Try 'vplay --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind == argc) {
+		tool_err("vplay", 0, "e.g. vplay a.mov -o null", "no input file");
+		return -EINVAL;
+	}
+	if (optind + 1 < argc) {
+		tool_err("vplay", 0, "one input file; the output goes after -o",
+			 "unexpected argument '%s'", argv[optind + 1]);
+		return -EINVAL;
+	}
+	c->in = argv[optind];
+	return 0;
+}
+
+static int exit_code(const struct vp_conf *c, const struct vp_stats *st)
+{
+	if (st->err)
+		return EXIT_FAILURE_RUN;
+	if (st->stop_reason && strcmp(st->stop_reason, "end") && c->loops)
+		return EXIT_INTERRUPTED; /* a signal before the end of what was asked */
+	if (st->underruns && c->on_underrun == VP_UNDERRUN_FAIL)
+		return EXIT_DROPS;
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct vp_conf c = {
+		.loops = 1,
+		.paced = -1,
+		.preroll = 3,
+		.batch = 8,
+		.depth = 4,
+		.latency_ms = 500,
+	};
+	struct vp_stats st = { 0 };
+	int ret;
+
+	parse_output(&c, "null");
+	/* getopt_long permutes: "vplay a.mov -o null" and "vplay -o null a.mov" both work */
+	if (parse_args(argc, argv, &c) < 0)
+		return EXIT_USAGE;
+	c.progress = !c.quiet && isatty(2);
+	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
+	ret = vp_run(&c, &st);
+	if (ret == -EDOM)
+		return EXIT_USAGE; /* --start/-n do not fit the file: said by vp_run */
+	if (ret < 0)
+		return EXIT_SETUP;
+	vp_report(&c, &st);
+	return exit_code(&c, &st);
+}

@@ -20,9 +20,10 @@ extern const struct cap_source_ops cap_v4l2_ops;
 /* ---- V4L2 device negotiation (v4l2-setup.c), used by the V4L2 source (v4l2.c) ---- */
 
 struct cap_v4l2_dev {
-	int fd;			 /* through libv4l2 (v4l2_fd_open) */
-	struct cap_config cfg;	 /* as asked; strings borrowed */
+	int fd;                  /* through libv4l2 (v4l2_fd_open) */
+	struct cap_config cfg;   /* as asked; strings borrowed */
 	struct cap_accepted acc; /* as read back */
+	uint32_t seq_first;      /* ALTERNATE: parity sent first within a sequence */
 };
 
 /* Open cfg->device and negotiate everything cfg asks; -errno with *why filled on failure
@@ -34,13 +35,15 @@ void cap_v4l2_release(struct cap_v4l2_dev *dev);
 
 /* ---- ALTERNATE: fields paired into frames by (sequence, field) (fields.c) ----
  *
- * Fields are numbered 2 * sequence + (bottom ? 1 : 0) (V4L2 gives both fields of a frame the
- * same sequence). The first field of the start parity becomes field 0 of frame 0; frame k is
- * then fields base + 2k (first) and base + 2k + 1 (second), so with a bottom start a frame is
- * the bottom field of one sequence and the top field of the next.
+ * V4L2 gives both fields of a frame the same sequence; which comes first in time follows the
+ * standard (top for 625/50, bottom for 525/60). Fields are numbered in time order, 2 * sequence
+ * + (second of its sequence ? 1 : 0). The first field of the start parity becomes field 0 of
+ * frame 0; frame k is then fields base + 2k and base + 2k + 1, so starting on the other parity
+ * pairs the second field of one sequence with the first of the next.
  */
 struct cap_fields {
-	uint32_t start; /* V4L2_FIELD_TOP or V4L2_FIELD_BOTTOM */
+	uint32_t start;     /* V4L2_FIELD_TOP or V4L2_FIELD_BOTTOM */
+	uint32_t seq_first; /* parity sent first within a sequence */
 	bool started;
 	uint64_t base; /* field number of frame 0's first field */
 	bool open;     /* a first field is waiting for its partner */
@@ -62,7 +65,7 @@ struct cap_fields_step {
 	bool replaced_lone;   /* FIRST: the slot held a lone first field, now discarded */
 };
 
-void cap_fields_init(struct cap_fields *p, uint32_t start_parity);
+void cap_fields_init(struct cap_fields *p, uint32_t start_parity, uint32_t seq_first_parity);
 /* Place one delivered field. -EINVAL if field is neither TOP nor BOTTOM. A field older than
  * the frame being built is discarded; a repeated first field replaces the one before. */
 int cap_fields_push(struct cap_fields *p, uint64_t sequence, uint32_t field,

@@ -5,11 +5,15 @@
 #include <errno.h>
 #include <linux/videodev2.h>
 
-void cap_fields_init(struct cap_fields *p, uint32_t start_parity)
+static uint32_t parity(uint32_t f)
 {
-	*p = (struct cap_fields){
-		.start = start_parity == V4L2_FIELD_BOTTOM ? V4L2_FIELD_BOTTOM : V4L2_FIELD_TOP,
-	};
+	return f == V4L2_FIELD_BOTTOM ? V4L2_FIELD_BOTTOM : V4L2_FIELD_TOP;
+}
+
+void cap_fields_init(struct cap_fields *p, uint32_t start_parity, uint32_t seq_first_parity)
+{
+	*p = (struct cap_fields){ .start = parity(start_parity),
+				  .seq_first = parity(seq_first_parity) };
 }
 
 int cap_fields_push(struct cap_fields *p, uint64_t sequence, uint32_t field,
@@ -20,7 +24,7 @@ int cap_fields_push(struct cap_fields *p, uint64_t sequence, uint32_t field,
 
 	if (field != V4L2_FIELD_TOP && field != V4L2_FIELD_BOTTOM)
 		return -EINVAL;
-	n = sequence * 2 + (field == V4L2_FIELD_BOTTOM);
+	n = sequence * 2 + (field != p->seq_first);
 	if (!p->started) {
 		if (field != p->start) { /* wait for the parity a frame starts with */
 			*ret = s;

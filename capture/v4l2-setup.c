@@ -461,6 +461,16 @@ static int check_size(struct cap_v4l2_dev *d, struct cap_why *why)
 	return 0;
 }
 
+/* Which field of a sequence comes first in time: bottom for 525-line (60 Hz) standards. */
+static uint32_t seq_first_parity(struct cap_v4l2_dev *d)
+{
+	v4l2_std_id id = 0;
+
+	if (xioctl(d->fd, VIDIOC_G_STD, &id) == 0 && id && !(id & ~V4L2_STD_525_60))
+		return V4L2_FIELD_BOTTOM;
+	return V4L2_FIELD_TOP;
+}
+
 static int check_field(struct cap_v4l2_dev *d, struct cap_why *why)
 {
 	const struct cap_config *c = &d->cfg;
@@ -479,6 +489,8 @@ static int check_field(struct cap_v4l2_dev *d, struct cap_why *why)
 	}
 	a->start_field = bt ? V4L2_FIELD_BOTTOM : V4L2_FIELD_TOP;
 	if (a->field == CAP_FIELD_ALTERNATE) {
+		/* a frame is the two fields of one sequence unless another start is asked */
+		a->start_field = d->seq_first = seq_first_parity(d);
 		if (c->start_field)
 			a->start_field = c->start_field;
 		return 0;

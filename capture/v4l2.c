@@ -40,6 +40,7 @@ struct v4l2src {
 	uint64_t dev_bytes; /* bytes in one driver buffer the frame (or field) must fill */
 	struct cap_fields fields;
 	struct cap_frame pending; /* ALTERNATE: the first field's metadata */
+	unsigned unpaired;        /* ALTERNATE: fields since the last whole frame */
 	uint64_t seq0, next_seq;
 	bool have_seq0, streaming;
 	struct cap_source_stats stats;
@@ -259,7 +260,7 @@ static int v4l2src_attach(struct cap_source *src, struct dio_slab *slab, struct 
 	s->q = calloc(s->nslots, sizeof(*s->q));
 	if (!s->q)
 		return -ENOMEM;
-	cap_fields_init(&s->fields, s->dev.acc.start_field);
+	cap_fields_init(&s->fields, s->dev.acc.start_field, s->dev.seq_first);
 	ret = choose_buffers(s, why);
 	if (ret < 0)
 		return ret;
@@ -412,7 +413,10 @@ static int got_field(struct v4l2src *s, const struct v4l2_buffer *b, struct cap_
 	} else {
 		s->stats.discarded_fields++;
 	}
+	s->unpaired = st.act == CAP_FIELDS_SECOND ? 0 : s->unpaired + 1;
 	ret = qbuf_mmap(s, b->index);
+	if (ret >= 0 && s->unpaired > 16)
+		ret = -EPROTO; /* fields that never pair: a driver that breaks the sequence rule */
 	if (ret < 0)
 		return ret;
 	return st.act == CAP_FIELDS_SECOND ? 0 : -EAGAIN;

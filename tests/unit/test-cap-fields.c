@@ -23,7 +23,7 @@ static void test_top_first_pairs_same_sequence(struct t_state *st)
 	struct cap_fields p;
 	struct cap_fields_step s;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	for (uint64_t k = 0; k < 3; k++) {
 		s = push(&p, 7 + k, TOP);
 		T_EQ(st, s.act, CAP_FIELDS_FIRST);
@@ -40,7 +40,7 @@ static void test_start_bottom_pairs_with_next_top(struct t_state *st)
 	struct cap_fields p;
 	struct cap_fields_step s;
 
-	cap_fields_init(&p, BOT);
+	cap_fields_init(&p, BOT, TOP);
 	T_EQ(st, push(&p, 0, TOP).act, CAP_FIELDS_DISCARD); /* a top field cannot start */
 	s = push(&p, 0, BOT);
 	T_EQ(st, s.act, CAP_FIELDS_FIRST);
@@ -58,7 +58,7 @@ static void test_start_top_skips_leading_bottom(struct t_state *st)
 {
 	struct cap_fields p;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	T_EQ(st, push(&p, 4, BOT).act, CAP_FIELDS_DISCARD);
 	T_EQ(st, push(&p, 5, TOP).act, CAP_FIELDS_FIRST);
 	T_EQ(st, push(&p, 5, BOT).frame, 0);
@@ -69,7 +69,7 @@ static void test_lost_second_field_leaves_lone_first(struct t_state *st)
 	struct cap_fields p;
 	struct cap_fields_step s;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	push(&p, 0, TOP);
 	push(&p, 0, BOT);
 	T_EQ(st, push(&p, 1, TOP).act, CAP_FIELDS_FIRST); /* its bottom is lost */
@@ -88,7 +88,7 @@ static void test_lost_first_field_discards_lone_second(struct t_state *st)
 	struct cap_fields p;
 	struct cap_fields_step s;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	push(&p, 0, TOP);
 	push(&p, 0, BOT);
 	T_EQ(st, push(&p, 1, BOT).act, CAP_FIELDS_DISCARD); /* its top is lost */
@@ -103,7 +103,7 @@ static void test_whole_frames_lost(struct t_state *st)
 	struct cap_fields p;
 	struct cap_fields_step s;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	push(&p, 10, TOP);
 	push(&p, 10, BOT);
 	push(&p, 13, TOP);
@@ -116,7 +116,7 @@ static void test_bad_input(struct t_state *st)
 {
 	struct cap_fields p;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	T_EQ(st, push(&p, 0, V4L2_FIELD_NONE).act, 98);
 	push(&p, 5, TOP);
 	push(&p, 5, BOT);
@@ -128,12 +128,31 @@ static void test_repeated_first_field_replaces(struct t_state *st)
 	struct cap_fields p;
 	struct cap_fields_step s;
 
-	cap_fields_init(&p, TOP);
+	cap_fields_init(&p, TOP, TOP);
 	T_EQ(st, push(&p, 0, TOP).act, CAP_FIELDS_FIRST);
 	s = push(&p, 0, TOP); /* the driver repeats a sequence number */
 	T_EQ(st, s.act, CAP_FIELDS_FIRST);
 	T_EQ(st, s.replaced_lone, 1);
 	s = push(&p, 0, BOT);
+	T_EQ(st, s.act, CAP_FIELDS_SECOND);
+	T_EQ(st, s.frame, 0);
+}
+
+/* 525/60: the bottom field comes first within a sequence */
+static void test_bottom_first_sequences(struct t_state *st)
+{
+	struct cap_fields p;
+	struct cap_fields_step s;
+
+	cap_fields_init(&p, BOT, BOT);
+	T_EQ(st, push(&p, 0, BOT).act, CAP_FIELDS_FIRST);
+	s = push(&p, 0, TOP);
+	T_EQ(st, s.act, CAP_FIELDS_SECOND);
+	T_EQ(st, s.frame, 0);
+	cap_fields_init(&p, TOP, BOT); /* top start: top of one sequence, bottom of the next */
+	T_EQ(st, push(&p, 0, BOT).act, CAP_FIELDS_DISCARD);
+	T_EQ(st, push(&p, 0, TOP).act, CAP_FIELDS_FIRST);
+	s = push(&p, 1, BOT);
 	T_EQ(st, s.act, CAP_FIELDS_SECOND);
 	T_EQ(st, s.frame, 0);
 }
@@ -150,5 +169,6 @@ int main(void)
 	T_RUN(&st, test_whole_frames_lost);
 	T_RUN(&st, test_bad_input);
 	T_RUN(&st, test_repeated_first_field_replaces);
+	T_RUN(&st, test_bottom_first_sequences);
 	return T_EXIT(&st);
 }

@@ -29,7 +29,7 @@ vivid_cleanup() {
 # ffmpeg's framemd5 of the file, a clean decode, the buffer mode, and the copy counter (0 for
 # dmabuf, one per frame for mmap, two per frame (+ discarded) for alternate).
 vcap_ok() {
-	local name=$1 n=$2 order=$3 tag=$4 mode=$5 rc got copies want drops
+	local name=$1 n=$2 order=$3 tag=$4 mode=$5 rc got copies want drops errs
 	shift 5
 	rm -f "$name".*
 	echo "+ vcap $* -n $n -o $name.mov"
@@ -43,7 +43,10 @@ vcap_ok() {
 	got=$(ffprobe -v error -select_streams v:0 -count_packets \
 		-show_entries stream=nb_read_packets,field_order,codec_tag_string -of csv=p=0 "$name.mov" </dev/null)
 	expect_eq "$name-tag-order-frames" "$got" "$tag,$order,$n"
-	ffmpeg -nostdin -v error -i "$name.mov" -c copy -f framemd5 - >"$name.ff.md5"
+	# one ffmpeg (slow to start under TCG): framemd5 of the packets, and a full decode
+	errs=$(ffmpeg -nostdin -v error -i "$name.mov" -map 0:v -c copy -f framemd5 "$name.ff.md5" \
+		-map 0:v -f null - 2>&1)
+	if [[ -z $errs ]]; then pass "$name-decodes"; else fail "$name-decodes" "$errs"; fi
 	drops=$(json_get "$name.json" drops)
 	if [[ $drops -eq 0 ]] && cmp -s "$name.ff.md5" "$name.md5"; then
 		pass "$name-framemd5"
@@ -60,8 +63,6 @@ vcap_ok() {
 	else
 		fail "$name-frames-differ" "every frame is the same"
 	fi
-	got=$(ffmpeg -nostdin -v error -i "$name.mov" -f null - 2>&1)
-	if [[ -z $got ]]; then pass "$name-decodes"; else fail "$name-decodes" "$got"; fi
 	expect_eq "$name-buffers-mode" "$(json_get "$name.json" buffers_mode)" "$mode"
 	copies=$(json_get "$name.json" copies)
 	case $mode in

@@ -85,6 +85,19 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 	fprintf(f, "\n}\n");
 }
 
+/* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */
+static void summary(const struct vp_conf *c, const struct vp_stats *st)
+{
+	fprintf(stderr, "vplay: %s: %llu frames to %s in %.1f s (%llu loop%s), %llu underruns, "
+		"%llu late, stopped by %s\n", c->in, (unsigned long long)st->frames, c->out,
+		st->seconds, (unsigned long long)loops_done(st), loops_done(st) == 1 ? "" : "s",
+		(unsigned long long)st->underruns, (unsigned long long)st->late,
+		st->stop_reason ? st->stop_reason : "end");
+	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu copies\n",
+		dio_mode_name(st->ahead.mode), mbps(st), st->sink.mode,
+		(unsigned long long)st->copies);
+}
+
 void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 {
 	bool on_stdout = !strcmp(c->sink_name, "file") && !strcmp(c->target, "-");
@@ -92,6 +105,8 @@ void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 	if (st->err)
 		tool_err("vplay", st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
 			 "%s after %llu frames", st->err_what, (unsigned long long)st->queued);
+	if (!c->quiet && !(c->json && on_stdout)) /* keep stderr parseable JSON then */
+		summary(c, st);
 	if (c->json)
 		json(on_stdout ? stderr : stdout, c, st);
 }

@@ -1,0 +1,319 @@
+/* vcap's setup: the source opened and its format negotiated before anything is created (a
+ * refusal leaves nothing behind), the slots sized to the rate and the memory-lock limit, the
+ * file, its MOV index and the capture log created, streaming started; and --realtime.
+ */
+#include "tool.h"
+#include "vcap-run.h"
+
+#include <errno.h>
+#include <linux/videodev2.h>
+#include <libavutil/md5.h>
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap_accepted *a)
+{
+	static const enum mov_field fiel[] = {
+		[CAP_FIELD_NONE] = MOV_FIELD_PROGRESSIVE, [CAP_FIELD_INTERLACED_TB] = MOV_FIELD_TFF,
+		[CAP_FIELD_INTERLACED_BT] = MOV_FIELD_BFF, [CAP_FIELD_SEQ_TB] = MOV_FIELD_SEP_TB,
+		[CAP_FIELD_SEQ_BT] = MOV_FIELD_SEP_BT, [CAP_FIELD_ALTERNATE] = MOV_FIELD_SEP_TB,
+	};
+	enum mov_field field = fiel[a->field];
+
+	/* ALTERNATE fields are stored one after the other in the order they were paired */
+	if (a->field == CAP_FIELD_ALTERNATE && a->start_field == V4L2_FIELD_BOTTOM)
+		field = MOV_FIELD_SEP_BT;
+	return (struct mov_params){
+		.format = a->format, .width = a->width, .height = a->height,
+		.rate_num = a->rate_num, .rate_den = a->rate_den,
+		.field = field, .colour = c->colour, .timecode = c->timecode,
+	};
+}
+
+/* Start the MOV index; tc (may be NULL) starts the tmcd track. The header must fit before the
+ * first frame, in the unit the disk writer kept for it. */
+int vc_open_index(struct vc *v, const char *tc)
+{
+	struct mov_params p = mov_params_of(v->c, &v->st->acc);
+	int ret;
+
+	p.timecode = tc;
+	ret = mov_writer_open(dio_writer_plain_fd(v->dw), &p, &v->mw);
+	if (ret < 0)
+		return ret;
+	if (mov_writer_data_start(v->mw) > v->st->data_start)
+		return -EOVERFLOW;
+	snprintf(v->st->tmcd, sizeof(v->st->tmcd), "%s", tc ? tc : "");
+	return 0;
+}
+
+static int open_memory(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	int ret;
+
+	v->ngroups = v->nslots / c->batch;
+	ret = dio_slab_new(v->st->acc.frame_bytes, v->nslots, v->st->geom.align, &v->slab);
+	if (ret < 0)
+		return ret;
+	v->meta = calloc(v->nslots, sizeof(*v->meta));
+	v->batch = calloc(v->ngroups, sizeof(*v->batch));
+	if (!v->meta || !v->batch)
+		return -ENOMEM;
+	if (c->md5_path && !(v->hash = av_md5_alloc()))
+		return -ENOMEM;
+	v->st->slot_bytes = dio_slab_slot_size(v->slab);
+	v->st->nslots = v->nslots;
+	return 0;
+}
+
+/* Create the file, start the index and the journal. Says what failed. */
+static int open_outputs(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	struct mov_params p = mov_params_of(c, &v->st->acc);
+	struct dio_opts o = { .depth = c->depth, .data_start = 1, .force = c->force,
+			      .expected_bytes = c->frames * v->st->slot_bytes };
+	int ret;
+
+	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
+	if (ret < 0) {
+		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+			 "creating %s", c->out);
+		return ret;
+	}
+	v->st->mode = dio_writer_mode(v->dw);
+	snprintf(v->st->mode_why, sizeof(v->st->mode_why), "%s", dio_writer_mode_why(v->dw));
+	v->st->data_start = dio_writer_end(v->dw);
+	/* without --timecode the index waits for the first frame and its device timecode */
+	ret = c->timecode ? vc_open_index(v, c->timecode) : 0;
+	if (ret < 0) {
+		tool_err("vcap", ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
+			 "starting the MOV index of %s", c->out);
+		return ret;
+	}
+	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
+	if (ret >= 0)
+		ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
+	if (ret < 0)
+		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+			 "creating the capture log %s", v->st->journal);
+	return ret;
+}
+
+/* Open the source and negotiate: before anything is created, so a refusal leaves nothing. */
+static int open_source(struct vc *v)
+{
+	const struct cap_source_ops *ops = v->c->source;
+	struct cap_why why = { "", "" };
+	int ret;
+
+	ret = ops->open(&v->c->cap, &why, &v->src);
+	if (ret < 0) {
+		if (why.what[0])
+			tool_err("vcap", ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
+		else
+			tool_err("vcap", ret, NULL, "opening the %s source", ops->name);
+		return ret;
+	}
+	ops->describe(v->src, &v->st->acc);
+	return 0;
+}
+
+/* Hand the slab to the source (before the file is created: a refused --zero-copy leaves
+ * nothing behind). */
+static int start_source_buffers(struct vc *v)
+{
+	const struct cap_source_ops *ops = v->c->source;
+	struct cap_why why = { "", "" };
+	int ret;
+
+	ret = ops->attach(v->src, v->slab, &why);
+	if (ret < 0) {
+		if (why.what[0])
+			tool_err("vcap", ret, why.hint, "%s", why.what);
+		else
+			tool_err("vcap", ret, NULL, "setting up the %s source's buffers",
+				 ops->name);
+		return ret;
+	}
+	ops->describe(v->src, &v->st->acc);
+	if (!v->c->quiet && v->st->acc.mode != CAP_BUF_IN_PLACE)
+		tool_note("vcap", "buffers: %s, %u driver buffers for %u slots%s%s",
+			  cap_buf_mode_name(v->st->acc.mode), v->st->acc.device_buffers, v->nslots,
+			  v->st->acc.mode_why[0] ? ": " : "", v->st->acc.mode_why);
+	return 0;
+}
+
+/* Give the source every slot and start it. */
+static int start_streaming(struct vc *v)
+{
+	const struct cap_source_ops *ops = v->c->source;
+	int ret = 0;
+
+	for (unsigned i = 0; i < v->nslots && ret >= 0; i++)
+		ret = ops->requeue(v->src, i);
+	if (ret >= 0)
+		ret = ops->start(v->src);
+	if (ret < 0)
+		tool_err("vcap", ret, NULL, "starting the %s source", ops->name);
+	return ret;
+}
+
+/* What the device took, for the log: the file records the same values. */
+static void say_accepted(const struct vc *v)
+{
+	const struct cap_accepted *a = &v->st->acc;
+
+	if (v->c->quiet || v->c->source != cap_source_find("v4l2"))
+		return;
+	tool_note("vcap", "%s (%s): input %s%s%s, %s %ux%u %s at %u/%u fps, %u-byte lines",
+		  a->device, a->card, a->input, a->std[0] ? ", " : "", a->std,
+		  mov_format_name(a->format), a->width, a->height, cap_field_name(a->field),
+		  a->rate_num, a->rate_den, a->bytesperline);
+}
+
+/* Slots: --buffers, else depth + 1 batches in flight plus half a second of frames (the
+ * latency a slow write may take before frames are lost), in whole batches. */
+static unsigned slot_count(const struct vc_conf *c, const struct cap_accepted *a)
+{
+	uint64_t n = c->buffers;
+
+	if (!n)
+		n = (uint64_t)c->batch * (c->depth + 1) +
+		    (a->rate_num * (uint64_t)1 + 2 * a->rate_den - 1) / (2 * a->rate_den);
+	n = dio_align_up(n, c->batch);
+	if (n < 2 * (uint64_t)c->batch)
+		n = 2 * (uint64_t)c->batch;
+	return n > 65536 ? 65536 : (unsigned)n;
+}
+
+/* Bit 14 (CAP_IPC_LOCK) of the effective capabilities: mlock beyond the limit is allowed. */
+static bool may_lock_any(void)
+{
+	char line[256];
+	unsigned long long caps = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps & (1ull << 14);
+}
+
+/* The slab is locked in memory (mlock, io_uring registration): check the limit up front. */
+static int check_memlock(const struct vc *v)
+{
+	uint64_t slot = dio_align_up(v->st->acc.frame_bytes,
+				     v->st->geom.align > DIO_PAGE ? v->st->geom.align : DIO_PAGE);
+	uint64_t need = slot * (v->nslots + 1);
+	struct rlimit rl;
+	char n[32], l[32];
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur || may_lock_any())
+		return 0;
+	tool_human_bytes(need, n, sizeof(n));
+	tool_human_bytes(rl.rlim_cur, l, sizeof(l));
+	tool_err("vcap", 0, NULL,
+		 "%u frame buffers need %s of locked memory, RLIMIT_MEMLOCK allows %s (raise it: "
+		 "'ulimit -l %llu' (KiB) as root or in limits.conf, LimitMEMLOCK= for a service; "
+		 "or lower --buffers)", v->nslots, n, l, (unsigned long long)(need + 1023) / 1024);
+	return -ENOMEM;
+}
+
+/* For the V4L2 source: what only the device's answer allows checking. */
+static int check_accepted(const struct vc *v)
+{
+	const struct cap_accepted *a = &v->st->acc;
+	const char *why;
+
+	if (v->c->timecode &&
+	    mov_timecode_check(v->c->timecode, a->rate_num, a->rate_den, &why) < 0) {
+		tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+			 "invalid --timecode '%s' at %u/%u fps: %s", v->c->timecode, a->rate_num,
+			 a->rate_den, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vc_setup(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	int ret;
+
+	if (!c->force && access(c->out, F_OK) == 0) {
+		tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s",
+			 c->out);
+		return -EEXIST;
+	}
+	ret = open_source(v);
+	if (ret < 0)
+		return ret;
+	say_accepted(v);
+	if (c->seconds > 0 && v->st->acc.rate_num) { /* -t in frames at the device's rate */
+		double n = ceil(c->seconds * v->st->acc.rate_num / v->st->acc.rate_den - 1e-9);
+
+		v->own.frames = n < 1 ? 1 : (uint64_t)n;
+	}
+	ret = check_accepted(v);
+	if (ret < 0)
+		return ret;
+	ret = dio_geom_probe(c->out, "/sys", c->align, &v->st->geom);
+	if (ret < 0) {
+		tool_err("vcap", ret, ret == -ENOENT ? "the directory must exist" : NULL,
+			 "probing the disk under %s", c->out);
+		return ret;
+	}
+	v->nslots = slot_count(c, &v->st->acc);
+	ret = check_memlock(v);
+	if (ret < 0)
+		return ret;
+	ret = open_memory(v);
+	if (ret < 0) {
+		tool_err("vcap", ret, "lower --buffers, or raise 'ulimit -l'",
+			 "allocating %u frame buffers", v->nslots);
+		return ret;
+	}
+	ret = start_source_buffers(v);
+	if (ret < 0)
+		return ret;
+	ret = open_outputs(v);
+	if (ret >= 0 && (v->sigfd = tool_signals_open()) < 0)
+		ret = v->sigfd;
+	if (ret >= 0)
+		ret = start_streaming(v);
+	return ret;
+}
+
+/* --realtime: SCHED_FIFO and locked memory, each when permitted; says what it got. */
+void vc_go_realtime(struct vc *v)
+{
+	struct sched_param sp = { .sched_priority = sched_get_priority_min(SCHED_FIFO) + 40 };
+	int fifo = 0, lock = 0;
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+		fifo = -errno;
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		lock = -errno;
+	v->st->rt_fifo = !fifo;
+	v->st->rt_locked = !lock;
+	if (fifo)
+		tool_err("vcap", fifo, "run as root, or raise 'ulimit -r'; recording anyway",
+			 "--realtime: SCHED_FIFO");
+	if (lock)
+		tool_err("vcap", lock, "raise 'ulimit -l'; recording anyway",
+			 "--realtime: locking memory");
+	if (!fifo && !lock && !v->c->quiet)
+		tool_note("vcap", "realtime: SCHED_FIFO priority %d, memory locked",
+			  sp.sched_priority);
+}

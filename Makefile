@@ -95,7 +95,7 @@ bench: deps
 	@BUILD=$(BUILD) bench/run
 
 format:
-	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_COMMON) $(TEST_SRCS)
+	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_PARTS) $(TOOL_COMMON) $(TEST_SRCS)
 
 clean:
 	rm -rf build build-san

@@ -94,8 +94,5 @@ void vc_report(const struct vc_conf *c, const struct vc_stats *st);
 int vc_check_policies(struct vc_conf *c);
 /* What an exit code means, one phrase, for the summary and --json. */
 const char *vc_exit_meaning(int code);
-/* Timecodes and the amount (-n/--fields/-t as frames) at c->cap's rate and field mode; says
- * what is wrong. */
-int vc_check_policies(struct vc_conf *c);
 
 #endif

@@ -74,7 +74,8 @@ struct play_sink_ops {
 	const char *desc; /* one line for --help */
 	/* Set the device up for frames of cfg (format, size, field, timings), with buffers in the
 	 * slots of slab. A format, size or field the device cannot take is -EINVAL (a mismatch),
-	 * a missing device -ENOENT. */
+	 * a missing device -ENOENT; kms: no display mode of the frame's size (or of cfg->mode)
+	 * -ERANGE. */
 	int (*open)(const struct play_config *cfg, struct dio_slab *slab,
 		    struct play_sink **ret_sink);
 	/* Hand over a filled slot. Never blocks for long: the player keeps at most as many slots

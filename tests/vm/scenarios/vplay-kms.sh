@@ -1,7 +1,7 @@
 #!/bin/bash
-# vm: modules=vgem timeout=240 needs=vmprogs/prog-sink
-# The kms sink on qemu's standard VGA (bochs-drm, loaded here after the no-display check), in
-# 640x480 (its modes have no 720x576):
+# vm: modules=vgem timeout=240 needs=vmprogs/prog-sink display="bochs-display,xres=720,yres=576"
+# The kms sink on a qemu bochs-display (bochs-drm, loaded here after the no-display check) whose
+# preferred mode is 720x576, so SD material plays at its own size; 640x480 for the RGB cases:
 # frames go out by page flips, one per frame, paced at the file rate; bochs keeps its
 # framebuffers in VRAM and cannot import the slab's udmabuf, so the sink falls back to dumb
 # buffers and says so; 4:2:2 is converted for its XRGB-only plane; SEP fields are woven. vgem
@@ -55,7 +55,7 @@ kms_play uyvy-convert 10 'dumb + copy (the plane has no 4:2:2: converted to XRGB
 kms_play sep-woven 5 'dumb + copy' kms /dev/dri/card0 XBGR32 640x480 25/1 sep-tb 5
 
 sink_expect_error "no-such-connector" 3 "No such file or directory" kms "HDMI-A-9" XBGR32 640x480 25/1 progressive 3
-sink_expect_error "size-without-mode" 3 "Invalid argument" kms "" XBGR32 1000x700 25/1 progressive 3
+sink_expect_error "size-without-mode" 3 "Numerical result out of range" kms "" XBGR32 1000x700 25/1 progressive 3
 sink_expect_error "zero-copy-without-import" 3 "Operation not supported" kms "" XBGR32 640x480 25/1 progressive 3 --zero-copy
 
 # The same through vplay: a file from vcap to the screen, with --connector and --mode.
@@ -64,7 +64,20 @@ sink_expect_error "zero-copy-without-import" 3 "Operation not supported" kms "" 
 expect_eq "vplay-kms-exit" "$?" 0
 expect_eq "vplay-kms-frames" "$(json_get /tmp/k.json frames)" 12
 if grep -q 'dumb + copy' /tmp/k.json; then pass "vplay-kms-mode"; else fail "vplay-kms-mode" "$(cat /tmp/k.json /tmp/k.err)"; fi
+# SD interlaced 4:2:2 at its own size: converted for the XRGB plane, shown as frames, paced.
+"$VM_BUILD/vcap" --size 720x576 --format UYVY --rate 25 --field interlaced-tb -n 25 -q \
+	--md5 /tmp/sd.md5 -o /tmp/sd.mov
+"$VM_BUILD/vplay" /tmp/sd.mov -o "kms:$conn" --mode 720x576 --md5 /tmp/sdp.md5 --json \
+	>/tmp/sd.json 2>/tmp/sd.err
+expect_eq "vplay-kms-sd-exit" "$?" 0
+expect_eq "vplay-kms-sd-frames" "$(json_get /tmp/sd.json frames)" 25
+if cmp -s /tmp/sd.md5 /tmp/sdp.md5; then pass "vplay-kms-sd-md5 (frames out = frames recorded)"; else fail "vplay-kms-sd-md5" "differs"; fi
+secs=$(json_get /tmp/sd.json seconds)
+if awk -v s="$secs" 'BEGIN { exit !(s >= 0.9) }'; then pass "vplay-kms-sd-paced ($secs s for 25 frames at 25 fps)"; else fail "vplay-kms-sd-paced" "$secs s"; fi
+if grep -q 'converted to XRGB8888' /tmp/sd.json; then pass "vplay-kms-sd-mode"; else fail "vplay-kms-sd-mode" "$(cat /tmp/sd.json /tmp/sd.err)"; fi
+echo "vplay-kms-sd: underruns=$(json_get /tmp/sd.json underruns) late=$(json_get /tmp/sd.json late) (under TCG)"
 "$VM_BUILD/vplay" /tmp/k.mov --connector "$conn" --mode 720x576 >/dev/null 2>/tmp/k.err
 expect_eq "vplay-kms-bad-mode-exit" "$?" 3
 expect_eq "vplay-kms-bad-mode-one-line" "$(wc -l </tmp/k.err)" 1
+if grep -q 'no display mode 640x480 matching --mode 720x576' /tmp/k.err; then pass "vplay-kms-bad-mode-says"; else fail "vplay-kms-bad-mode-says" "$(cat /tmp/k.err)"; fi
 vm_done

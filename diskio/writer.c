@@ -58,8 +58,10 @@ static int fallocate_to(struct dio_writer *w, uint64_t end)
 		int err = -errno;
 
 		/* a failed fallocate may keep what it got (ext4 does), leaving no room for the
-		 * index and the capture log: give back everything past what we had */
-		if (err == -ENOSPC && ftruncate(w->fd, w->alloc_end) < 0)
+		 * index and the capture log: give back everything past what we had, which is the
+		 * allocation or, when larger, what is in use (the header and the batches so far) */
+		if (err == -ENOSPC &&
+		    ftruncate(w->fd, w->alloc_end > w->cursor ? w->alloc_end : w->cursor) < 0)
 			err = -errno;
 		return err;
 	}

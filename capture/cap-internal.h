@@ -32,6 +32,8 @@ int cap_v4l2_negotiate(const struct cap_config *cfg, struct cap_why *why,
 		       struct cap_v4l2_dev *ret_dev);
 /* Close the device; accepts a dev whose fd is already -1. */
 void cap_v4l2_release(struct cap_v4l2_dev *dev);
+/* v4l2_ioctl, retried on EINTR: the result, or -errno. */
+int cap_v4l2_ioctl(int fd, unsigned long req, void *arg);
 
 /* ---- ALTERNATE: fields paired into frames by (sequence, field) (fields.c) ----
  *

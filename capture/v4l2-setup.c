@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-static int xioctl(int fd, unsigned long req, void *arg)
+int cap_v4l2_ioctl(int fd, unsigned long req, void *arg)
 {
 	int ret;
 
@@ -93,7 +93,7 @@ static int open_device(const char *path, struct cap_why *why, int *ret_fd)
 		close(fd);
 		return say(why, ret, "--device %s: libv4l2 cannot open it", path);
 	}
-	ret = xioctl(vfd, VIDIOC_QUERYCAP, &cap);
+	ret = cap_v4l2_ioctl(vfd, VIDIOC_QUERYCAP, &cap);
 	if (ret < 0 || !(cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) ||
 	    !(cap.device_caps & V4L2_CAP_STREAMING)) {
 		v4l2_close(vfd);
@@ -117,13 +117,13 @@ static int set_input(struct cap_v4l2_dev *d, struct cap_why *why)
 
 		if (*d->cfg.input && !*end)
 			idx = (int)n;
-		for (in.index = 0; idx < 0 && xioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0; in.index++)
+		for (in.index = 0; idx < 0 && cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0; in.index++)
 			if (!strcasecmp((const char *)in.name, d->cfg.input))
 				idx = (int)in.index;
-		if (idx < 0 || xioctl(d->fd, VIDIOC_S_INPUT, &idx) < 0) {
+		if (idx < 0 || cap_v4l2_ioctl(d->fd, VIDIOC_S_INPUT, &idx) < 0) {
 			say(why, -EINVAL, "--input %s: %s has no such input", d->cfg.input,
 			    d->acc.device);
-			for (in.index = 0; xioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0; in.index++) {
+			for (in.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0; in.index++) {
 				char item[48];
 
 				snprintf(item, sizeof(item), "%u '%s'", in.index, in.name);
@@ -133,11 +133,11 @@ static int set_input(struct cap_v4l2_dev *d, struct cap_why *why)
 			return -EINVAL;
 		}
 	}
-	ret = xioctl(d->fd, VIDIOC_G_INPUT, &idx);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_G_INPUT, &idx);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_G_INPUT on %s", d->acc.device);
 	in = (struct v4l2_input){ .index = (uint32_t)idx };
-	ret = xioctl(d->fd, VIDIOC_ENUMINPUT, &in);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_ENUMINPUT on %s", d->acc.device);
 	snprintf(d->acc.input, sizeof(d->acc.input), "%d '%s'", idx, in.name);
@@ -151,9 +151,9 @@ static int find_std(struct cap_v4l2_dev *d, const char *s, struct v4l2_standard 
 	struct v4l2_standard st = { 0 };
 	v4l2_std_id id = 0;
 
-	if (!strcasecmp(s, "auto") && xioctl(d->fd, VIDIOC_QUERYSTD, &id) < 0)
+	if (!strcasecmp(s, "auto") && cap_v4l2_ioctl(d->fd, VIDIOC_QUERYSTD, &id) < 0)
 		return -ENOLINK;
-	for (st.index = 0; xioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++) {
+	for (st.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++) {
 		if (id ? (st.id & id) == id || (st.id & id) == st.id
 		       : !strcasecmp((const char *)st.name, s)) {
 			*ret = st;
@@ -168,7 +168,7 @@ static void std_offers(struct cap_v4l2_dev *d, struct cap_why *why)
 	struct v4l2_standard st = { 0 };
 
 	why->hint[0] = 0;
-	for (st.index = 0; xioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++)
+	for (st.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++)
 		offer(why, (const char *)st.name);
 	prefix_hint(why, "it offers ");
 }
@@ -200,14 +200,14 @@ static int set_std(struct cap_v4l2_dev *d, struct cap_why *why, unsigned in_caps
 			std_offers(d, why);
 			return -EINVAL;
 		}
-		ret = xioctl(d->fd, VIDIOC_S_STD, &st.id);
+		ret = cap_v4l2_ioctl(d->fd, VIDIOC_S_STD, &st.id);
 		if (ret < 0)
 			return say(why, ret, "VIDIOC_S_STD %s on %s", st.name, d->acc.device);
 	}
-	ret = xioctl(d->fd, VIDIOC_G_STD, &id);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_G_STD, &id);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_G_STD on %s", d->acc.device);
-	for (st.index = 0; xioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++) {
+	for (st.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUMSTD, &st) == 0; st.index++) {
 		if ((st.id & id) == id || st.id == id) {
 			snprintf(d->acc.std, sizeof(d->acc.std), "%s", st.name);
 			/* the frame size and period of the standard: 720x576 at 1/25, ... */
@@ -239,7 +239,7 @@ static void dv_offers(struct cap_v4l2_dev *d, struct cap_why *why)
 	char name[40];
 
 	why->hint[0] = 0;
-	for (e.index = 0; xioctl(d->fd, VIDIOC_ENUM_DV_TIMINGS, &e) == 0; e.index++) {
+	for (e.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUM_DV_TIMINGS, &e) == 0; e.index++) {
 		dv_name(&e.timings.bt, name, sizeof(name));
 		offer(why, name);
 	}
@@ -252,8 +252,8 @@ static int find_dv(struct cap_v4l2_dev *d, struct v4l2_dv_timings *ret)
 	char name[40];
 
 	if (!strcasecmp(d->cfg.dv_timings, "query"))
-		return xioctl(d->fd, VIDIOC_QUERY_DV_TIMINGS, ret) < 0 ? -ENOLINK : 0;
-	for (e.index = 0; xioctl(d->fd, VIDIOC_ENUM_DV_TIMINGS, &e) == 0; e.index++) {
+		return cap_v4l2_ioctl(d->fd, VIDIOC_QUERY_DV_TIMINGS, ret) < 0 ? -ENOLINK : 0;
+	for (e.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUM_DV_TIMINGS, &e) == 0; e.index++) {
 		dv_name(&e.timings.bt, name, sizeof(name));
 		if (!strcasecmp(name, d->cfg.dv_timings)) {
 			*ret = e.timings;
@@ -291,12 +291,12 @@ static int set_dv(struct cap_v4l2_dev *d, struct cap_why *why, unsigned in_caps)
 			dv_offers(d, why);
 			return ret;
 		}
-		ret = xioctl(d->fd, VIDIOC_S_DV_TIMINGS, &t);
+		ret = cap_v4l2_ioctl(d->fd, VIDIOC_S_DV_TIMINGS, &t);
 		if (ret < 0)
 			return say(why, ret, "VIDIOC_S_DV_TIMINGS %s on %s", d->cfg.dv_timings,
 				   d->acc.device);
 	}
-	ret = xioctl(d->fd, VIDIOC_G_DV_TIMINGS, &t);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_G_DV_TIMINGS, &t);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_G_DV_TIMINGS on %s", d->acc.device);
 	dv_name(bt, d->acc.std, sizeof(d->acc.std));
@@ -316,7 +316,7 @@ static void format_offers(struct cap_v4l2_dev *d, struct cap_why *why)
 	char cc[8];
 
 	why->hint[0] = 0;
-	for (fd.index = 0; xioctl(d->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++) {
+	for (fd.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++) {
 		const struct mov_format *m = mov_format_from_v4l2(fd.pixelformat);
 
 		if (m) /* only what a MOV can hold */
@@ -326,7 +326,7 @@ static void format_offers(struct cap_v4l2_dev *d, struct cap_why *why)
 		prefix_hint(why, "it offers ");
 		return;
 	}
-	for (fd.index = 0; xioctl(d->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
+	for (fd.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
 		offer(why, mov_fourcc_str(fd.pixelformat, cc));
 	prefix_hint(why, "it offers only formats a MOV cannot hold uncompressed: ");
 }
@@ -335,7 +335,7 @@ static bool offers_format(struct cap_v4l2_dev *d, uint32_t fourcc)
 {
 	struct v4l2_fmtdesc fd = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
 
-	for (fd.index = 0; xioctl(d->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
+	for (fd.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
 		if (fd.pixelformat == fourcc)
 			return true;
 	return false;
@@ -357,7 +357,7 @@ static int field_of(struct cap_v4l2_dev *d, uint32_t f)
 	v4l2_std_id id = 0;
 
 	if (f == V4L2_FIELD_INTERLACED) {
-		xioctl(d->fd, VIDIOC_G_STD, &id);
+		cap_v4l2_ioctl(d->fd, VIDIOC_G_STD, &id);
 		return id && !(id & ~V4L2_STD_525_60) ? CAP_FIELD_INTERLACED_BT
 						      : CAP_FIELD_INTERLACED_TB;
 	}
@@ -376,7 +376,7 @@ static int set_format(struct cap_v4l2_dev *d, struct cap_why *why)
 	bool alt;
 	int ret;
 
-	ret = xioctl(d->fd, VIDIOC_G_FMT, &f);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_G_FMT, &f);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_G_FMT on %s", d->acc.device);
 	if (c->format) {
@@ -405,10 +405,10 @@ static int set_format(struct cap_v4l2_dev *d, struct cap_why *why)
 	p->height = alt ? frame_h / 2 : frame_h; /* ALTERNATE formats give a field's height */
 	p->bytesperline = 0;
 	p->sizeimage = 0;
-	ret = xioctl(d->fd, VIDIOC_S_FMT, &f);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_S_FMT, &f);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_S_FMT on %s", d->acc.device);
-	ret = xioctl(d->fd, VIDIOC_G_FMT, &f);
+	ret = cap_v4l2_ioctl(d->fd, VIDIOC_G_FMT, &f);
 	if (ret < 0)
 		return say(why, ret, "VIDIOC_G_FMT on %s", d->acc.device);
 	d->acc.format = mov_format_from_v4l2(p->pixelformat);
@@ -466,7 +466,7 @@ static uint32_t seq_first_parity(struct cap_v4l2_dev *d)
 {
 	v4l2_std_id id = 0;
 
-	if (xioctl(d->fd, VIDIOC_G_STD, &id) == 0 && id && !(id & ~V4L2_STD_525_60))
+	if (cap_v4l2_ioctl(d->fd, VIDIOC_G_STD, &id) == 0 && id && !(id & ~V4L2_STD_525_60))
 		return V4L2_FIELD_BOTTOM;
 	return V4L2_FIELD_TOP;
 }
@@ -532,9 +532,9 @@ static int set_rate(struct cap_v4l2_dev *d, struct cap_why *why)
 	if (!a->rate_num) {
 		if (c->rate_num) {
 			*tpf = (struct v4l2_fract){ c->rate_den, c->rate_num };
-			xioctl(d->fd, VIDIOC_S_PARM, &parm);
+			cap_v4l2_ioctl(d->fd, VIDIOC_S_PARM, &parm);
 		}
-		if (xioctl(d->fd, VIDIOC_G_PARM, &parm) == 0 && tpf->numerator &&
+		if (cap_v4l2_ioctl(d->fd, VIDIOC_G_PARM, &parm) == 0 && tpf->numerator &&
 		    tpf->denominator) {
 			a->rate_num = tpf->denominator;
 			a->rate_den = tpf->numerator;
@@ -572,7 +572,7 @@ int cap_v4l2_negotiate(const struct cap_config *cfg, struct cap_why *why,
 	ret = open_device(d.cfg.device, why, &d.fd);
 	if (ret < 0)
 		return ret;
-	xioctl(d.fd, VIDIOC_QUERYCAP, &cap);
+	cap_v4l2_ioctl(d.fd, VIDIOC_QUERYCAP, &cap);
 	snprintf(d.acc.card, sizeof(d.acc.card), "%s", cap.card);
 	in_caps = ret = set_input(&d, why);
 	if (ret >= 0)

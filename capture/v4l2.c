@@ -46,16 +46,6 @@ struct v4l2src {
 	struct cap_source_stats stats;
 };
 
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do
-		ret = v4l2_ioctl(fd, req, arg);
-	while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
-}
-
 static int v4l2src_open(const struct cap_config *cfg, struct cap_why *why,
 			struct cap_source **ret_src)
 {
@@ -95,7 +85,7 @@ static int reqbufs(struct v4l2src *s, unsigned count, uint32_t memory)
 		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 		.memory = memory,
 	};
-	int ret = xioctl(s->dev.fd, VIDIOC_REQBUFS, &rb);
+	int ret = cap_v4l2_ioctl(s->dev.fd, VIDIOC_REQBUFS, &rb);
 
 	if (ret < 0)
 		return ret;
@@ -118,7 +108,7 @@ static int qbuf_dmabuf(struct v4l2src *s, unsigned index, unsigned slot)
 	if (fd < 0)
 		return fd;
 	b.m.fd = fd;
-	return xioctl(s->dev.fd, VIDIOC_QBUF, &b);
+	return cap_v4l2_ioctl(s->dev.fd, VIDIOC_QBUF, &b);
 }
 
 static int qbuf_mmap(struct v4l2src *s, unsigned index)
@@ -129,7 +119,7 @@ static int qbuf_mmap(struct v4l2src *s, unsigned index)
 		.index = index,
 	};
 
-	return xioctl(s->dev.fd, VIDIOC_QBUF, &b);
+	return cap_v4l2_ioctl(s->dev.fd, VIDIOC_QBUF, &b);
 }
 
 /* Export every slot and check that the driver takes one as a DMABUF buffer. 0 with the
@@ -193,7 +183,7 @@ static int setup_mmap(struct v4l2src *s)
 		};
 		void *p;
 
-		ret = xioctl(s->dev.fd, VIDIOC_QUERYBUF, &b);
+		ret = cap_v4l2_ioctl(s->dev.fd, VIDIOC_QUERYBUF, &b);
 		if (ret < 0)
 			return ret;
 		if (b.length < s->dev_bytes)
@@ -306,7 +296,7 @@ static int v4l2src_start(struct cap_source *src)
 
 	if (!s->slab)
 		return -EINVAL;
-	ret = xioctl(s->dev.fd, VIDIOC_STREAMON, &type);
+	ret = cap_v4l2_ioctl(s->dev.fd, VIDIOC_STREAMON, &type);
 	if (ret >= 0)
 		s->streaming = true;
 	return ret;
@@ -347,7 +337,7 @@ static void sync_slot(struct v4l2src *s, unsigned slot, uint64_t flags)
 {
 	struct dma_buf_sync sy = { .flags = flags | DMA_BUF_SYNC_READ };
 
-	xioctl(dio_slab_dmabuf(s->slab, slot), DMA_BUF_IOCTL_SYNC, &sy);
+	cap_v4l2_ioctl(dio_slab_dmabuf(s->slab, slot), DMA_BUF_IOCTL_SYNC, &sy);
 }
 
 static unsigned pop_slot(struct v4l2src *s)
@@ -438,7 +428,7 @@ static int v4l2src_dequeue(struct cap_source *src, int timeout_ms, struct cap_fr
 	if (n <= 0)
 		return n < 0 && errno != EINTR ? -errno : -EAGAIN;
 	b.memory = s->dev.acc.mode == CAP_BUF_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
-	n = xioctl(s->dev.fd, VIDIOC_DQBUF, &b);
+	n = cap_v4l2_ioctl(s->dev.fd, VIDIOC_DQBUF, &b);
 	if (n < 0)
 		return n;
 	/* The MOV sample is the whole frame: a driver that delivers less (a stale compose
@@ -470,7 +460,7 @@ static int v4l2src_stop(struct cap_source *src)
 	if (!s->streaming)
 		return 0;
 	s->streaming = false;
-	return xioctl(s->dev.fd, VIDIOC_STREAMOFF, &type);
+	return cap_v4l2_ioctl(s->dev.fd, VIDIOC_STREAMOFF, &type);
 }
 
 static void v4l2src_close(struct cap_source *src)

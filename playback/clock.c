@@ -21,7 +21,7 @@ struct play_clock {
 	struct clock_entry q[];
 };
 
-static uint64_t now_ns(void)
+uint64_t play_now_ns(void)
 {
 	struct timespec ts;
 
@@ -50,7 +50,7 @@ int play_clock_push(struct play_clock *c, const struct play_frame *f)
 {
 	if (c->n == c->cap)
 		return -ENOBUFS;
-	c->q[(c->head + c->n) % c->cap] = (struct clock_entry){ .f = *f, .queued_ns = now_ns() };
+	c->q[(c->head + c->n) % c->cap] = (struct clock_entry){ .f = *f, .queued_ns = play_now_ns() };
 	c->n++;
 	return 0;
 }
@@ -58,7 +58,7 @@ int play_clock_push(struct play_clock *c, const struct play_frame *f)
 void play_clock_start(struct play_clock *c)
 {
 	c->started = true;
-	c->next_ns = now_ns();
+	c->next_ns = play_now_ns();
 }
 
 /* When the oldest frame goes out: its vblank, moved on past the vblanks it missed. */
@@ -87,7 +87,7 @@ static void sleep_until(uint64_t t)
 int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done)
 {
 	struct clock_entry *e = &c->q[c->head];
-	uint64_t shown = now_ns();
+	uint64_t shown = play_now_ns();
 	uint32_t missed = 0;
 
 	if (!c->n || !c->started)

@@ -78,14 +78,6 @@ static struct kms_sink *to_kms(struct play_sink *sink)
 	return play_container_of(sink, struct kms_sink, base);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
 static void connector_name(const drmModeConnector *c, char *buf, size_t len)
 {
 	const char *type = drmModeGetConnectorTypeName(c->connector_type);
@@ -445,7 +437,7 @@ static int kms_queue(struct play_sink *sink, const struct play_frame *f)
 	s->slots[f->slot].skew = f->skew;
 	s->slots[f->slot].done = (struct play_done){ .slot = f->slot, .index = f->index };
 	if (!s->have_t0) {
-		s->t0_ns = now_ns();
+		s->t0_ns = play_now_ns();
 		s->i0 = f->index;
 		s->have_t0 = true;
 	}
@@ -506,7 +498,7 @@ static int flip_next(struct kms_sink *s)
 			return -errno;
 		s->crtc_set = true;
 		page_flip_done(s->fd, 0, 0, 0, s);
-		s->slots[slot].done.shown_ns = now_ns();
+		s->slots[slot].done.shown_ns = play_now_ns();
 		return 0;
 	}
 	ret = drmModePageFlip(s->fd, s->crtc_id, fb, DRM_MODE_PAGE_FLIP_EVENT, s);
@@ -520,7 +512,7 @@ static int flip_next(struct kms_sink *s)
 static int kms_start(struct play_sink *sink)
 {
 	struct kms_sink *s = to_kms(sink);
-	uint64_t t = now_ns();
+	uint64_t t = play_now_ns();
 
 	for (unsigned n = 0; n < s->fifo_count; n++) {
 		struct kms_slot *k = &s->slots[s->fifo[(s->fifo_head + n) % s->nslots]];
@@ -550,7 +542,7 @@ static int wait_flip(struct kms_sink *s, int timeout_ms)
  * for the pending flip or for the due time. 0 after a step, -EAGAIN at end. */
 static int step(struct kms_sink *s, uint64_t end)
 {
-	uint64_t t = now_ns(), due, wake;
+	uint64_t t = play_now_ns(), due, wake;
 	int wait_ms;
 
 	if (t >= end)
@@ -573,7 +565,7 @@ static int step(struct kms_sink *s, uint64_t end)
 static int kms_dequeue(struct play_sink *sink, int timeout_ms, struct play_done *ret_done)
 {
 	struct kms_sink *s = to_kms(sink);
-	uint64_t end = timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000;
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX : play_now_ns() + (uint64_t)timeout_ms * 1000000;
 	int ret;
 
 	while (!s->rel_count) {
@@ -599,7 +591,7 @@ static int kms_drain(struct play_sink *sink)
 	if (!s->started)
 		kms_start(sink);
 	while (s->fifo_count || s->flip_pending) {
-		ret = step(s, now_ns() + 5000000000u);
+		ret = step(s, play_now_ns() + 5000000000u);
 		if (ret == -EAGAIN)
 			return -ETIMEDOUT; /* no flip completed: the display stopped */
 		if (ret < 0)

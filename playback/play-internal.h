@@ -17,6 +17,9 @@ extern const struct play_sink_ops play_file_ops;
 extern const struct play_sink_ops play_v4l2_ops;
 extern const struct play_sink_ops play_kms_ops;
 
+/* CLOCK_MONOTONIC in ns: the one time base of pacing, play_done.shown_ns and the clock. */
+uint64_t play_now_ns(void);
+
 /* The clock of the sinks without a device (null, file): frames queued in a FIFO go out one per
  * frame period on a virtual vblank, or at once when not paced. A frame queued after its vblank
  * waits for the next one, as a device would: the vblanks it missed are repeats (underruns) and

@@ -74,14 +74,6 @@ static struct v4l2_sink *to_v4l2(struct play_sink *sink)
 	return play_container_of(sink, struct v4l2_sink, base);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
 static int open_device(const char *path, int *ret_fd)
 {
 	struct v4l2_capability cap = { 0 };
@@ -481,7 +473,7 @@ static void account(struct v4l2_sink *s, const struct v4l2_buffer *b, struct pla
 
 	d->repeats = starved ? gap : 0;
 	d->late = gap > 0;
-	d->shown_ns = now_ns();
+	d->shown_ns = play_now_ns();
 	s->st.underruns += d->repeats;
 	s->st.late += d->late;
 }
@@ -494,7 +486,7 @@ static void account(struct v4l2_sink *s, const struct v4l2_buffer *b, struct pla
 static void wait_done(const struct v4l2_sink *s, uint64_t end_ns)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
-	uint64_t t = now_ns(), left_ms = end_ns > t ? (end_ns - t + 999999) / 1000000 : 0;
+	uint64_t t = play_now_ns(), left_ms = end_ns > t ? (end_ns - t + 999999) / 1000000 : 0;
 
 	if (s->queued == s->nbufs)
 		poll(&p, 1, end_ns == UINT64_MAX ? -1 : (int)left_ms);
@@ -505,14 +497,14 @@ static void wait_done(const struct v4l2_sink *s, uint64_t end_ns)
 /* DQBUF one frame's buffers, waiting up to timeout_ms (-1: forever). */
 static int reap(struct v4l2_sink *s, int timeout_ms, struct play_done *ret_done)
 {
-	uint64_t end = timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000;
+	uint64_t end = timeout_ms < 0 ? UINT64_MAX : play_now_ns() + (uint64_t)timeout_ms * 1000000;
 
 	while ((s->queued || s->bl_count) && s->streaming) {
 		struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT, .memory = s->memory };
 		int ret = play_v4l2_ioctl(s->fd, VIDIOC_DQBUF, &b);
 
 		if (ret == -EAGAIN) {
-			if (now_ns() >= end)
+			if (play_now_ns() >= end)
 				return -EAGAIN;
 			wait_done(s, end);
 			continue;
@@ -562,7 +554,7 @@ static void drain_last(struct v4l2_sink *s)
 		d = &s->done[(s->done_head + s->done_count++) % s->nslots];
 		*d = (struct play_done){ .slot = slot,
 					 .index = s->index[slot],
-					 .shown_ns = now_ns() };
+					 .shown_ns = play_now_ns() };
 	}
 }
 

@@ -219,10 +219,8 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 	case OPT_JSON:
 		return c->json = true, 0;
 	case OPT_CONNECTOR: /* the same as -o kms:NAME */
-		c->out = "kms";
-		c->sink_name = "kms";
+		parse_output(c, "kms");
 		c->target = arg;
-		c->sink = play_sink_find("kms");
 		return 0;
 	case OPT_MODE: {
 		unsigned w, h, r;

@@ -18,6 +18,14 @@ pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: $2"; FAILED=1; }
 skip_all() { echo "$1"; exit 77; }
 
+# need_tools CMD...: skip the whole test when a command it runs is missing.
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || skip_all "$t missing (make deps)"
+	done
+}
+
 # Tests that make filesystems need root and loop devices.
 need_loop() {
 	[[ $(id -u) -eq 0 ]] || skip_all "needs root to make loop devices (run make check as root)"

@@ -10,8 +10,7 @@ cd "$(dirname "$0")/../.."
 W=$BIN/tests/test-mov-write
 VMOV=$BIN/vmov
 [[ -x $W && -x $VMOV ]] || skip_all "build first: $W or $VMOV missing"
-command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null ||
-	skip_all "ffmpeg/ffprobe not installed (make deps)"
+need_tools ffprobe ffmpeg
 FAILED=0
 
 probe() { # FILE ENTRIES -> key=value lines for the video stream

@@ -6,9 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh
-for t in ffprobe ffmpeg mediainfo; do
-	command -v $t >/dev/null || skip_all "$t missing (make deps)"
-done
+need_tools ffprobe ffmpeg mediainfo
 D=${VCAP_TEST_DIR:-$TMP}   # a real disk (O_DIRECT), not tmpfs
 cd "$D" || exit 1
 

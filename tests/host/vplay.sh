@@ -7,9 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh
-for t in ffprobe ffmpeg python3; do
-	command -v $t >/dev/null || skip_all "$t missing (make deps)"
-done
+need_tools ffprobe ffmpeg python3
 [[ -x $BIN/vplay && -x $BIN/vcap ]] || skip_all "build first: $BIN/vplay or $BIN/vcap missing"
 D=${VCAP_TEST_DIR:-$TMP} # a real disk (O_DIRECT), not tmpfs
 cd "$D" || exit 1

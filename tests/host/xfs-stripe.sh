@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh
 need_loop
-command -v mkfs.xfs >/dev/null || skip_all "mkfs.xfs missing (make deps)"
+need_tools mkfs.xfs
 
 mkfs_loop 2G mkfs.xfs -f -d su=64k,sw=3 || { echo "FAIL: xfs-setup: mkfs.xfs/mount failed"; exit 1; }
 mnt=$MNT

@@ -143,6 +143,20 @@ const char *mov_format_name(const struct mov_format *f)
 	return f->name;
 }
 
+const char *mov_format_codec_name(const struct mov_format *f)
+{
+	switch (f->codec) {
+	case AV_CODEC_ID_V210:
+		return "v210";
+	case AV_CODEC_ID_V410:
+		return "v410";
+	case AV_CODEC_ID_R210:
+		return "r210";
+	default:
+		return "rawvideo";
+	}
+}
+
 const char *mov_format_desc(const struct mov_format *f)
 {
 	return f->desc;

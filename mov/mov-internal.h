@@ -34,7 +34,8 @@ struct mov_format {
 
 /* params.c */
 enum AVFieldOrder mov_field_to_av(enum mov_field field);
-enum mov_field mov_field_from_av(enum AVFieldOrder av);
+/* From the 'fiel' box (count << 8 | detail); MOV_FIELD_UNKNOWN for other values. */
+enum mov_field mov_field_from_fiel(uint16_t fiel);
 void mov_colour_to_av(enum mov_colour colour, AVCodecParameters *par);
 bool mov_format_is_rgb(const struct mov_format *f);
 
@@ -48,6 +49,61 @@ int mov_timecode_parse(const char *tc, unsigned rate_num, unsigned rate_den,
 		       struct mov_timecode *ret_tc);
 /* The label offset frames after the start. */
 void mov_timecode_string(const struct mov_timecode *tc, int64_t offset, char *buf, size_t len);
+
+/* box.c: boxes of a moov read into memory. Types are in MOV_TAG order, like sample tags. */
+static inline uint32_t mov_rb32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t mov_rb64(const uint8_t *p)
+{
+	return (uint64_t)mov_rb32(p) << 32 | mov_rb32(p + 4);
+}
+
+static inline uint16_t mov_rb16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t mov_rl32(const uint8_t *p)
+{
+	return MOV_TAG(p[0], p[1], p[2], p[3]);
+}
+
+struct mov_cur {
+	const uint8_t *p, *end;
+};
+
+struct mov_box {
+	uint32_t type;
+	struct mov_cur body; /* after the size/type header */
+};
+
+/* The next box in c, advancing c: 1 with *ret_box set, 0 at the end of c, -EINVAL when the
+ * size runs past the end (or is below the header). */
+int mov_box_next(struct mov_cur *c, struct mov_box *ret_box);
+/* The first child of type in parent: 1 found, 0 not there, -EINVAL damaged. */
+int mov_box_find(const struct mov_cur *parent, uint32_t type, struct mov_box *ret_box);
+
+/* A track's sample table boxes, and the edit shift (media time units) added to every pts. */
+struct mov_stbl {
+	struct mov_box stts, stsc, stsz, stco;
+	bool co64;
+	int64_t shift;
+};
+
+#define MOV_MAX_SAMPLES (1ull << 27)
+
+/* One entry per sample (offset, size, pts), calloc'ed; -EINVAL for a damaged table, -EFBIG
+ * past MOV_MAX_SAMPLES. */
+int mov_stbl_samples(const struct mov_stbl *t, struct mov_sample **ret_samples,
+		     uint64_t *ret_n);
+/* The delta most samples have (the frame period), and the sum of all deltas. */
+uint32_t mov_stbl_delta(const struct mov_stbl *t, uint64_t *ret_total);
+
+/* format.c: the FFmpeg codec name of a table row ("rawvideo", "v210", ...). */
+const char *mov_format_codec_name(const struct mov_format *f);
 
 /* writer.c: an AVERROR as -errno (FFmpeg's own tags become -EPROTO, EOF -ENODATA). */
 int mov_av_err(int averr);

@@ -277,7 +277,7 @@ struct mov_info {
 	const struct mov_format *format; /* NULL when the tag is not in the table */
 	uint32_t tag;                    /* sample-entry tag, MKTAG order */
 	unsigned depth;
-	char codec[32]; /* FFmpeg codec name, e.g. "rawvideo", "v210" */
+	char codec[32]; /* FFmpeg codec name of a table format ("rawvideo", "v210"), else "unknown" */
 	unsigned width, height;
 	unsigned rate_num, rate_den; /* 0/0 when unknown */
 	unsigned tb_num, tb_den;
@@ -290,9 +290,12 @@ struct mov_info {
 	double duration; /* seconds, from the index */
 };
 
-/* Open path and read its index (boxes only; no payload is read). -EINVAL when the file
- * cannot be parsed as MOV/MP4, -ENOENT/-EACCES from open, -ENOMEDIUM when it has no video
- * stream. */
+/* Open path and read its index: the top-level box headers, the moov and the first timecode
+ * sample; no frame payload. Edit lists shift the pts (an empty edit delays, a media time
+ * starts later) as FFmpeg's demuxer does. -EINVAL when the file cannot be parsed as MOV/MP4
+ * (no moov, a box past its parent's end, a missing sample table), -ENOENT/-EACCES from open,
+ * -ENOMEDIUM when it has no video track, -EFBIG for a table claiming more than 2^27 samples or
+ * a moov over 1 GiB. */
 int mov_reader_open(const char *path, struct mov_reader **ret_reader);
 void mov_reader_info(const struct mov_reader *r, struct mov_info *ret_info);
 uint64_t mov_reader_count(const struct mov_reader *r);

@@ -52,14 +52,15 @@ enum AVFieldOrder mov_field_to_av(enum mov_field field)
 	return (unsigned)field < NFIELDS ? fields[field].av : AV_FIELD_UNKNOWN;
 }
 
-enum mov_field mov_field_from_av(enum AVFieldOrder av)
+enum mov_field mov_field_from_fiel(uint16_t fiel)
 {
 	unsigned i;
 
 	for (i = 0; i < MOV_FIELD_UNKNOWN; i++)
-		if (fields[i].av == av)
+		if (fields[i].fiel == fiel)
 			return i;
-	return MOV_FIELD_UNKNOWN;
+	/* fiel 1,x is progressive whatever the detail byte says */
+	return fiel >> 8 == 1 ? MOV_FIELD_PROGRESSIVE : MOV_FIELD_UNKNOWN;
 }
 
 static const struct {

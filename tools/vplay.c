@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +293,6 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
 	c.progress = !c.quiet && isatty(2);
-	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
 	ret = vp_run(&c, &st);
 	if (ret == -EDOM)
 		return EXIT_USAGE; /* --start/-n do not fit the file: said by vp_run */

@@ -461,13 +461,22 @@ def run_all(b, a, fmt_key, only):
         b.remove(path)
         return r
 
+    def fio_argv(path, size, *extra):
+        """fio with vbench's I/O size and depth, O_DIRECT through io_uring, on path."""
+        return ["fio", "--output-format=json", "--name=bench", f"--filename={path}",
+                "--ioengine=io_uring", "--direct=1", f"--bs={batch_bytes}",
+                f"--iodepth={a.depth}", f"--size={size}", "--numjobs=1", *extra]
+
+    def ffmpeg_read_argv(path):
+        """The acceptance command for reading: stream copy to the null muxer."""
+        return ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", path,
+                "-c", "copy", "-f", "null", "-"]
+
     def run_fio():
         path = os.path.join(work, "fio.dat")
         size = frames // a.batch * batch_bytes
         payload = frames * frame_bytes
-        common = ["fio", "--output-format=json", "--name=bench", f"--filename={path}",
-                  "--ioengine=io_uring", "--direct=1", f"--bs={batch_bytes}",
-                  f"--iodepth={a.depth}", f"--size={size}", "--numjobs=1"]
+        common = fio_argv(path, size)
         b.settle()
         b.track(path)
         r = b.record("fio", "write", [common + ["--rw=write", "--fallocate=native",
@@ -523,9 +532,7 @@ def run_all(b, a, fmt_key, only):
                                          ["sync", path]], frames * frame_bytes, path=path)
         if reads and r["error"] is None:
             b.settle()
-            b.record("ffmpeg", "read", [["ffmpeg", "-hide_banner", "-nostdin", "-loglevel",
-                                         "error", "-i", path, "-c", "copy", "-f", "null", "-"]],
-                     frames * frame_bytes)
+            b.record("ffmpeg", "read", [ffmpeg_read_argv(path)], frames * frame_bytes)
         elif reads:
             b.skip("ffmpeg", "read", "the write run failed")
         b.remove(path)
@@ -593,11 +600,8 @@ def run_all(b, a, fmt_key, only):
             return
         first, span = where
         b.settle()
-        b.record("fio", "read", [["fio", "--output-format=json", "--name=bench",
-                                  f"--filename={path}", "--ioengine=io_uring", "--direct=1",
-                                  f"--bs={batch_bytes}", f"--iodepth={a.depth}",
-                                  f"--offset={first}", f"--size={span}", "--numjobs=1",
-                                  "--rw=read", "--fallocate=none"]],
+        b.record("fio", "read", [fio_argv(path, span, f"--offset={first}", "--rw=read",
+                                          "--fallocate=none")],
                  frames * frame_bytes, raw=span, parse=parse_fio("read"), label=label)
 
     def ffmpeg_read_mov(path):
@@ -606,9 +610,8 @@ def run_all(b, a, fmt_key, only):
             b.skip("ffmpeg", "read", "ffmpeg missing", label=label)
             return
         b.settle()
-        b.record("ffmpeg", "read", [["ffmpeg", "-hide_banner", "-nostdin", "-loglevel",
-                                     "error", "-i", path, "-c", "copy", "-f", "null", "-"]],
-                 frames * frame_bytes, label=label)
+        b.record("ffmpeg", "read", [ffmpeg_read_argv(path)], frames * frame_bytes,
+                 label=label)
 
     runners = {"vbench": run_vbench, "fio": run_fio, "dd": run_dd, "ffmpeg": run_ffmpeg}
 

@@ -45,6 +45,9 @@ struct mov_timecode {
 	unsigned fps;   /* rounded rate */
 	unsigned drop;  /* labels dropped per minute (0, 2 or 4) */
 };
+/* Labels skipped each minute (but every tenth) by drop-frame timecode at a rounded rate: 2
+ * at 30, 4 at 60; 0 at rates that are not a multiple of 30 (no drop-frame there). */
+unsigned mov_timecode_drop_labels(unsigned fps);
 int mov_timecode_parse(const char *tc, unsigned rate_num, unsigned rate_den,
 		       struct mov_timecode *ret_tc);
 /* The label offset frames after the start. */

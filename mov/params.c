@@ -136,6 +136,11 @@ void mov_colour_to_av(enum mov_colour colour, AVCodecParameters *par)
 	par->color_space = colours[colour].spc;
 }
 
+unsigned mov_timecode_drop_labels(unsigned fps)
+{
+	return fps % 30 == 0 ? 2 * (fps / 30) : 0;
+}
+
 /* Parse "HH:MM:SS:FF" into parts; *drop set for ';' or '.' separators. */
 static int timecode_split(const char *tc, unsigned part[4], bool *drop)
 {
@@ -177,7 +182,7 @@ int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 	} else if (drop && !(rate_den == 1001 && rate_num % 30000 == 0)) {
 		why = "drop-frame timecode (';') is only defined for 30000/1001-type rates (29.97, "
 		      "59.94); use ':' for non-drop";
-	} else if (drop && part[2] == 0 && part[1] % 10 && part[3] < 2 * (fps / 30)) {
+	} else if (drop && part[2] == 0 && part[1] % 10 && part[3] < mov_timecode_drop_labels(fps)) {
 		why = "that drop-frame label does not exist: frames 00 and 01 (00-03 at 59.94) are "
 		      "skipped at the start of every minute not divisible by 10";
 	}
@@ -233,7 +238,7 @@ int mov_timecode_parse(const char *tc, unsigned rate_num, unsigned rate_den,
 	fps = (rate_num + rate_den / 2) / rate_den;
 	minutes = part[0] * 60 + part[1];
 	t.fps = fps;
-	t.drop = drop ? 2 * (fps / 30) : 0;
+	t.drop = drop ? mov_timecode_drop_labels(fps) : 0;
 	t.start = ((int64_t)minutes * 60 + part[2]) * fps + part[3];
 	t.start -= (int64_t)t.drop * (minutes - minutes / 10);
 	*ret_tc = t;

@@ -336,7 +336,7 @@ static void timecode(int fd, const struct track *t, struct mov_info *in)
 		return;
 	if (n && s[0].size >= 4 && pread_full(fd, v, 4, s[0].offset) == 0) {
 		tc.start = mov_rb32(v);
-		tc.drop = (flags & 1) && tc.fps % 30 == 0 ? tc.fps / 15 : 0;
+		tc.drop = flags & 1 ? mov_timecode_drop_labels(tc.fps) : 0;
 		mov_timecode_string(&tc, 0, in->timecode, sizeof(in->timecode));
 	}
 	free(s);

@@ -1,8 +1,8 @@
 /* vplay's playback loop.
  *
  * The read-ahead stage keeps the slots filled in play order; each frame that is ready goes
- * to the sink (checksummed first when --md5 asks), and each slot the sink gives back goes
- * back to the read-ahead. The sink's dequeue is what paces the loop: a device blocks on its
+ * to the sink, and each slot the sink gives back (checksummed first when --md5 asks: the
+ * frame went out) goes back to the read-ahead. The sink's dequeue is what paces the loop: a device blocks on its
  * queue, null and file sinks on their clock; with --rate max nothing waits but the disk.
  */
 #include "framemd5.h"
@@ -27,6 +27,7 @@ struct vp {
 	struct play_sink *sink;
 	struct tool_framemd5 *md5;
 	struct AVMD5 *hash;
+	uint32_t *skew; /* per slot, for --md5: where its frame starts */
 	uint32_t frame_size;
 	unsigned at_sink; /* frames queued at the sink and not yet back */
 	int sigfd;
@@ -308,7 +309,8 @@ static int open_md5(struct vp *v)
 	if (!c->md5_path)
 		return 0;
 	v->hash = av_md5_alloc();
-	if (!v->hash)
+	v->skew = calloc(v->st->nslots, sizeof(*v->skew));
+	if (!v->hash || !v->skew)
 		return -ENOMEM;
 	ret = tool_framemd5_open(c->md5_path, c->in, c->force, &v->md5);
 	if (ret < 0)
@@ -342,14 +344,16 @@ static int setup(struct vp *v)
 
 /* ---- playing ---- */
 
-static int checksum(struct vp *v, const struct play_frame *f)
+/* The md5 line of a frame the sink gave back: the frames that went out, not those queued
+ * when a signal stopped the output (STREAMOFF drops them unseen). */
+static int checksum(struct vp *v, const struct play_done *f)
 {
 	const struct play_range *rg = &v->st->range;
 	const uint8_t *p = dio_slab_slot(play_ahead_slab(v->ahead), f->slot);
 	uint8_t d[16];
 
 	av_md5_init(v->hash);
-	av_md5_update(v->hash, p + f->skew, v->frame_size);
+	av_md5_update(v->hash, p + v->skew[f->slot], v->frame_size);
 	av_md5_final(v->hash, d);
 	return tool_framemd5_line(v->md5, rg->first + f->index % rg->count, d);
 }
@@ -361,8 +365,8 @@ static void hand_out(struct vp *v, unsigned max)
 	int ret;
 
 	while (!v->stop && v->at_sink < max && play_ahead_next(v->ahead, &f) == 1) {
-		if (v->md5 && (ret = checksum(v, &f)) < 0)
-			return fail(v, "writing the md5 file", ret);
+		if (v->md5)
+			v->skew[f.slot] = f.skew;
 		ret = v->c->sink->queue(v->sink, &f);
 		if (ret < 0)
 			return fail(v, !strcmp(v->c->target ? v->c->target : "", "-") ?
@@ -384,6 +388,8 @@ static int take_back(struct vp *v, int timeout_ms)
 		fail(v, "output", ret);
 		return ret;
 	}
+	if (v->md5 && (ret = checksum(v, &d)) < 0)
+		fail(v, "writing the md5 file", ret);
 	play_ahead_release(v->ahead, d.slot);
 	v->at_sink--;
 	v->st->frames++;
@@ -481,6 +487,7 @@ static void cleanup(struct vp *v)
 	tool_framemd5_close(v->md5);
 	mov_reader_free(v->mr);
 	av_free(v->hash);
+	free(v->skew);
 	if (v->sigfd >= 0)
 		close(v->sigfd);
 }

@@ -128,13 +128,17 @@ check underrun-fail-exit 4 "${PIPESTATUS[0]}"
 check underruns-counted True "$(json slow.json 'j["underruns"] > 0 and j["late"] > 0')"
 
 # ---- signals ----
-"$VP" yuyv-pal-seq.mov -o null --loop 0 --json >sig.json 2>err.txt &
+"$VP" yuyv-pal-seq.mov -o null --loop 0 --md5 sig.md5 --json >sig.json 2>err.txt &
 pid=$!
 sleep 3 # a 24-frame file at 25 fps: more than one pass even with a slow start
 kill -INT $pid
 wait $pid
 check sigint-loop-forever-exit 0 $?
 check sigint-stop-reason "SIGINT True" "$(json sig.json '"%s %s" % (j["stop"], j["frames"] > 24)')"
+# --md5 lists the frames that went out, not those still queued when the signal came
+check sigint-md5-lines-are-frames-out "$(json sig.json 'j["frames"]')" "$(lines sig.md5 | wc -l)"
+want=$(for _ in {1..10}; do hashes yuyv-pal-seq.vcap.md5; done | head -n "$(lines sig.md5 | wc -l)")
+check sigint-md5-in-loop-order "$want" "$(hashes sig.md5)"
 "$VP" yuyv-pal-seq.mov -o null --loop 5 >/dev/null 2>err.txt &
 pid=$!
 sleep 1

@@ -16,6 +16,7 @@ struct play_clock {
 	bool paced, started;
 	uint64_t period_ns;
 	uint64_t next_ns; /* the next vblank */
+	uint64_t busy_ns; /* the output cannot take a frame before this */
 	uint64_t late, underruns;
 	unsigned cap, head, n;
 	struct clock_entry q[];
@@ -66,10 +67,11 @@ static uint64_t due_of(const struct play_clock *c, const struct clock_entry *e,
 		       uint32_t *ret_missed)
 {
 	uint64_t due = c->next_ns;
+	uint64_t ready = e->queued_ns > c->busy_ns ? e->queued_ns : c->busy_ns;
 	uint32_t missed = 0;
 
-	if (e->queued_ns > due) {
-		missed = (e->queued_ns - due + c->period_ns - 1) / c->period_ns;
+	if (ready > due) {
+		missed = (ready - due + c->period_ns - 1) / c->period_ns;
 		due += (uint64_t)missed * c->period_ns;
 	}
 	*ret_missed = missed;
@@ -112,6 +114,16 @@ int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_d
 	c->head = (c->head + 1) % c->cap;
 	c->n--;
 	return 0;
+}
+
+void play_clock_busy_until(struct play_clock *c, uint64_t t)
+{
+	c->busy_ns = t;
+}
+
+unsigned play_clock_queued(const struct play_clock *c)
+{
+	return c->n;
 }
 
 void play_clock_counts(const struct play_clock *c, uint64_t *ret_late, uint64_t *ret_underruns)

@@ -1,6 +1,9 @@
 /* The file sink: raw frames, back to back, to a file or to stdout ("-"), to pipe into ffmpeg
- * or another tool. Each frame is written in one go when it is queued (from slot + skew, no
- * copy), then goes out on the clock like the null sink's. */
+ * or another tool. Frames wait on the clock like the null sink's; each is written in one go
+ * (from slot + skew, no copy) when its vblank comes, so a pipe gets frames at the play rate
+ * and what was written is what playback counts (and --md5 lists) when a signal stops it. A
+ * write that blocks past the next vblank (a slow reader on the pipe) makes the next frame
+ * late, as a device starved of frames would repeat one. */
 #include "play-internal.h"
 
 #include <errno.h>
@@ -14,10 +17,12 @@ struct file_sink {
 	struct play_sink base;
 	struct play_clock *clock;
 	struct dio_slab *slab;
+	uint32_t *skew; /* per slot: where its frame starts */
 	size_t frame_size;
 	int fd;
 	bool own_fd;
 	bool is_stdout;
+	bool draining; /* sync once the last frame is written */
 };
 
 static struct file_sink *to_file(struct play_sink *s)
@@ -35,6 +40,7 @@ static void file_close(struct play_sink *sink)
 	if (f->own_fd && f->fd >= 0)
 		close(f->fd);
 	play_clock_free(f->clock);
+	free(f->skew);
 	free(f);
 }
 
@@ -65,7 +71,8 @@ static int file_open(const struct play_config *cfg, struct dio_slab *slab,
 	f->fd = -1;
 	f->slab = slab;
 	f->frame_size = mov_format_frame_size(cfg->format, cfg->width, cfg->height);
-	ret = play_clock_new(cfg, dio_slab_nslots(slab), &f->clock);
+	f->skew = calloc(dio_slab_nslots(slab), sizeof(*f->skew));
+	ret = f->skew ? play_clock_new(cfg, dio_slab_nslots(slab), &f->clock) : -ENOMEM;
 	if (ret >= 0)
 		ret = open_target(f, cfg);
 	if (ret < 0) {
@@ -94,13 +101,11 @@ static int write_all(int fd, const char *p, size_t n)
 static int file_queue(struct play_sink *sink, const struct play_frame *fr)
 {
 	struct file_sink *f = to_file(sink);
-	const char *p = dio_slab_slot(f->slab, fr->slot);
-	int ret;
 
-	if (!p)
+	if (!dio_slab_slot(f->slab, fr->slot))
 		return -EINVAL;
-	ret = write_all(f->fd, p + fr->skew, f->frame_size);
-	return ret < 0 ? ret : play_clock_push(f->clock, fr);
+	f->skew[fr->slot] = fr->skew;
+	return play_clock_push(f->clock, fr);
 }
 
 static int file_start(struct play_sink *sink)
@@ -109,19 +114,37 @@ static int file_start(struct play_sink *sink)
 	return 0;
 }
 
+/* A regular file is complete on disk when playback says so; a pipe has no such point. */
+static int sync_out(const struct file_sink *f)
+{
+	if (f->is_stdout || fdatasync(f->fd) == 0 || errno == EINVAL)
+		return 0;
+	return -errno;
+}
+
 static int file_dequeue(struct play_sink *sink, int timeout_ms, struct play_done *ret_done)
 {
-	return play_clock_pop(to_file(sink)->clock, timeout_ms, ret_done);
+	struct file_sink *f = to_file(sink);
+	const char *p;
+	int ret = play_clock_pop(f->clock, timeout_ms, ret_done);
+
+	if (ret < 0)
+		return ret;
+	p = dio_slab_slot(f->slab, ret_done->slot);
+	ret = write_all(f->fd, p + f->skew[ret_done->slot], f->frame_size);
+	if (ret < 0)
+		return ret;
+	play_clock_busy_until(f->clock, play_now_ns());
+	return f->draining && !play_clock_queued(f->clock) ? sync_out(f) : 0;
 }
 
 static int file_drain(struct play_sink *sink)
 {
 	struct file_sink *f = to_file(sink);
 
-	/* a regular file is complete on disk when playback says so; a pipe has no such point */
-	if (f->is_stdout || fdatasync(f->fd) == 0 || errno == EINVAL)
-		return 0;
-	return -errno;
+	/* the frames still queued are written as their vblanks come; the last one syncs */
+	f->draining = true;
+	return play_clock_queued(f->clock) ? 0 : sync_out(f);
 }
 
 static void file_stats(const struct play_sink *sink, struct play_sink_stats *ret_stats)

@@ -32,6 +32,11 @@ int play_clock_push(struct play_clock *c, const struct play_frame *f);
 /* The oldest queued frame, once it went out: -EAGAIN when nothing is queued or its vblank is
  * more than timeout_ms away (-1: wait as long as needed). */
 int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done);
+/* The output itself was busy until t (a write into a pipe that blocked): the next frame cannot
+ * go out before t, and the vblanks it misses count as for a frame queued late. */
+void play_clock_busy_until(struct play_clock *c, uint64_t t);
+/* Frames queued and not yet popped. */
+unsigned play_clock_queued(const struct play_clock *c);
 void play_clock_start(struct play_clock *c);
 void play_clock_counts(const struct play_clock *c, uint64_t *ret_late, uint64_t *ret_underruns);
 void play_clock_free(struct play_clock *c);

@@ -358,6 +358,11 @@ static int checksum(struct vp *v, const struct play_done *f)
 	return tool_framemd5_line(v->md5, rg->first + f->index % rg->count, d);
 }
 
+static const char *output_what(const struct vp *v)
+{
+	return !strcmp(v->c->target ? v->c->target : "", "-") ? "writing to stdout" : "output";
+}
+
 /* Hand the frames that are ready to the sink, until max are there. */
 static void hand_out(struct vp *v, unsigned max)
 {
@@ -369,8 +374,7 @@ static void hand_out(struct vp *v, unsigned max)
 			v->skew[f.slot] = f.skew;
 		ret = v->c->sink->queue(v->sink, &f);
 		if (ret < 0)
-			return fail(v, !strcmp(v->c->target ? v->c->target : "", "-") ?
-				       "writing to stdout" : "output", ret);
+			return fail(v, output_what(v), ret);
 		v->at_sink++;
 		v->st->queued++;
 	}
@@ -385,7 +389,7 @@ static int take_back(struct vp *v, int timeout_ms)
 	if (ret == -EAGAIN)
 		return 0;
 	if (ret < 0) {
-		fail(v, "output", ret);
+		fail(v, output_what(v), ret);
 		return ret;
 	}
 	if (v->md5 && (ret = checksum(v, &d)) < 0)

@@ -120,6 +120,15 @@ check realtime-exit 0 $rc
 if ((el >= 880)); then pass "realtime: 24 frames at 25 fps take ${el} ms (>= 880)"
 else fail realtime "24 frames at 25 fps took ${el} ms"; fi
 check realtime-no-underruns "0 0" "$(json rt.json '"%d %d" % (j["underruns"], j["late"])')"
+# frames reach a pipe at the play rate: frame 12 comes 11 periods (440 ms) after frame 1, not
+# within a few ms in a burst with the frames read ahead (frame 0 waits for the reader to start)
+"$VP" yuyv-pal-seq.mov -o - --rate realtime -n 13 2>err.txt | python3 -c 'import sys, time
+t = []
+while sys.stdin.buffer.read(829440): t.append(time.monotonic())
+print(len(t), int((t[12] - t[1]) * 1000) if len(t) > 12 else -1)' >arrive.txt
+read -r got ms <arrive.txt
+if [[ $got == 13 ]] && ((ms >= 300)); then pass "pipe-paced: frame 12 arrived ${ms} ms after frame 1 (>= 300)"
+else fail pipe-paced "$got frames, frame 12 after ${ms} ms: $(cat err.txt)"; fi
 # a reader that takes 100 ms per 40 ms frame starves the output
 "$VP" yuyv-pal-seq.mov -o - --rate realtime -n 10 --on-underrun fail --json 2>slow.json |
 	python3 -c 'import sys, time
@@ -139,6 +148,15 @@ check sigint-stop-reason "SIGINT True" "$(json sig.json '"%s %s" % (j["stop"], j
 check sigint-md5-lines-are-frames-out "$(json sig.json 'j["frames"]')" "$(lines sig.md5 | wc -l)"
 want=$(for _ in {1..10}; do hashes yuyv-pal-seq.vcap.md5; done | head -n "$(lines sig.md5 | wc -l)")
 check sigint-md5-in-loop-order "$want" "$(hashes sig.md5)"
+# to a file, stopped by SIGINT: the file holds exactly the frames counted and listed
+"$VP" yuyv-pal-seq.mov -o sig.raw --loop 0 --md5 sigf.md5 --json >sigf.json 2>err.txt &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+check sigint-file-exit 0 $?
+n=$(json sigf.json 'j["frames"]')
+check sigint-file-holds-frames-out "$((n * 829440)) $n" "$(stat -c %s sig.raw) $(lines sigf.md5 | wc -l)"
 "$VP" yuyv-pal-seq.mov -o null --loop 5 >/dev/null 2>err.txt &
 pid=$!
 sleep 1

@@ -2,8 +2,9 @@
  *
  * The read-ahead stage keeps the slots filled in play order; each frame that is ready goes
  * to the sink, and each slot the sink gives back (checksummed first when --md5 asks: the
- * frame went out) goes back to the read-ahead. The sink's dequeue is what paces the loop: a device blocks on its
- * queue, null and file sinks on their clock; with --rate max nothing waits but the disk.
+ * frame went out) goes back to the read-ahead. The sink's dequeue is what paces the loop: a
+ * device blocks on its queue, null and file sinks on their clock; with --rate max nothing
+ * waits but the disk.
  */
 #include "framemd5.h"
 #include "tool.h"

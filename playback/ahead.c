@@ -267,6 +267,16 @@ int play_ahead_next(struct play_ahead *a, struct play_frame *ret_frame)
 	return 1;
 }
 
+const uint8_t *play_ahead_frame(const struct play_ahead *a, unsigned slot)
+{
+	const uint8_t *p;
+
+	if (slot >= a->o.nslots || a->slots[slot].state != SLOT_OUT)
+		return NULL;
+	p = dio_slab_slot(a->slab, slot);
+	return p ? p + a->slots[slot].skew : NULL;
+}
+
 void play_ahead_release(struct play_ahead *a, unsigned slot)
 {
 	if (slot < a->o.nslots && a->slots[slot].state == SLOT_OUT)

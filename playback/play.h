@@ -166,6 +166,9 @@ struct dio_slab *play_ahead_slab(const struct play_ahead *a);
 int play_ahead_pump(struct play_ahead *a, bool wait);
 /* The next frame in play order if its read has finished: 1 and *ret_frame, 0 if not yet. */
 int play_ahead_next(struct play_ahead *a, struct play_frame *ret_frame);
+/* The first byte of the frame in a slot handed out and not yet released (slot + skew), NULL
+ * for any other slot. */
+const uint8_t *play_ahead_frame(const struct play_ahead *a, unsigned slot);
 /* Give a slot back once the sink returned it. */
 void play_ahead_release(struct play_ahead *a, unsigned slot);
 /* Every frame of the range (all loops) was handed out. */

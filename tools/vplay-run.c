@@ -28,7 +28,6 @@ struct vp {
 	struct play_sink *sink;
 	struct tool_framemd5 *md5;
 	struct AVMD5 *hash;
-	uint32_t *skew; /* per slot, for --md5: where its frame starts */
 	uint32_t frame_size;
 	unsigned at_sink; /* frames queued at the sink and not yet back */
 	int sigfd;
@@ -310,8 +309,7 @@ static int open_md5(struct vp *v)
 	if (!c->md5_path)
 		return 0;
 	v->hash = av_md5_alloc();
-	v->skew = calloc(v->st->nslots, sizeof(*v->skew));
-	if (!v->hash || !v->skew)
+	if (!v->hash)
 		return -ENOMEM;
 	ret = tool_framemd5_open(c->md5_path, c->in, c->force, &v->md5);
 	if (ret < 0)
@@ -350,11 +348,13 @@ static int setup(struct vp *v)
 static int checksum(struct vp *v, const struct play_done *f)
 {
 	const struct play_range *rg = &v->st->range;
-	const uint8_t *p = dio_slab_slot(play_ahead_slab(v->ahead), f->slot);
+	const uint8_t *p = play_ahead_frame(v->ahead, f->slot);
 	uint8_t d[16];
 
+	if (!p)
+		return -EINVAL;
 	av_md5_init(v->hash);
-	av_md5_update(v->hash, p + v->skew[f->slot], v->frame_size);
+	av_md5_update(v->hash, p, v->frame_size);
 	av_md5_final(v->hash, d);
 	return tool_framemd5_line(v->md5, rg->first + f->index % rg->count, d);
 }
@@ -371,8 +371,6 @@ static void hand_out(struct vp *v, unsigned max)
 	int ret;
 
 	while (!v->stop && v->at_sink < max && play_ahead_next(v->ahead, &f) == 1) {
-		if (v->md5)
-			v->skew[f.slot] = f.skew;
 		ret = v->c->sink->queue(v->sink, &f);
 		if (ret < 0)
 			return fail(v, output_what(v), ret);
@@ -492,7 +490,6 @@ static void cleanup(struct vp *v)
 	tool_framemd5_close(v->md5);
 	mov_reader_free(v->mr);
 	av_free(v->hash);
-	free(v->skew);
 	if (v->sigfd >= 0)
 		close(v->sigfd);
 }

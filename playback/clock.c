@@ -86,7 +86,8 @@ static void sleep_until(uint64_t t)
 		;
 }
 
-int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done)
+int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done,
+		   struct play_frame *ret_frame)
 {
 	struct clock_entry *e = &c->q[c->head];
 	uint64_t shown = play_now_ns();
@@ -111,6 +112,8 @@ int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_d
 					.shown_ns = shown,
 					.repeats = missed,
 					.late = missed > 0 };
+	if (ret_frame)
+		*ret_frame = e->f;
 	c->head = (c->head + 1) % c->cap;
 	c->n--;
 	return 0;

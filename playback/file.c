@@ -17,7 +17,6 @@ struct file_sink {
 	struct play_sink base;
 	struct play_clock *clock;
 	struct dio_slab *slab;
-	uint32_t *skew; /* per slot: where its frame starts */
 	size_t frame_size;
 	int fd;
 	bool own_fd;
@@ -40,7 +39,6 @@ static void file_close(struct play_sink *sink)
 	if (f->own_fd && f->fd >= 0)
 		close(f->fd);
 	play_clock_free(f->clock);
-	free(f->skew);
 	free(f);
 }
 
@@ -71,8 +69,7 @@ static int file_open(const struct play_config *cfg, struct dio_slab *slab,
 	f->fd = -1;
 	f->slab = slab;
 	f->frame_size = mov_format_frame_size(cfg->format, cfg->width, cfg->height);
-	f->skew = calloc(dio_slab_nslots(slab), sizeof(*f->skew));
-	ret = f->skew ? play_clock_new(cfg, dio_slab_nslots(slab), &f->clock) : -ENOMEM;
+	ret = play_clock_new(cfg, dio_slab_nslots(slab), &f->clock);
 	if (ret >= 0)
 		ret = open_target(f, cfg);
 	if (ret < 0) {
@@ -104,7 +101,6 @@ static int file_queue(struct play_sink *sink, const struct play_frame *fr)
 
 	if (!dio_slab_slot(f->slab, fr->slot))
 		return -EINVAL;
-	f->skew[fr->slot] = fr->skew;
 	return play_clock_push(f->clock, fr);
 }
 
@@ -125,13 +121,13 @@ static int sync_out(const struct file_sink *f)
 static int file_dequeue(struct play_sink *sink, int timeout_ms, struct play_done *ret_done)
 {
 	struct file_sink *f = to_file(sink);
-	const char *p;
-	int ret = play_clock_pop(f->clock, timeout_ms, ret_done);
+	struct play_frame fr;
+	int ret = play_clock_pop(f->clock, timeout_ms, ret_done, &fr);
 
 	if (ret < 0)
 		return ret;
-	p = dio_slab_slot(f->slab, ret_done->slot);
-	ret = write_all(f->fd, p + f->skew[ret_done->slot], f->frame_size);
+	ret = write_all(f->fd, (const char *)dio_slab_slot(f->slab, fr.slot) + fr.skew,
+			f->frame_size);
 	if (ret < 0)
 		return ret;
 	play_clock_busy_until(f->clock, play_now_ns());

@@ -60,7 +60,7 @@ static int null_start(struct play_sink *sink)
 
 static int null_dequeue(struct play_sink *sink, int timeout_ms, struct play_done *ret_done)
 {
-	return play_clock_pop(to_null(sink)->clock, timeout_ms, ret_done);
+	return play_clock_pop(to_null(sink)->clock, timeout_ms, ret_done, NULL);
 }
 
 static int null_drain(struct play_sink *sink)

@@ -30,8 +30,10 @@ int play_clock_new(const struct play_config *cfg, unsigned cap, struct play_cloc
 /* -ENOBUFS when cap frames are queued already. */
 int play_clock_push(struct play_clock *c, const struct play_frame *f);
 /* The oldest queued frame, once it went out: -EAGAIN when nothing is queued or its vblank is
- * more than timeout_ms away (-1: wait as long as needed). */
-int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done);
+ * more than timeout_ms away (-1: wait as long as needed). ret_frame (may be NULL): the frame
+ * as it was queued. */
+int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_done,
+		   struct play_frame *ret_frame);
 /* The output itself was busy until t (a write into a pipe that blocked): the next frame cannot
  * go out before t, and the vblanks it misses count as for a frame queued late. */
 void play_clock_busy_until(struct play_clock *c, uint64_t t);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <libavutil/mathematics.h>
 #include <libv4l2.h>
 #include <linux/videodev2.h>
 #include <stdarg.h>
@@ -509,17 +510,6 @@ static int check_field(struct cap_v4l2_dev *d, struct cap_why *why)
 	return -EINVAL;
 }
 
-static unsigned gcd(unsigned a, unsigned b)
-{
-	while (b) {
-		unsigned t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* With a standard or DV timings the rate follows them; elsewhere (webcams) ask S_PARM. */
 static int set_rate(struct cap_v4l2_dev *d, struct cap_why *why)
 {
@@ -545,7 +535,7 @@ static int set_rate(struct cap_v4l2_dev *d, struct cap_why *why)
 			return say(why, -EINVAL, "%s does not say its frame rate", a->device);
 		a->rate_num = c->rate_num, a->rate_den = c->rate_den; /* trust the user */
 	}
-	g = gcd(a->rate_num, a->rate_den);
+	g = (unsigned)av_gcd(a->rate_num, a->rate_den);
 	a->rate_num /= g;
 	a->rate_den /= g;
 	if (c->rate_num &&

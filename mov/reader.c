@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libavutil/mathematics.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,17 +289,6 @@ static int video_entry(const struct track *t, struct mov_info *in)
 	return 0;
 }
 
-static unsigned gcd(unsigned a, unsigned b)
-{
-	while (b) {
-		unsigned r = a % b;
-
-		a = b;
-		b = r;
-	}
-	return a;
-}
-
 static void timing(const struct track *t, struct mov_info *in)
 {
 	uint64_t total;
@@ -307,7 +297,7 @@ static void timing(const struct track *t, struct mov_info *in)
 	in->tb_num = 1;
 	in->tb_den = t->timescale;
 	if (delta) {
-		unsigned g = gcd(t->timescale, delta);
+		unsigned g = (unsigned)av_gcd(t->timescale, delta);
 
 		in->rate_num = t->timescale / g;
 		in->rate_den = delta / g;

@@ -118,13 +118,15 @@ static int set_input(struct cap_v4l2_dev *d, struct cap_why *why)
 
 		if (*d->cfg.input && !*end)
 			idx = (int)n;
-		for (in.index = 0; idx < 0 && cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0; in.index++)
+		for (in.index = 0; idx < 0 && cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0;
+		     in.index++)
 			if (!strcasecmp((const char *)in.name, d->cfg.input))
 				idx = (int)in.index;
 		if (idx < 0 || cap_v4l2_ioctl(d->fd, VIDIOC_S_INPUT, &idx) < 0) {
 			say(why, -EINVAL, "--input %s: %s has no such input", d->cfg.input,
 			    d->acc.device);
-			for (in.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0; in.index++) {
+			for (in.index = 0; cap_v4l2_ioctl(d->fd, VIDIOC_ENUMINPUT, &in) == 0;
+			     in.index++) {
 				char item[48];
 
 				snprintf(item, sizeof(item), "%u '%s'", in.index, in.name);

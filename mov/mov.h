@@ -277,7 +277,8 @@ struct mov_info {
 	const struct mov_format *format; /* NULL when the tag is not in the table */
 	uint32_t tag;                    /* sample-entry tag, MKTAG order */
 	unsigned depth;
-	char codec[32]; /* FFmpeg codec name of a table format ("rawvideo", "v210"), else "unknown" */
+	/* FFmpeg codec name of a table format ("rawvideo", "v210"), else "unknown" */
+	char codec[32];
 	unsigned width, height;
 	unsigned rate_num, rate_den; /* 0/0 when unknown */
 	unsigned tb_num, tb_den;

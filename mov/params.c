@@ -182,7 +182,8 @@ int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 	} else if (drop && !(rate_den == 1001 && rate_num % 30000 == 0)) {
 		why = "drop-frame timecode (';') is only defined for 30000/1001-type rates (29.97, "
 		      "59.94); use ':' for non-drop";
-	} else if (drop && part[2] == 0 && part[1] % 10 && part[3] < mov_timecode_drop_labels(fps)) {
+	} else if (drop && part[2] == 0 && part[1] % 10 &&
+		   part[3] < mov_timecode_drop_labels(fps)) {
 		why = "that drop-frame label does not exist: frames 00 and 01 (00-03 at 59.94) are "
 		      "skipped at the start of every minute not divisible by 10";
 	}

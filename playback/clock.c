@@ -51,7 +51,8 @@ int play_clock_push(struct play_clock *c, const struct play_frame *f)
 {
 	if (c->n == c->cap)
 		return -ENOBUFS;
-	c->q[(c->head + c->n) % c->cap] = (struct clock_entry){ .f = *f, .queued_ns = play_now_ns() };
+	c->q[(c->head + c->n) % c->cap] =
+	    (struct clock_entry){ .f = *f, .queued_ns = play_now_ns() };
 	c->n++;
 	return 0;
 }

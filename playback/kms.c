@@ -158,7 +158,8 @@ static int pick_output(struct kms_sink *s, const struct play_config *cfg, const 
 		connector_name(c, name, sizeof(name));
 		if ((!want[0] && c->connection == DRM_MODE_CONNECTED) || !strcmp(want, name)) {
 			found = 1;
-			ret = -ERANGE; /* connected, but no mode of the frame's size (and cfg->mode) */
+			/* connected, but no mode of the frame's size (and cfg->mode) */
+			ret = -ERANGE;
 			for (int m = 0; m < c->count_modes; m++) {
 				if (mode_fits(&c->modes[m], cfg)) {
 					s->mode = c->modes[m];

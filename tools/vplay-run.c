@@ -263,10 +263,11 @@ static int open_sink(struct vp *v)
 			 "pick another output", "-o %s: %ux%u %s %s", c->out, in->width,
 			 in->height, mov_format_name(in->format), mov_field_name(in->field));
 	else if (ret == -ERANGE && !strcmp(c->sink_name, "kms"))
-		tool_err("vplay", 0, "frames are shown at their own size: the connector's modes are "
-			 "in /sys/class/drm/card*-CONNECTOR/modes", "-o %s: no display mode %ux%u%s%s",
-			 c->out, in->width, in->height, c->mode ? " matching --mode " : "",
-			 c->mode ? c->mode : "");
+		tool_err("vplay", 0,
+			 "frames are shown at their own size: the connector's modes are "
+			 "in /sys/class/drm/card*-CONNECTOR/modes",
+			 "-o %s: no display mode %ux%u%s%s", c->out, in->width, in->height,
+			 c->mode ? " matching --mode " : "", c->mode ? c->mode : "");
 	else if (ret < 0)
 		tool_err("vplay", ret, sink_hint(c, ret), "-o %s",
 			 !strcmp(c->out, "-") ? "- (stdout)" : c->out);

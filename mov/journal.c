@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct mov_journal {
@@ -19,7 +21,8 @@ struct mov_journal {
 	struct mov_timecode tc;
 	bool has_tc;
 	uint64_t frames;
-	int err; /* sticky */
+	char id[33]; /* the recording id: 128 random bits in hex */
+	int err;     /* sticky */
 };
 
 /* enum v4l2_field, by value */
@@ -78,18 +81,30 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static int new_id(char hex[33])
+{
+	uint8_t b[16];
+	unsigned i;
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
 static int write_header(struct mov_journal *j, const struct mov_params *p, uint64_t data_start)
 {
 	enum mov_colour colour = mov_colour_resolve(p->colour, p->format, p->height);
 
 	return jprintf(j,
 		       "vcj 1\nformat %s\nsize %ux%u\nrate %u/%u\nfield %s\ncolour %s\n"
-		       "sar %u/%u\ntimecode %s\ndata_start %" PRIu64 "\n"
+		       "sar %u/%u\ntimecode %s\ndata_start %" PRIu64 "\npid %d\nrecording %s\n"
 		       "columns frame offset size pts sequence field flags timestamp timecode "
 		       "md5 note\n",
 		       mov_format_name(p->format), p->width, p->height, p->rate_num, p->rate_den,
 		       mov_field_name(p->field), mov_colour_name(colour), p->sar_num, p->sar_den,
-		       p->timecode ? p->timecode : "-", data_start);
+		       p->timecode ? p->timecode : "-", data_start, (int)getpid(), j->id);
 }
 
 int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,
@@ -113,6 +128,9 @@ int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data
 	if (p->timecode &&
 	    mov_timecode_parse(p->timecode, p->rate_num, p->rate_den, &j->tc) == 0)
 		j->has_tc = true;
+	ret = new_id(j->id);
+	if (ret < 0)
+		goto out_free;
 	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (force ? O_TRUNC : O_EXCL),
 		     0644);
 	if (j->fd < 0) {
@@ -178,6 +196,124 @@ int mov_journal_set_timecode(struct mov_journal *j, const char *tc, unsigned rat
 	j->has_tc = true;
 	ret = jprintf(j, "timecode %s\n", tc);
 	return ret < 0 ? (j->err = ret) : 0;
+}
+
+int mov_journal_set_sidecar(struct mov_journal *j, const char *path)
+{
+	char cwd[4096];
+	int ret;
+
+	if (j->err)
+		return j->err;
+	if (j->frames)
+		return -EBUSY;
+	if (strchr(path, '\n'))
+		return -EINVAL;
+	/* absolute, so that recovery finds it from any directory */
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	ret = jprintf(j, "sidecar %s%s%s\n", path[0] == '/' ? "" : cwd, path[0] == '/' ? "" : "/",
+		      path);
+	return ret < 0 ? (j->err = ret) : 0;
+}
+
+int mov_journal_stamp(const struct mov_journal *j, int fd, uint64_t data_start)
+{
+	char stamp[MOV_STAMP_SIZE] = { 0 };
+	ssize_t n;
+
+	if (data_start < MOV_STAMP_SIZE)
+		return -ERANGE;
+	snprintf(stamp, sizeof(stamp), MOV_STAMP_PREFIX "%s\n", j->id);
+	n = pwrite(fd, stamp, sizeof(stamp), data_start - sizeof(stamp));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(stamp) ? 0 : -EIO;
+}
+
+int mov_journal_key(const char *path, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key), cap = 0;
+	char *line = NULL;
+	ssize_t n;
+	int ret = -ENOENT;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	/* the header only: frame lines start with a digit; the last value counts */
+	while ((n = getline(&line, &cap, f)) > 0 && !(line[0] >= '0' && line[0] <= '9')) {
+		if (line[n - 1] != '\n')
+			break;
+		line[n - 1] = '\0';
+		if (strncmp(line, key, klen) || line[klen] != ' ')
+			continue;
+		ret = snprintf(buf, len, "%s", line + klen + 1) >= (int)len ? -ENAMETOOLONG : 0;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* ---- the recording lock ---- */
+
+struct mov_lock {
+	int fd;
+};
+
+static int lock_holder(const char *mov_path)
+{
+	char jpath[4096], pid[24], proc[48];
+	struct stat sb;
+	int n;
+
+	if (mov_journal_path(mov_path, jpath, sizeof(jpath)) < 0 ||
+	    mov_journal_key(jpath, "pid", pid, sizeof(pid)) < 0 || sscanf(pid, "%d", &n) != 1 ||
+	    n <= 0)
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/%d", n);
+	return stat(proc, &sb) == 0 ? n : 0; /* a stale journal names a process long gone */
+}
+
+int mov_lock_take(const char *mov_path, struct mov_lock **ret_lock, int *holder)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET }; /* l_len 0: all of it */
+	struct mov_lock *l;
+	int ret;
+
+	if (holder)
+		*holder = 0;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	/* F_WRLCK needs a descriptor open for writing; nothing is written through it */
+	l->fd = open(mov_path, O_RDWR | O_CLOEXEC);
+	if (l->fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	if (fcntl(l->fd, F_OFD_SETLK, &fl) < 0) {
+		ret = errno == EAGAIN || errno == EACCES ? -EBUSY : -errno;
+		if (ret == -EBUSY && holder)
+			*holder = lock_holder(mov_path);
+		goto out_close;
+	}
+	*ret_lock = l;
+	return 0;
+
+out_close:
+	close(l->fd);
+out_free:
+	free(l);
+	return ret;
+}
+
+void mov_lock_free(struct mov_lock *l)
+{
+	if (!l)
+		return;
+	close(l->fd); /* closing the last descriptor of the open file releases the lock */
+	free(l);
 }
 
 int mov_journal_flush(struct mov_journal *j)

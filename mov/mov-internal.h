@@ -32,6 +32,12 @@ struct mov_format {
 	unsigned flags;             /* enum mov_format_flag */
 };
 
+/* The recording id stamp (journal.c, recover.c): MOV_STAMP_SIZE bytes that end where the
+ * first frame begins, in the unused mdat bytes between the header and the first frame:
+ * MOV_STAMP_PREFIX, 32 hex digits, a newline, zeros. */
+#define MOV_STAMP_SIZE 64
+#define MOV_STAMP_PREFIX "vcj recording "
+
 /* params.c */
 enum AVFieldOrder mov_field_to_av(enum mov_field field);
 /* From the 'fiel' box (count << 8 | detail); MOV_FIELD_UNKNOWN for other values. */

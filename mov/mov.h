@@ -183,6 +183,9 @@ void mov_writer_free(struct mov_writer *w);
  *   sar 0/0
  *   timecode 01:00:00;00                  or "-"
  *   data_start 4096                       offset of the first frame
+ *   pid 1234                              the recording process (names a lock's holder)
+ *   recording 0f3a...                     128 random bits in hex, also stamped in the file
+ *   sidecar /abs/a.md5                    optional: where the framemd5 sidecar goes
  *   columns frame offset size pts sequence field flags timestamp timecode md5 note
  *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 - -
  *   ...
@@ -244,6 +247,44 @@ int mov_journal_close(struct mov_journal *j, uint64_t frames, uint64_t file_size
 /* Close and free without an end line (the capture failed; the journal stays for recovery).
  * Accepts NULL. */
 void mov_journal_free(struct mov_journal *j);
+
+/* Stamp the journal's recording id into the MOV file fd: MOV_STAMP_SIZE bytes ending at
+ * data_start (the first frame), in mdat bytes no sample uses, so that recovery can tell this
+ * journal from one of another recording even without md5s. Write it before the header can
+ * grow there: mov_writer_open() checks its header ends before data_start, and the header
+ * (ftyp, wide, mdat) is far shorter than a unit. -ERANGE when data_start leaves no room;
+ * -errno from pwrite(). */
+int mov_journal_stamp(const struct mov_journal *j, int fd, uint64_t data_start);
+
+/* Record the absolute path of the framemd5 sidecar the recording writes at its end, so that
+ * recovery can write it when the recording never got there. Before the first frame: -EBUSY
+ * after it; -EINVAL for a path with a newline; -errno from getcwd() for a relative path. */
+int mov_journal_set_sidecar(struct mov_journal *j, const char *path);
+
+/* The value of header key "key" in the journal at path (the last one before the first frame
+ * line), into buf. -ENOENT when the key is absent, -ENAMETOOLONG when it does not fit in len,
+ * -errno from opening the journal. */
+int mov_journal_key(const char *path, const char *key, char *buf, size_t len);
+
+/* ---- the recording lock: one writer of a file at a time ----
+ *
+ * An OFD write lock (fcntl F_OFD_SETLK, Linux 3.15, fcntl(2)) on the whole MOV file, held by
+ * the recording from before its first frame to its end, and by recovery while it rewrites
+ * the index. It is an open-file-description lock, so the recording's other descriptors of
+ * the file (its O_DIRECT one, the reader that writes the sidecar) neither take nor drop it,
+ * and it goes away with the process, even after kill -9. OFD locks do not name their
+ * holder (F_OFD_GETLK gives l_pid -1): the holder is the journal's "pid" when that process
+ * is alive. */
+struct mov_lock;
+
+/* Lock mov_path, which must exist (it is opened O_RDWR, never created or truncated).
+ * -EBUSY when another open file holds the lock: *holder (may be NULL) is then the pid of
+ * the recording named by the journal, or 0 when none is known; other -errno from open() and
+ * fcntl() (-ENOLCK, -EINVAL: a filesystem without OFD locks). Free with mov_lock_free(). */
+int mov_lock_take(const char *mov_path, struct mov_lock **ret_lock, int *holder);
+
+/* Release the lock and free it. Accepts NULL. */
+void mov_lock_free(struct mov_lock *l);
 
 /* ---- recovery ---- */
 

@@ -397,6 +397,7 @@ static void cleanup(struct vc *v, bool remove_outputs)
 	if (remove_outputs && v->jn)
 		unlink(v->st->journal);
 	dio_slab_free(v->slab);
+	mov_lock_free(v->lock); /* after the unlink: no other recording starts on it before */
 	av_free(v->hash);
 	free(v->md5);
 	free(v->meta);

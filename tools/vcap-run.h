@@ -46,6 +46,7 @@ struct vc {
 	struct dio_writer *dw;
 	struct mov_writer *mw;
 	struct mov_journal *jn;
+	struct mov_lock *lock; /* on c->out, for the whole recording (mov.h) */
 	struct cap_source *src;
 	struct cap_frame *meta; /* per slot */
 	struct vc_mark *mark;	/* per slot */

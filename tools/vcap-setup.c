@@ -72,6 +72,28 @@ static int open_memory(struct vc *v)
 	return 0;
 }
 
+/* The recording lock (mov_lock_take): refused while another recording or a recovery holds
+ * c->out, before anything is truncated; taken on a file that exists (--force), else right
+ * after the file is created. A filesystem without OFD locks records unlocked. */
+static int take_lock(struct vc *v)
+{
+	int holder = 0, ret;
+
+	if (v->lock || access(v->c->out, F_OK) < 0)
+		return 0;
+	ret = mov_lock_take(v->c->out, &v->lock, &holder);
+	if (ret == -EBUSY) {
+		if (holder)
+			tool_err("vcap", 0, "wait for it to finish, or record to another name",
+				 "%s: being recorded by vcap pid %d", v->c->out, holder);
+		else
+			tool_err("vcap", 0, "wait for it to finish, or record to another name",
+				 "%s: locked by another recording or a vmov recover", v->c->out);
+		return ret;
+	}
+	return 0; /* not lockable here (-ENOLCK, -EINVAL...): the open that follows says why */
+}
+
 /* Create the file, start the index and the journal. Says what failed. */
 static int open_outputs(struct vc *v)
 {
@@ -87,6 +109,9 @@ static int open_outputs(struct vc *v)
 			 "creating %s", c->out);
 		return ret;
 	}
+	ret = take_lock(v);
+	if (ret < 0)
+		return ret;
 	v->st->mode = dio_writer_mode(v->dw);
 	snprintf(v->st->mode_why, sizeof(v->st->mode_why), "%s", dio_writer_mode_why(v->dw));
 	v->st->data_start = dio_writer_end(v->dw);
@@ -100,6 +125,10 @@ static int open_outputs(struct vc *v)
 	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
 	if (ret >= 0)
 		ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
+	if (ret >= 0 && c->md5_path)
+		ret = mov_journal_set_sidecar(v->jn, c->md5_path); /* for vmov recover */
+	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
+		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
 	if (ret < 0)
 		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating the capture log %s", v->st->journal);
@@ -251,6 +280,9 @@ int vc_setup(struct vc *v)
 	const struct vc_conf *c = v->c;
 	int ret;
 
+	ret = take_lock(v);
+	if (ret < 0)
+		return ret;
 	if (!c->force && access(c->out, F_OK) == 0) {
 		tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s",
 			 c->out);

@@ -136,9 +136,10 @@ static const char usage[] =
 "     error); the file is finished with every frame captured before it (or, if even that\n"
 "     failed, recoverable with vmov recover)\n"
 "  2  bad command line\n"
-"  3  setup failed (FILE exists, format or timecode invalid, no such source or device, the\n"
-"     device does not offer what was asked, RLIMIT_MEMLOCK too low, no\n"
-"     device timecode for --start-timecode); no file is left\n"
+"  3  setup failed (FILE exists, or another vcap or vmov recover holds it, format or\n"
+"     timecode invalid, no such source or device, the device does not offer what was\n"
+"     asked, RLIMIT_MEMLOCK too low, no device timecode for --start-timecode); no file\n"
+"     is left, and a file held by another is not touched\n"
 "  4  frames were dropped and --on-drop fail was given; the file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
 

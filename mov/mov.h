@@ -291,15 +291,36 @@ void mov_lock_free(struct mov_lock *l);
 struct mov_recover_result {
 	uint64_t frames;    /* frames indexed */
 	uint64_t dropped;   /* journaled frames whose payload lies past the end of the file */
+	uint64_t checked;   /* frames whose payload was checked against the journal's md5 */
 	uint64_t size;      /* final file size */
 	bool was_complete;  /* the journal had its end line */
+	bool was_recovered; /* that end line was written by a recovery */
+	uint64_t bad_frame; /* -EILSEQ, -EMEDIUMTYPE: the journal's frame that does not fit */
+	int holder;	    /* -EBUSY: the recording's pid, 0 when unknown */
+	/* The md5 of each indexed frame, in sample order, from the journal (malloc'd, the
+	 * caller frees it; NULL when the journal has none): what a framemd5 sidecar needs. */
+	uint8_t (*md5)[16];
 };
 
 /* Rebuild the index of path from its journal (journal_path NULL: "<path>.vcj"): a fresh
  * header, every journaled frame whose payload is inside the file, the moov after the last
  * one, mdat fixed, file truncated and synced. A journal with an end line means the file was
- * finished cleanly: -EEXIST unless force. -EBADMSG for a journal that cannot be parsed;
- * -ENODATA when no frame survives. */
+ * finished cleanly (or recovered already): -EEXIST unless force, with was_complete and
+ * was_recovered set in *ret_result.
+ *
+ * Before anything is changed, the journal is checked against the file, so that a journal of
+ * another recording is refused: a recording id stamped in the file (mov_journal_stamp) that
+ * is not the journal's gives -ESTALE (a file without a stamp is not checked for it); every
+ * frame must be of the journal's format's frame size (mov_format_frame_size) at or past
+ * data_start, else -EMEDIUMTYPE; when the journal has
+ * md5s, each frame's payload inside the file is read and hashed, and any that differs means
+ * the journal does not belong to the file (recordings of the same source can share their
+ * first frames): -EILSEQ, bad_frame says which.
+ *
+ * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
+ * it (holder says who). -EBADMSG for a journal that cannot be parsed; -ENODATA when no frame
+ * survives; other -errno from I/O. *ret_result (may be NULL) is written on every return, as
+ * far as the work got; its md5 is non-NULL only on success. */
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result);
 

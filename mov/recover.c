@@ -1,5 +1,7 @@
 /* Recovery: rebuild the index of a file whose capture never wrote its moov, by replaying the
- * journal into a fresh muxer with the payload skipped (it is already in the file). */
+ * journal into a fresh muxer with the payload skipped (it is already in the file). The
+ * journal is checked against the file first (frame size, and the md5 of each payload when it
+ * has them), so that a log of another recording cannot index garbage. */
 #include "mov-internal.h"
 
 #include <errno.h>
@@ -12,17 +14,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libavutil/md5.h>
+
 struct jframe {
 	uint64_t offset;
 	uint32_t size;
 	int64_t pts;
+	bool has_md5;
+	bool skip; /* past the end of the file */
+	uint8_t md5[16];
 };
 
 struct jdata {
 	struct mov_params p;
 	char timecode[32];
 	uint64_t data_start;
-	bool complete;
+	char id[40]; /* the recording id, "" when the journal has none */
+	bool complete, recovered;
 	struct jframe *frames;
 	size_t n, cap;
 };
@@ -49,21 +57,41 @@ static int parse_key(struct jdata *d, const char *line)
 	}
 	if (sscanf(line, "data_start %" SCNu64, &d->data_start) == 1)
 		return 0;
+	if (sscanf(line, "recording %39s", d->id) == 1)
+		return 0;
 	if (!strncmp(line, "end ", 4)) {
 		d->complete = true;
+		d->recovered = strstr(line, " recovered") != NULL;
 		return 0;
 	}
 	return 0; /* "columns" and unknown keys: ignored, for later versions */
 }
 
+static bool parse_md5(const char *hex, uint8_t md5[16])
+{
+	unsigned i, b;
+
+	if (strlen(hex) != 32)
+		return false;
+	for (i = 0; i < 16; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return false;
+		md5[i] = b;
+	}
+	return true;
+}
+
+/* "frame offset size pts sequence field flags timestamp timecode md5 note" (mov.h) */
 static int parse_frame(struct jdata *d, const char *line)
 {
-	struct jframe f;
+	struct jframe f = { 0 };
+	char hex[40] = "-";
 	uint64_t index;
 
-	if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNd64, &index, &f.offset, &f.size,
-		   &f.pts) != 4)
+	if (sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNd64 " %*s %*s %*s %*s %*s %39s",
+		   &index, &f.offset, &f.size, &f.pts, hex) < 4)
 		return -EBADMSG;
+	f.has_md5 = parse_md5(hex, f.md5);
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 1024;
 		struct jframe *nf = realloc(d->frames, cap * sizeof(*nf));
@@ -129,8 +157,95 @@ static int header_size(const struct mov_params *p, uint64_t *ret_size)
 	return ret;
 }
 
-static int replay(int fd, const struct jdata *d, uint64_t file_size,
-		  struct mov_recover_result *res)
+static int md5_at(int fd, const struct jframe *f, uint8_t *buf, uint8_t md5[16])
+{
+	size_t got = 0;
+
+	while (got < f->size) {
+		ssize_t n = pread(fd, buf + got, f->size - got, f->offset + got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENODATA;
+		got += n;
+	}
+	av_md5_sum(md5, buf, f->size);
+	return 0;
+}
+
+/* The recording id stamped in the file (mov_journal_stamp) against the journal's. */
+static int check_stamp(int fd, const struct jdata *d)
+{
+	char stamp[MOV_STAMP_SIZE + 1] = { 0 };
+	const size_t plen = strlen(MOV_STAMP_PREFIX);
+	ssize_t n;
+
+	if (!d->id[0] || d->data_start < MOV_STAMP_SIZE)
+		return 0;
+	n = pread(fd, stamp, MOV_STAMP_SIZE, d->data_start - MOV_STAMP_SIZE);
+	if (n < 0)
+		return -errno;
+	if (n != MOV_STAMP_SIZE || strncmp(stamp, MOV_STAMP_PREFIX, plen))
+		return 0; /* not stamped (an older recording): the frames' md5s decide */
+	return strncmp(stamp + plen, d->id, strlen(d->id)) || stamp[plen + strlen(d->id)] != '\n'
+		       ? -ESTALE
+		       : 0;
+}
+
+/* Does the journal belong to the file? Marks the frames to leave out; changes nothing. */
+static int check_frames(int fd, struct jdata *d, uint64_t file_size,
+			struct mov_recover_result *res)
+{
+	uint64_t want = mov_format_frame_size(d->p.format, d->p.width, d->p.height);
+	uint8_t *buf = NULL, md5[16];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < d->n && ret >= 0; i++) {
+		struct jframe *f = &d->frames[i];
+
+		res->bad_frame = i;
+		if (f->size != want || f->offset < d->data_start)
+			ret = -EMEDIUMTYPE;
+		else if (f->offset + f->size > file_size)
+			f->skip = true, res->dropped++;
+		if (ret < 0 || f->skip || !f->has_md5)
+			continue;
+		if (!buf && !(buf = malloc(want)))
+			ret = -ENOMEM;
+		if (ret >= 0)
+			ret = md5_at(fd, f, buf, md5);
+		if (ret < 0)
+			break;
+		res->checked++;
+		if (memcmp(md5, f->md5, 16))
+			ret = -EILSEQ; /* the journal of another recording */
+	}
+	free(buf);
+	return ret;
+}
+
+/* The journal's md5 of each frame that will be indexed, or NULL when one has none. */
+static int keep_md5s(const struct jdata *d, struct mov_recover_result *res)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n; i++)
+		if (!d->frames[i].skip && !d->frames[i].has_md5)
+			return 0;
+	res->md5 = malloc((d->n ? d->n : 1) * sizeof(*res->md5));
+	if (!res->md5)
+		return -ENOMEM;
+	for (i = 0; i < d->n; i++)
+		if (!d->frames[i].skip)
+			memcpy(res->md5[n++], d->frames[i].md5, 16);
+	return 0;
+}
+
+static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 {
 	struct mov_writer *w;
 	uint64_t hdr = 0;
@@ -148,10 +263,8 @@ static int replay(int fd, const struct jdata *d, uint64_t file_size,
 	for (i = 0; i < d->n; i++) {
 		const struct jframe *f = &d->frames[i];
 
-		if (f->offset + f->size > file_size) {
-			res->dropped++;
+		if (f->skip)
 			continue;
-		}
 		ret = mov_writer_add(w, f->offset, NULL, f->size, f->pts);
 		if (ret < 0)
 			goto out_free;
@@ -177,44 +290,67 @@ static int mark_recovered(const char *jpath, const struct mov_recover_result *re
 	return ret;
 }
 
-int mov_recover(const char *path, const char *journal_path, bool force,
-		struct mov_recover_result *ret_result)
+/* Check, then rewrite: nothing in the file changes before the journal is known to fit it. */
+static int rebuild(const char *path, struct jdata *d, struct mov_recover_result *res)
 {
-	struct mov_recover_result res = { 0 };
-	struct jdata d = { 0 };
-	char jbuf[4096];
 	struct stat sb;
 	int fd, ret;
 
-	if (!journal_path) {
-		ret = mov_journal_path(path, jbuf, sizeof(jbuf));
-		if (ret < 0)
-			return ret;
-		journal_path = jbuf;
-	}
-	ret = read_journal(journal_path, &d);
-	if (ret < 0)
-		goto out_free;
-	res.was_complete = d.complete;
-	ret = d.complete && !force ? -EEXIST : d.n ? 0 : -ENODATA;
-	if (ret < 0)
-		goto out_free;
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto out_free;
-	}
-	ret = fstat(fd, &sb) < 0 ? -errno : replay(fd, &d, sb.st_size, &res);
-	if (ret >= 0 && ftruncate(fd, res.size) < 0)
+	if (fd < 0)
+		return -errno;
+	ret = fstat(fd, &sb) < 0 ? -errno : check_stamp(fd, d);
+	if (ret >= 0)
+		ret = check_frames(fd, d, sb.st_size, res);
+	if (ret >= 0)
+		ret = keep_md5s(d, res);
+	if (ret >= 0)
+		ret = replay(fd, d, res);
+	if (ret >= 0 && ftruncate(fd, res->size) < 0)
 		ret = -errno;
 	if (ret >= 0 && fdatasync(fd) < 0)
 		ret = -errno;
 	close(fd);
+	return ret;
+}
+
+int mov_recover(const char *path, const char *journal_path, bool force,
+		struct mov_recover_result *ret_result)
+{
+	struct mov_recover_result res = { 0 };
+	struct mov_lock *lock = NULL;
+	struct jdata d = { 0 };
+	char jbuf[4096];
+	int ret;
+
+	if (!journal_path) {
+		ret = mov_journal_path(path, jbuf, sizeof(jbuf));
+		if (ret < 0)
+			goto out;
+		journal_path = jbuf;
+	}
+	/* held until the end line is written: no recording may start on the file meanwhile */
+	ret = mov_lock_take(path, &lock, &res.holder);
+	if (ret < 0 && ret != -EINVAL && ret != -ENOLCK && ret != -EOPNOTSUPP)
+		goto out;
+	ret = read_journal(journal_path, &d);
+	if (ret < 0)
+		goto out;
+	res.was_complete = d.complete;
+	res.was_recovered = d.recovered;
+	ret = d.complete && !force ? -EEXIST : d.n ? 0 : -ENODATA;
+	if (ret >= 0)
+		ret = rebuild(path, &d, &res);
 	if (ret >= 0)
 		ret = mark_recovered(journal_path, &res);
-	if (ret >= 0 && ret_result)
+out:
+	if (ret < 0) {
+		free(res.md5);
+		res.md5 = NULL;
+	}
+	if (ret_result)
 		*ret_result = res;
-out_free:
+	mov_lock_free(lock);
 	free(d.frames);
 	return ret;
 }

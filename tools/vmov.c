@@ -1,4 +1,5 @@
 /* vmov: inspect, verify and recover the MOV files vcap writes (and any uncompressed MOV). */
+#include "framemd5.h"
 #include "mov.h"
 #include "tool.h"
 
@@ -75,7 +76,15 @@ static void usage(FILE *f)
 		"            moov, from the journal FILE.vcj that vcap keeps next to it: every\n"
 		"            journaled frame whose payload is inside the file is indexed, the moov is\n"
 		"            written after the last one and the file is truncated there. The journal\n"
-		"            gets an end line; it is kept as the capture log.\n"
+		"            gets an end line; it is kept as the capture log. Refused while vcap is\n"
+		"            still recording the file (it holds a lock on it; the message names its\n"
+		"            pid). Before anything changes, the journal must belong to the file: the\n"
+		"            recording id vcap stamps in both, the frame size, and, when the journal\n"
+		"            has md5s (vcap --md5), the md5 of every frame; otherwise it is refused\n"
+		"            and the file is left as it was. The --md5 sidecar the recording never\n"
+		"            wrote is written from the journal's md5s (an existing one is kept unless\n"
+		"            --force). A file whose journal already has its end line is complete:\n"
+		"            recover says so and exits 0.\n"
 		"\n"
 		"Options:\n"
 		"  --json           info: print one JSON object instead of text.\n"
@@ -90,7 +99,8 @@ static void usage(FILE *f)
 		"                   bytes (K, M, G suffixes allowed; need not be a power of two, e.g.\n"
 		"                   a RAID stripe of 3 x 64K = 192K).\n"
 		"  --force          recover: rebuild even when the journal says the capture finished\n"
-		"                   cleanly (its end line), e.g. after the moov was damaged.\n"
+		"                   cleanly or was recovered (its end line), e.g. after the moov was\n"
+		"                   damaged; and replace an existing md5 sidecar.\n"
 		"  --journal PATH   recover: the journal, instead of FILE.vcj.\n"
 		"  --help           This text.\n"
 		"\n"
@@ -104,11 +114,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\n"
 		"Exit status:\n"
-		"  %d  success (verify: every check passed)\n"
+		"  %d  success (verify: every check passed; recover: the file is complete, also\n"
+		"     when it already was)\n"
 		"  %d  verify found a problem, or recovery failed while rewriting the index\n"
 		"  %d  bad command line\n"
-		"  %d  the file or journal cannot be opened or parsed, or recover was refused\n"
-		"     (clean journal without --force, no frame survived)\n",
+		"  %d  the file or journal cannot be opened or parsed, or recover was refused (the\n"
+		"     file is being recorded, the journal is another recording's, no frame\n"
+		"     survived, a complete file whose index cannot be read without --force);\n"
+		"     the file is left as it was\n",
 		EXIT_OK, EXIT_FAILURE_RUN, EXIT_USAGE, EXIT_SETUP);
 }
 
@@ -156,13 +169,23 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* The recover hint only fits a file with a capture log next to it. */
+static bool has_journal(const char *file)
+{
+	char j[4096];
+
+	return mov_journal_path(file, j, sizeof(j)) == 0 && access(j, F_OK) == 0;
+}
+
 static int open_reader(const char *file, struct mov_reader **ret)
 {
 	int ret_open = mov_reader_open(file, ret);
 
-	if (ret_open == -EINVAL)
-		tool_err(prog, 0, "if it was being captured, try vmov recover",
+	if (ret_open == -EINVAL && has_journal(file))
+		tool_err(prog, 0, "it has a capture log: if its recording was killed, run vmov recover",
 			 "%s: not a readable MOV (no moov, or damaged)", file);
+	else if (ret_open == -EINVAL)
+		tool_err(prog, 0, NULL, "%s: not a readable MOV (no moov, or damaged)", file);
 	else if (ret_open == -ENOMEDIUM)
 		tool_err(prog, 0, NULL, "%s: no video stream", file);
 	else if (ret_open < 0)
@@ -483,6 +506,106 @@ static int cmd_verify(const struct args *a)
 
 /* ---- recover ---- */
 
+/* The sidecar the recording meant to write (the log's "sidecar" key), from the log's md5s. */
+static void write_sidecar(const struct args *a, const char *journal,
+			  const struct mov_recover_result *res)
+{
+	char side[4096];
+	int ret;
+
+	if (mov_journal_key(journal, "sidecar", side, sizeof(side)) < 0)
+		return; /* recorded without --md5 */
+	if (!res->md5) {
+		tool_note(prog, "%s not written: the log has no md5 for every frame", side);
+		return;
+	}
+	ret = tool_framemd5_write(side, a->file, (const uint8_t(*)[16])res->md5, res->frames,
+				  a->force);
+	if (ret == -EEXIST)
+		tool_note(prog, "%s exists and was kept; it may be from an earlier recording "
+			  "(--force replaces it with the %" PRIu64 " frames recovered)", side,
+			  res->frames);
+	else if (ret < 0)
+		tool_err(prog, ret, NULL, "writing the md5 sidecar %s", side);
+	else
+		printf("wrote %s: the md5 of each of the %" PRIu64 " frames, from the log\n", side,
+		       res->frames);
+}
+
+/* A log with its end line: say whether the file is complete, which is what the user asked. */
+static int already_done(const struct args *a, const struct mov_recover_result *res)
+{
+	struct mov_reader *r;
+
+	if (mov_reader_open(a->file, &r) < 0) {
+		tool_err(prog, 0, "use --force to rebuild the index from the log",
+			 "%s: its log says it was %s, but its index cannot be read", a->file,
+			 res->was_recovered ? "recovered" : "finished cleanly by vcap");
+		return EXIT_SETUP;
+	}
+	printf("%s is complete (%" PRIu64 " frames): %s; nothing to do (--force rebuilds the "
+	       "index from the log again)\n", a->file, mov_reader_count(r),
+	       res->was_recovered ? "it was recovered already" : "vcap finished it cleanly");
+	mov_reader_free(r);
+	return EXIT_OK;
+}
+
+/* One line for each refusal; the exit status says which kind. */
+static int recover_failed(const struct args *a, const char *journal, int ret,
+			  const struct mov_recover_result *res)
+{
+	switch (ret) {
+	case -EBUSY:
+		if (res->holder)
+			tool_err(prog, 0, "wait for it to finish", "%s: being recorded by vcap pid %d",
+				 a->file, res->holder);
+		else
+			tool_err(prog, 0, "wait for it to finish",
+				 "%s: locked by a recording or another vmov recover", a->file);
+		return EXIT_SETUP;
+	case -EILSEQ:
+		tool_err(prog, 0, "give this recording's log with --journal PATH",
+			 "%s is not the log of %s: frame %" PRIu64 " in the file differs from the "
+			 "log's md5 (nothing was changed)", journal, a->file, res->bad_frame);
+		return EXIT_SETUP;
+	case -ESTALE:
+		tool_err(prog, 0, "give this recording's log with --journal PATH",
+			 "%s is not the log of %s: the file carries another recording's id (nothing "
+			 "was changed)", journal, a->file);
+		return EXIT_SETUP;
+	case -EMEDIUMTYPE:
+		tool_err(prog, 0, "give this recording's log with --journal PATH",
+			 "%s is not the log of %s: its frame %" PRIu64 " is not of the log's format "
+			 "and size (nothing was changed)", journal, a->file, res->bad_frame);
+		return EXIT_SETUP;
+	case -EBADMSG:
+		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal", journal);
+		return EXIT_SETUP;
+	case -ENODATA:
+		tool_err(prog, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
+		return EXIT_SETUP;
+	}
+	tool_err(prog, ret, NULL, "recovering %s", a->file);
+	return ret == -ENOENT || ret == -EACCES ? EXIT_SETUP : EXIT_FAILURE_RUN;
+}
+
+/* Which of the two is missing, named, before anything is tried. */
+static int check_inputs(const struct args *a, const char *journal)
+{
+	if (access(a->file, F_OK) < 0) {
+		tool_err(prog, errno, NULL, "%s", a->file);
+		return -1;
+	}
+	if (access(journal, F_OK) < 0) {
+		tool_err(prog, errno,
+			 a->journal ? NULL : "recovery needs the capture log vcap writes next to the "
+					     "file; if it is elsewhere, give it with --journal PATH",
+			 "%s, the capture log of %s", journal, a->file);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_recover(const struct args *a)
 {
 	struct mov_recover_result res;
@@ -497,34 +620,23 @@ static int cmd_recover(const struct args *a)
 		}
 		journal = jpath;
 	}
+	if (check_inputs(a, journal) < 0)
+		return EXIT_SETUP;
 	ret = mov_recover(a->file, journal, a->force, &res);
-	switch (ret) {
-	case 0:
-		break;
-	case -EEXIST:
-		tool_err(prog, 0, "use --force to rebuild the index anyway",
-			 "%s: the journal says the capture finished cleanly", journal);
-		return EXIT_SETUP;
-	case -EBADMSG:
-		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal", journal);
-		return EXIT_SETUP;
-	case -ENODATA:
-		tool_err(prog, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
-		return EXIT_SETUP;
-	case -ENOENT:
-		tool_err(prog, ret, "recovery needs the journal vcap wrote next to the file",
-			 "opening %s or %s", journal, a->file);
-		return EXIT_SETUP;
-	default:
-		tool_err(prog, ret, NULL, "recovering %s", a->file);
-		return EXIT_FAILURE_RUN;
-	}
+	if (ret == -EEXIST)
+		return already_done(a, &res);
+	if (ret < 0)
+		return recover_failed(a, journal, ret, &res);
 	printf("recovered %" PRIu64 " frames", res.frames);
 	if (res.dropped)
 		printf(" (%" PRIu64 " journaled frames past the end of the file left out)",
 		       res.dropped);
 	printf("; %s is now %" PRIu64 " bytes (%s)\n", a->file, res.size,
 	       tool_human_bytes(res.size, hb, sizeof(hb)));
+	if (res.checked)
+		printf("checked %" PRIu64 " frames against the log's md5s\n", res.checked);
+	write_sidecar(a, journal, &res);
+	free(res.md5);
 	return EXIT_OK;
 }
 

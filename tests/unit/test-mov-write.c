@@ -429,6 +429,7 @@ static void test_recover_after_kill(struct t_state *st)
 	T_EQ(st, mov_recover(path, NULL, false, &res), 0);
 	T_EQ(st, res.frames, 8);
 	T_EQ(st, res.was_complete, 0);
+	free(res.md5);
 	T_EQ(st, mov_reader_open(path, &r), 0);
 	T_EQ(st, mov_reader_count(r), 8);
 	T_EQ(st, mov_reader_sample(r, 7, &s), 0);
@@ -436,8 +437,10 @@ static void test_recover_after_kill(struct t_state *st)
 	mov_reader_free(r);
 	/* second time: the journal says it is complete */
 	T_EQ(st, mov_recover(path, NULL, false, &res), -EEXIST);
+	T_EQ(st, res.was_recovered, 1);
 	T_EQ(st, mov_recover(path, NULL, true, &res), 0);
 	T_EQ(st, res.frames, 8);
+	free(res.md5);
 	mov_journal_path(path, jpath, sizeof(jpath));
 	unlink(jpath);
 	T_EQ(st, mov_recover(path, NULL, false, &res), -ENOENT);

@@ -388,6 +388,10 @@ static int take_back(struct vp *v, int timeout_ms)
 
 	if (ret == -EAGAIN)
 		return 0;
+	if (ret == -EPIPE)
+		check_signal(v); /* Ctrl-C on "vplay | ffmpeg" stops the reader too */
+	if (ret == -EPIPE && v->st->stop_reason)
+		return ret; /* the signal's stop: the frame cut short is not counted */
 	if (ret < 0) {
 		fail(v, output_what(v), ret);
 		return ret;
@@ -500,7 +504,9 @@ int vp_run(const struct vp_conf *c, struct vp_stats *st)
 	struct vp v = { .c = c, .st = st, .sigfd = -1 };
 	int ret;
 
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a silent death */
+	/* a closed pipe is an error to report (or, after SIGINT/SIGTERM, the stop), not a
+	 * silent death */
+	signal(SIGPIPE, SIG_IGN);
 	ret = setup(&v);
 	if (ret < 0) {
 		bool made = v.sink && strcmp(c->sink_name, "file") == 0 && strcmp(c->target, "-");

@@ -113,6 +113,11 @@ static void usage(FILE *f)
 	}
 	fprintf(f,
 		"\n"
+		"Examples:\n"
+		"  vmov info a.mov --samples\n"
+		"  vmov verify a.mov --md5 a.md5 --align 4096\n"
+		"  vmov recover a.mov       # after a crash; on a complete file it says so\n"
+		"\n"
 		"Exit status:\n"
 		"  %d  success (verify: every check passed; recover: the file is complete, also\n"
 		"     when it already was)\n"

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 struct mov_journal {
@@ -261,18 +260,26 @@ struct mov_lock {
 	int fd;
 };
 
+/* The journal's pid, when that process is a live vcap: a stale journal names a process long
+ * gone, or a reused pid (proc(5): /proc/PID/comm). */
 static int lock_holder(const char *mov_path)
 {
-	char jpath[4096], pid[24], proc[48];
-	struct stat sb;
+	char jpath[4096], pid[24], proc[48], comm[32] = "";
+	FILE *f;
 	int n;
 
 	if (mov_journal_path(mov_path, jpath, sizeof(jpath)) < 0 ||
 	    mov_journal_key(jpath, "pid", pid, sizeof(pid)) < 0 || sscanf(pid, "%d", &n) != 1 ||
 	    n <= 0)
 		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%d", n);
-	return stat(proc, &sb) == 0 ? n : 0; /* a stale journal names a process long gone */
+	snprintf(proc, sizeof(proc), "/proc/%d/comm", n);
+	f = fopen(proc, "re");
+	if (!f)
+		return 0;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strcmp(comm, "vcap\n") ? 0 : n;
 }
 
 int mov_lock_take(const char *mov_path, struct mov_lock **ret_lock, int *holder)

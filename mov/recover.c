@@ -191,13 +191,12 @@ static int check_stamp(int fd, const struct jdata *d)
 	if (n != MOV_STAMP_SIZE || strncmp(stamp, MOV_STAMP_PREFIX, plen))
 		return 0; /* not stamped (an older recording): the frames' md5s decide */
 	return strncmp(stamp + plen, d->id, strlen(d->id)) || stamp[plen + strlen(d->id)] != '\n'
-		       ? -ESTALE
-		       : 0;
+		   ? -ESTALE
+		   : 0;
 }
 
 /* Does the journal belong to the file? Marks the frames to leave out; changes nothing. */
-static int check_frames(int fd, struct jdata *d, uint64_t file_size,
-			struct mov_recover_result *res)
+static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_recover_result *res)
 {
 	uint64_t want = mov_format_frame_size(d->p.format, d->p.width, d->p.height);
 	uint8_t *buf = NULL, md5[16];

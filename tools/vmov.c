@@ -188,7 +188,8 @@ static int open_reader(const char *file, struct mov_reader **ret)
 	int ret_open = mov_reader_open(file, ret);
 
 	if (ret_open == -EINVAL && has_journal(file))
-		tool_err(prog, 0, "it has a capture log: if its recording was killed, run vmov recover",
+		tool_err(prog, 0,
+			 "it has a capture log: if its recording was killed, run vmov recover",
 			 "%s: not a readable MOV (no moov, or damaged)", file);
 	else if (ret_open == -EINVAL)
 		tool_err(prog, 0, NULL, "%s: not a readable MOV (no moov, or damaged)", file);
@@ -528,9 +529,10 @@ static void write_sidecar(const struct args *a, const char *journal,
 	ret = tool_framemd5_write(side, a->file, (const uint8_t(*)[16])res->md5, res->frames,
 				  a->force);
 	if (ret == -EEXIST)
-		tool_note(prog, "%s exists and was kept; it may be from an earlier recording "
-			  "(--force replaces it with the %" PRIu64 " frames recovered)", side,
-			  res->frames);
+		tool_note(prog,
+			  "%s exists and was kept; it may be from an earlier recording "
+			  "(--force replaces it with the %" PRIu64 " frames recovered)",
+			  side, res->frames);
 	else if (ret < 0)
 		tool_err(prog, ret, NULL, "writing the md5 sidecar %s", side);
 	else
@@ -550,7 +552,8 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 		return EXIT_SETUP;
 	}
 	printf("%s is complete (%" PRIu64 " frames): %s; nothing to do (--force rebuilds the "
-	       "index from the log again)\n", a->file, mov_reader_count(r),
+	       "index from the log again)\n",
+	       a->file, mov_reader_count(r),
 	       res->was_recovered ? "it was recovered already" : "vcap finished it cleanly");
 	mov_reader_free(r);
 	return EXIT_OK;
@@ -563,8 +566,8 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 	switch (ret) {
 	case -EBUSY:
 		if (res->holder)
-			tool_err(prog, 0, "wait for it to finish", "%s: being recorded by vcap pid %d",
-				 a->file, res->holder);
+			tool_err(prog, 0, "wait for it to finish",
+				 "%s: being recorded by vcap pid %d", a->file, res->holder);
 		else
 			tool_err(prog, 0, "wait for it to finish",
 				 "%s: locked by a recording or another vmov recover", a->file);
@@ -572,20 +575,26 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 	case -EILSEQ:
 		tool_err(prog, 0, "give this recording's log with --journal PATH",
 			 "%s is not the log of %s: frame %" PRIu64 " in the file differs from the "
-			 "log's md5 (nothing was changed)", journal, a->file, res->bad_frame);
+			 "log's md5 (nothing was changed)",
+			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -ESTALE:
-		tool_err(prog, 0, "give this recording's log with --journal PATH",
-			 "%s is not the log of %s: the file carries another recording's id (nothing "
-			 "was changed)", journal, a->file);
+		tool_err(
+		    prog, 0, "give this recording's log with --journal PATH",
+		    "%s is not the log of %s: the file carries another recording's id (nothing "
+		    "was changed)",
+		    journal, a->file);
 		return EXIT_SETUP;
 	case -EMEDIUMTYPE:
 		tool_err(prog, 0, "give this recording's log with --journal PATH",
-			 "%s is not the log of %s: its frame %" PRIu64 " is not of the log's format "
-			 "and size (nothing was changed)", journal, a->file, res->bad_frame);
+			 "%s is not the log of %s: its frame %" PRIu64
+			 " is not of the log's format "
+			 "and size (nothing was changed)",
+			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -EBADMSG:
-		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal", journal);
+		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal",
+			 journal);
 		return EXIT_SETUP;
 	case -ENODATA:
 		tool_err(prog, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
@@ -604,8 +613,9 @@ static int check_inputs(const struct args *a, const char *journal)
 	}
 	if (access(journal, F_OK) < 0) {
 		tool_err(prog, errno,
-			 a->journal ? NULL : "recovery needs the capture log vcap writes next to the "
-					     "file; if it is elsewhere, give it with --journal PATH",
+			 a->journal ? NULL
+				    : "recovery needs the capture log vcap writes next to the "
+				      "file; if it is elsewhere, give it with --journal PATH",
 			 "%s, the capture log of %s", journal, a->file);
 		return -1;
 	}

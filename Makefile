@@ -30,7 +30,8 @@ CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Idiskio -Imov -Icapture -Iplay
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu17 $(WARN) $(SAN) -MMD -MP
-# --as-needed: a tool links only the libraries it calls (vplay does not load libavformat)
+# --as-needed: a tool links only the libraries it calls (every tool reads MOV through
+# libavformat now, so all four load it)
 LDFLAGS += $(SAN) -Wl,--as-needed
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 

@@ -1,13 +1,24 @@
-/* Walking QuickTime boxes held in memory, and the sample table (stts, stsc, stsz, stco/co64)
- * turned into one entry per sample. Everything read from the file is checked against the
- * bounds of the box it came from: a damaged index gives -EINVAL, never a read out of bounds,
- * and counts claimed by a box never size an allocation beyond what the box can hold. */
+/* Walking QuickTime boxes held in memory, every read checked against the bounds of the box it
+ * came from (a damaged file gives -EINVAL, never a read out of bounds); and the one thing the
+ * reader needs that libavformat keeps private: a track's sample description tags. */
 #include "mov-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
-int mov_box_next(struct mov_cur *c, struct mov_box *ret_box)
+struct mov_cur {
+	const uint8_t *p, *end;
+};
+
+struct mov_box {
+	uint32_t type;
+	struct mov_cur body; /* after the size/type header */
+};
+
+/* The next box in c, advancing c: 1 with *ret_box set, 0 at the end of c, -EINVAL when the
+ * size runs past the end (or is below the header). */
+static int mov_box_next(struct mov_cur *c, struct mov_box *ret_box)
 {
 	uint64_t left = (uint64_t)(c->end - c->p), len, hdr = 8;
 
@@ -33,7 +44,8 @@ int mov_box_next(struct mov_cur *c, struct mov_box *ret_box)
 	return 1;
 }
 
-int mov_box_find(const struct mov_cur *parent, uint32_t type, struct mov_box *ret_box)
+/* The first child of type in parent: 1 found, 0 not there, -EINVAL damaged. */
+static int mov_box_find(const struct mov_cur *parent, uint32_t type, struct mov_box *ret_box)
 {
 	struct mov_cur c = *parent;
 	struct mov_box b;
@@ -48,176 +60,141 @@ int mov_box_find(const struct mov_cur *parent, uint32_t type, struct mov_box *re
 	return ret;
 }
 
-/* A full box's entry table: version/flags, then (skip) more bytes, then a 32-bit count of
- * entries of esize bytes each, which must all be inside the box. */
-static int table(const struct mov_box *b, size_t skip, size_t esize, const uint8_t **ret_p,
-		 uint64_t *ret_n)
-{
-	uint64_t len = (uint64_t)(b->body.end - b->body.p), n;
+/* The sample descriptions of one track, from the moov's boxes. libavformat keeps their count
+ * private: FFmpeg's mov.c (ff_mov_read_stsd_entries) reads the first and skips any other with
+ * "multiple fourcc not supported", while the sample-to-chunk table may still point chunks at
+ * the others. A player that cannot switch descriptions mid-track must know, so this reads the
+ * few boxes on the way to one stsd (ISO/IEC 14496-12 8.5.2; QuickTime File Format, "Sample
+ * Description Atoms"). */
+#define MOV_MAX_MOOV (1ull << 30) /* a moov this big is damaged, not long */
 
-	if (len < 8 + skip)
-		return -EINVAL;
-	n = mov_rb32(b->body.p + 4 + skip);
-	if (n > (len - 8 - skip) / esize)
-		return -EINVAL;
-	*ret_p = b->body.p + 8 + skip;
-	*ret_n = n;
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EINVAL; /* the file ends inside a box: truncated */
+		buf = (uint8_t *)buf + n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
 	return 0;
 }
 
-/* Sizes: one per sample, or one for all (stsz sample_size != 0). */
-struct sizes {
-	uint32_t fixed;
-	const uint8_t *v;
-	uint64_t n;
-};
-
-static int read_sizes(const struct mov_stbl *t, struct sizes *s)
+/* Walk the top-level boxes (ftyp, wide, mdat, moov, moof... in any order) to the moov. */
+static int find_moov(int fd, uint64_t size, uint64_t *ret_off, uint64_t *ret_len)
 {
-	uint64_t len = (uint64_t)(t->stsz.body.end - t->stsz.body.p);
-
-	if (len < 12)
-		return -EINVAL;
-	s->fixed = mov_rb32(t->stsz.body.p + 4);
-	if (s->fixed) {
-		s->n = mov_rb32(t->stsz.body.p + 8);
-		s->v = NULL;
-		return 0;
-	}
-	return table(&t->stsz, 4, 4, &s->v, &s->n);
-}
-
-/* Offsets and sample counts of the chunks; stsc runs must start at increasing chunks. */
-struct chunks {
-	const uint8_t *off, *runs;
-	uint64_t n, nruns;
-	size_t osize;
-};
-
-static int read_chunks(const struct mov_stbl *t, struct chunks *k)
-{
-	uint64_t i, prev = 0;
+	uint64_t off = 0, len, hdr;
+	uint8_t h[16];
 	int ret;
 
-	k->osize = t->co64 ? 8 : 4;
-	ret = table(&t->stco, 0, k->osize, &k->off, &k->n);
-	if (ret < 0)
-		return ret;
-	ret = table(&t->stsc, 0, 12, &k->runs, &k->nruns);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < k->nruns; i++) {
-		uint32_t first = mov_rb32(k->runs + 12 * i);
-
-		if (first <= prev)
+	while (size - off >= 8) {
+		ret = pread_full(fd, h, size - off >= 16 ? 16 : 8, off);
+		if (ret < 0)
+			return ret;
+		len = mov_rb32(h);
+		hdr = 8;
+		if (len == 1) {
+			if (size - off < 16)
+				return -EINVAL;
+			len = mov_rb64(h + 8);
+			hdr = 16;
+		} else if (len == 0) {
+			len = size - off;
+		}
+		if (len < hdr || len > size - off)
 			return -EINVAL;
-		prev = first;
+		if (mov_rl32(h + 4) == MOV_TAG('m', 'o', 'o', 'v')) {
+			*ret_off = off + hdr;
+			*ret_len = len - hdr;
+			return 0;
+		}
+		off += len;
+	}
+	return -EINVAL;
+}
+
+static unsigned track_id(const struct mov_cur *trak)
+{
+	struct mov_box tkhd;
+	const uint8_t *p;
+
+	if (mov_box_find(trak, MOV_TAG('t', 'k', 'h', 'd'), &tkhd) <= 0)
+		return 0;
+	p = tkhd.body.p;
+	if (tkhd.body.end - p < 24)
+		return 0;
+	return mov_rb32(p + (p[0] == 1 ? 20 : 12));
+}
+
+static int find_stsd(const struct mov_cur *trak, struct mov_box *ret_stsd)
+{
+	static const uint32_t path[] = { MOV_TAG('m', 'd', 'i', 'a'), MOV_TAG('m', 'i', 'n', 'f'),
+					 MOV_TAG('s', 't', 'b', 'l'), MOV_TAG('s', 't', 's', 'd') };
+	struct mov_cur c = *trak;
+	unsigned i;
+
+	for (i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
+		if (mov_box_find(&c, path[i], ret_stsd) <= 0)
+			return -EINVAL;
+		c = ret_stsd->body;
 	}
 	return 0;
 }
 
-static uint64_t chunk_offset(const struct chunks *k, uint64_t i)
+static int stsd_tags(const struct mov_box *stsd, uint32_t *tags, unsigned max, unsigned *ret_count)
 {
-	return k->osize == 8 ? mov_rb64(k->off + 8 * i) : mov_rb32(k->off + 4 * i);
-}
+	const uint8_t *p = stsd->body.p, *end = stsd->body.end;
+	uint32_t n, i;
 
-/* Samples in chunk i (0-based), advancing *run through stsc. */
-static uint32_t chunk_samples(const struct chunks *k, uint64_t i, uint64_t *run)
-{
-	while (*run + 1 < k->nruns && mov_rb32(k->runs + 12 * (*run + 1)) <= i + 1)
-		(*run)++;
-	return k->nruns ? mov_rb32(k->runs + 12 * *run + 4) : 0;
-}
-
-/* How many samples the chunks hold, at most cap. */
-static uint64_t count_samples(const struct chunks *k, uint64_t cap)
-{
-	uint64_t i, run = 0, n = 0;
-
-	for (i = 0; i < k->n && n < cap; i++)
-		n += chunk_samples(k, i, &run);
-	return n < cap ? n : cap;
-}
-
-/* Decode times from stts (the last delta repeats if stts is short), shifted by the edit. */
-static void fill_pts(const struct mov_stbl *t, struct mov_sample *s, uint64_t n)
-{
-	const uint8_t *e;
-	uint64_t ne, i, k = 0, left = 0;
-	uint32_t delta = 0;
-	int64_t dts = 0;
-
-	if (table(&t->stts, 0, 8, &e, &ne) < 0)
-		ne = 0;
-	for (i = 0; i < n; i++) {
-		while (!left && k < ne) {
-			left = mov_rb32(e + 8 * k);
-			delta = mov_rb32(e + 8 * k + 4);
-			k++;
-		}
-		s[i].pts = dts + t->shift;
-		dts += delta;
-		if (left)
-			left--;
+	if (end - p < 8)
+		return -EINVAL;
+	n = mov_rb32(p + 4);
+	for (p += 8, i = 0; i < n && i < max; i++) {
+		if (end - p < 8 || mov_rb32(p) < 8 || mov_rb32(p) > (uint64_t)(end - p))
+			return -EINVAL;
+		tags[i] = mov_rl32(p + 4);
+		p += mov_rb32(p);
 	}
+	*ret_count = n;
+	return 0;
 }
 
-int mov_stbl_samples(const struct mov_stbl *t, struct mov_sample **ret_samples,
-		     uint64_t *ret_n)
+int mov_stsd_tags(int fd, uint64_t size, unsigned id, uint32_t *tags, unsigned max,
+		  unsigned *ret_count)
 {
-	uint64_t i, s = 0, run = 0, n;
-	struct sizes sz;
-	struct chunks k;
-	struct mov_sample *v;
+	struct mov_box b, stsd;
+	struct mov_cur c;
+	uint64_t off, len;
+	uint8_t *buf;
+	bool found = false;
 	int ret;
 
-	ret = read_sizes(t, &sz);
+	ret = find_moov(fd, size, &off, &len);
 	if (ret < 0)
 		return ret;
-	ret = read_chunks(t, &k);
-	if (ret < 0)
-		return ret;
-	/* a fixed size claims any count: the chunks bound it, and a cap keeps a damaged
-	 * stsc from asking for gigabytes of table (2^27 frames: 51 days at 30 fps) */
-	n = count_samples(&k, sz.n);
-	if (n > MOV_MAX_SAMPLES)
+	if (len > MOV_MAX_MOOV)
 		return -EFBIG;
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
+	buf = malloc(len ? len : 1);
+	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < k.n && s < n; i++) {
-		uint64_t off = chunk_offset(&k, i);
-		uint32_t j, in = chunk_samples(&k, i, &run);
-
-		for (j = 0; j < in && s < n; j++, s++) {
-			v[s].offset = off;
-			v[s].size = sz.fixed ? sz.fixed : mov_rb32(sz.v + 4 * s);
-			off += v[s].size;
-		}
+	ret = pread_full(fd, buf, len, off);
+	c = (struct mov_cur){ buf, buf + len };
+	while (ret == 0 && (ret = mov_box_next(&c, &b)) > 0) {
+		ret = 0;
+		if (b.type != MOV_TAG('t', 'r', 'a', 'k') || track_id(&b.body) != id)
+			continue;
+		ret = find_stsd(&b.body, &stsd);
+		if (ret == 0)
+			ret = stsd_tags(&stsd, tags, max, ret_count);
+		found = true;
+		break;
 	}
-	fill_pts(t, v, n);
-	*ret_samples = v;
-	*ret_n = n;
-	return 0;
-}
-
-uint32_t mov_stbl_delta(const struct mov_stbl *t, uint64_t *ret_total)
-{
-	const uint8_t *e;
-	uint64_t ne, i, best = 0, total = 0;
-	uint32_t delta = 0;
-
-	if (table(&t->stts, 0, 8, &e, &ne) < 0)
-		ne = 0;
-	for (i = 0; i < ne; i++) {
-		uint64_t cnt = mov_rb32(e + 8 * i);
-
-		total += cnt * mov_rb32(e + 8 * i + 4);
-		if (cnt > best) {
-			best = cnt;
-			delta = mov_rb32(e + 8 * i + 4);
-		}
-	}
-	*ret_total = total;
-	return delta;
+	free(buf);
+	return ret < 0 ? ret : found ? 0 : -ENOENT;
 }

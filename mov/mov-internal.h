@@ -80,36 +80,11 @@ static inline uint32_t mov_rl32(const uint8_t *p)
 	return MOV_TAG(p[0], p[1], p[2], p[3]);
 }
 
-struct mov_cur {
-	const uint8_t *p, *end;
-};
-
-struct mov_box {
-	uint32_t type;
-	struct mov_cur body; /* after the size/type header */
-};
-
-/* The next box in c, advancing c: 1 with *ret_box set, 0 at the end of c, -EINVAL when the
- * size runs past the end (or is below the header). */
-int mov_box_next(struct mov_cur *c, struct mov_box *ret_box);
-/* The first child of type in parent: 1 found, 0 not there, -EINVAL damaged. */
-int mov_box_find(const struct mov_cur *parent, uint32_t type, struct mov_box *ret_box);
-
-/* A track's sample table boxes, and the edit shift (media time units) added to every pts. */
-struct mov_stbl {
-	struct mov_box stts, stsc, stsz, stco;
-	bool co64;
-	int64_t shift;
-};
-
-#define MOV_MAX_SAMPLES (1ull << 27)
-
-/* One entry per sample (offset, size, pts), calloc'ed; -EINVAL for a damaged table, -EFBIG
- * past MOV_MAX_SAMPLES. */
-int mov_stbl_samples(const struct mov_stbl *t, struct mov_sample **ret_samples,
-		     uint64_t *ret_n);
-/* The delta most samples have (the frame period), and the sum of all deltas. */
-uint32_t mov_stbl_delta(const struct mov_stbl *t, uint64_t *ret_total);
+/* The sample-entry tags (MOV_TAG order) of the track whose tkhd track_ID is id, from the
+ * file's moov (fd, size bytes): up to max in tags, their number in *ret_count. -ENOENT no such
+ * track, -EINVAL damaged boxes, -EFBIG a moov over 1 GiB, -errno from pread. */
+int mov_stsd_tags(int fd, uint64_t size, unsigned id, uint32_t *tags, unsigned max,
+		  unsigned *ret_count);
 
 /* format.c: the FFmpeg codec name of a table row ("rawvideo", "v210", ...). */
 const char *mov_format_codec_name(const struct mov_format *f);

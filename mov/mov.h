@@ -348,24 +348,44 @@ struct mov_info {
 	int primaries, transfer, matrix; /* ISO/IEC 23091-2 codes, 2 = unspecified */
 	unsigned sar_num, sar_den;       /* 0/0 when not set */
 	char timecode[16];               /* "" when no timecode track */
+	unsigned timecode_breaks;        /* tmcd samples after the first (label jumps) */
 	uint64_t samples;
+	uint32_t frame_size; /* bytes of every sample (all are one size) */
+	uint32_t stride;     /* bytes per row as stored: the format's, or ffmpeg's padded rows */
 	uint64_t file_size;
-	double duration; /* seconds, from the index */
+	double duration; /* seconds */
 };
 
-/* Open path and read its index: the top-level box headers, the moov and the first timecode
- * sample; no frame payload. Edit lists shift the pts (an empty edit delays, a media time
- * starts later) as FFmpeg's demuxer does. -EINVAL when the file cannot be parsed as MOV/MP4
- * (no moov, a box past its parent's end, a missing sample table), -ENOENT/-EACCES from open,
- * -ENOMEDIUM when it has no video track, -EFBIG for a table claiming more than 2^27 samples or
- * a moov over 1 GiB. */
-int mov_reader_open(const char *path, struct mov_reader **ret_reader);
+/* Open path and read its index through libavformat's mov demuxer (avformat_open_input, no
+ * payload read): the first video track's samples as ffmpeg plays them (after edit lists and
+ * across fragments), and its timecode track whole. What a player of whole frames cannot play
+ * right is refused, with a one-line reason in why (len bytes, may be NULL/0):
+ *   -EINVAL     not a MOV libavformat can read (no moov, damaged boxes)
+ *   -ENOMEDIUM  no video track
+ *   -ENODATA    a video track without frames
+ *   -ENOTSUP    more than one sample description in the video track ("2 sample
+ *               descriptions (2vuy, yuvs) in one track"): FFmpeg's mov.c plays only the first
+ *   -EBADMSG    frames of different sizes, or a size that is not the format's frame with
+ *               (possibly padded) rows; a damaged timecode track
+ *   -EFBIG      more than 2^27 frames; -ENOENT/-EACCES from open, -ENOMEM.
+ * *ret_reader is the caller's, for mov_reader_free(). */
+int mov_reader_open(const char *path, struct mov_reader **ret_reader, char *why, size_t len);
 void mov_reader_info(const struct mov_reader *r, struct mov_info *ret_info);
 uint64_t mov_reader_count(const struct mov_reader *r);
 /* Sample i; -ERANGE past the end. */
 int mov_reader_sample(const struct mov_reader *r, uint64_t i, struct mov_sample *ret_sample);
 /* The whole table (count entries), owned by the reader. */
 const struct mov_sample *mov_reader_samples(const struct mov_reader *r);
+/* The timecode label of frame i ("HH:MM:SS:FF", ';' drop-frame) into buf (len bytes, 16 is
+ * enough): from the tmcd sample in force at the frame's time, counting on one label per
+ * frameDuration, round the 24-hour clock. -ENOENT without a timecode track, -ERANGE past the
+ * last frame. */
+int mov_reader_timecode(const struct mov_reader *r, uint64_t i, char *buf, size_t len);
+/* The first frame labelled label ("HH:MM:SS:FF" or "HH:MM:SS;FF") into *ret_i. -ENOENT without
+ * a timecode track, -EINVAL for a label invalid at the track's rate, -EDOM when its drop-frame
+ * style differs from the track's, -ESRCH when no frame of the file carries it. */
+int mov_reader_find_timecode(const struct mov_reader *r, const char *label, uint64_t *ret_i);
+/* Accepts NULL. */
 void mov_reader_free(struct mov_reader *r);
 
 #endif

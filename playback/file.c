@@ -68,7 +68,7 @@ static int file_open(const struct play_config *cfg, struct dio_slab *slab,
 	f->base.ops = &play_file_ops;
 	f->fd = -1;
 	f->slab = slab;
-	f->frame_size = mov_format_frame_size(cfg->format, cfg->width, cfg->height);
+	f->frame_size = play_config_stride(cfg) * cfg->height; /* as stored */
 	ret = play_clock_new(cfg, dio_slab_nslots(slab), &f->clock);
 	if (ret >= 0)
 		ret = open_target(f, cfg);

@@ -226,7 +226,7 @@ static bool plane_takes(int fd, uint32_t crtc_id, uint32_t fourcc)
 
 static int import_slots(struct kms_sink *s, const struct play_config *cfg)
 {
-	uint32_t pitches[4] = { mov_format_stride(cfg->format, cfg->width) }, offsets[4] = { 0 };
+	uint32_t pitches[4] = { play_config_stride(cfg) }, offsets[4] = { 0 };
 
 	for (unsigned i = 0; i < s->nslots; i++) {
 		uint32_t handles[4] = { 0 };
@@ -398,7 +398,7 @@ static int kms_open(const struct play_config *cfg, struct dio_slab *slab,
 	s->period_ns = cfg->rate_num ? (uint64_t)cfg->rate_den * 1000000000u / cfg->rate_num : 0;
 	s->copy = (struct kms_copy){ .width = cfg->width,
 				     .height = cfg->height,
-				     .src_stride = mov_format_stride(cfg->format, cfg->width),
+				     .src_stride = play_config_stride(cfg),
 				     .layout = cfg->field };
 	s->slots = calloc(s->nslots, sizeof(*s->slots));
 	s->fifo = calloc(s->nslots, sizeof(*s->fifo));

@@ -29,6 +29,7 @@ struct dio_slab;
 struct play_config {
 	const struct mov_format *format;
 	unsigned width, height;
+	uint32_t stride;             /* bytes per row as stored (mov_info.stride); 0: the format's */
 	unsigned rate_num, rate_den; /* frames per second */
 	enum mov_field field;        /* from the file's fiel atom */
 	const char *target;          /* device node, connector name, or file path ("-": stdout) */
@@ -41,6 +42,10 @@ struct play_config {
 				      * a sink that needs frames at the start of a slot's dmabuf
 				      * picks its copy path at open */
 };
+
+/* Bytes per row of cfg's frames: cfg->stride, or the format's rows when it is 0; a frame is
+ * play_config_stride() * height bytes. */
+uint64_t play_config_stride(const struct play_config *cfg);
 
 /* One filled slot handed to the sink. */
 struct play_frame {

@@ -22,3 +22,8 @@ const struct play_sink_ops *play_sink_at(unsigned i)
 {
 	return i < sizeof(sinks) / sizeof(sinks[0]) ? sinks[i] : NULL;
 }
+
+uint64_t play_config_stride(const struct play_config *cfg)
+{
+	return cfg->stride ? cfg->stride : mov_format_stride(cfg->format, cfg->width);
+}

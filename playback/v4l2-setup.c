@@ -163,7 +163,7 @@ int play_v4l2_set_format(int fd, const struct play_config *cfg, struct v4l2_pix_
 {
 	uint32_t field = play_v4l2_field(cfg->field);
 	uint32_t fourcc = mov_format_v4l2(cfg->format);
-	uint64_t stride = mov_format_stride(cfg->format, cfg->width);
+	uint64_t stride = play_config_stride(cfg);
 	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT };
 	struct v4l2_pix_format *p = &f.fmt.pix;
 	int ret;

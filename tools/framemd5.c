@@ -52,7 +52,7 @@ int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
 
 	if (!m)
 		return -ENOMEM;
-	ret = mov_reader_open(mov_path, &m->r);
+	ret = mov_reader_open(mov_path, &m->r, NULL, 0);
 	if (ret < 0)
 		goto out_free;
 	mov_reader_info(m->r, &m->in);
@@ -114,7 +114,7 @@ int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_
 	int ret;
 
 	/* check the count before creating anything */
-	ret = mov_reader_open(mov_path, &r);
+	ret = mov_reader_open(mov_path, &r, NULL, 0);
 	if (ret < 0)
 		return ret;
 	ret = mov_reader_count(r) == n ? 0 : -EINVAL;

@@ -185,16 +185,15 @@ static bool has_journal(const char *file)
 
 static int open_reader(const char *file, struct mov_reader **ret)
 {
-	int ret_open = mov_reader_open(file, ret);
+	char why[160];
+	int ret_open = mov_reader_open(file, ret, why, sizeof(why));
 
 	if (ret_open == -EINVAL && has_journal(file))
 		tool_err(prog, 0,
 			 "it has a capture log: if its recording was killed, run vmov recover",
-			 "%s: not a readable MOV (no moov, or damaged)", file);
-	else if (ret_open == -EINVAL)
-		tool_err(prog, 0, NULL, "%s: not a readable MOV (no moov, or damaged)", file);
-	else if (ret_open == -ENOMEDIUM)
-		tool_err(prog, 0, NULL, "%s: no video stream", file);
+			 "%s: %s", file, why);
+	else if (ret_open < 0 && why[0])
+		tool_err(prog, 0, NULL, "%s: %s", file, why);
 	else if (ret_open < 0)
 		tool_err(prog, ret_open, NULL, "opening %s", file);
 	return ret_open;
@@ -241,7 +240,14 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	       in.matrix);
 	if (in.sar_den)
 		printf("pixel aspect: %u:%u\n", in.sar_num, in.sar_den);
-	printf("timecode:    %s\n", in.timecode[0] ? in.timecode : "none");
+	printf("timecode:    %s", in.timecode[0] ? in.timecode : "none");
+	if (in.timecode_breaks)
+		printf(" (%u break%s in the timecode track)", in.timecode_breaks,
+		       in.timecode_breaks == 1 ? "" : "s");
+	printf("\n");
+	if (in.samples)
+		printf("frame size:  %" PRIu32 " bytes, rows of %" PRIu32 " bytes\n", in.frame_size,
+		       in.stride);
 	printf("samples:     %" PRIu64 "\n", in.samples);
 	printf("duration:    %.3f s\n", in.duration);
 	if (in.samples)
@@ -276,6 +282,8 @@ static void print_info_json(const char *file, const struct mov_reader *r, bool s
 	       mov_field_name(in.field), in.primaries, in.transfer, in.matrix);
 	printf(", \"sar_num\": %u, \"sar_den\": %u, \"timecode\": ", in.sar_num, in.sar_den);
 	tool_json_str(stdout, in.timecode);
+	printf(", \"timecode_breaks\": %u, \"frame_size\": %" PRIu32 ", \"stride\": %" PRIu32,
+	       in.timecode_breaks, in.frame_size, in.stride);
 	printf(", \"samples_count\": %" PRIu64 ", \"duration\": %.6f, \"aligned_4096\": %" PRIu64,
 	       in.samples, in.duration, count_aligned(r, 4096));
 	if (samples) {
@@ -445,7 +453,7 @@ static uint64_t verify_structure(const struct mov_reader *r, const struct mov_in
 	uint64_t i, bad = 0, want = 0, end = 0;
 
 	if (in->format)
-		want = mov_format_frame_size(in->format, in->width, in->height);
+		want = in->frame_size; /* the format's rows, or ffmpeg's padded ones */
 	for (i = 0; i < in->samples; i++) {
 		const char *why = NULL;
 
@@ -545,7 +553,7 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 {
 	struct mov_reader *r;
 
-	if (mov_reader_open(a->file, &r) < 0) {
+	if (mov_reader_open(a->file, &r, NULL, 0) < 0) {
 		tool_err(prog, 0, "use --force to rebuild the index from the log",
 			 "%s: its log says it was %s, but its index cannot be read", a->file,
 			 res->was_recovered ? "recovered" : "finished cleanly by vcap");

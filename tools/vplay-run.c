@@ -61,12 +61,16 @@ static int open_input(struct vp *v)
 {
 	const char *in = v->c->in;
 	struct mov_info *info = &v->st->info;
-	int ret = mov_reader_open(in, &v->mr);
+	char why[160];
+	int ret = mov_reader_open(in, &v->mr, why, sizeof(why));
 
-	if (ret == -EINVAL || ret == -ENOMEDIUM) {
+	if (ret == -EINVAL || ret == -ENODATA) {
 		tool_err("vplay", 0, "a truncated or damaged file; 'vmov recover' rebuilds files "
-			 "from vcap", "%s: %s", in, ret == -EINVAL ? "not a readable MOV" :
-			 "no video stream");
+			 "from vcap", "%s: %s", in, why);
+		return ret;
+	}
+	if (ret < 0 && why[0]) {
+		tool_err("vplay", 0, NULL, "%s: %s", in, why);
 		return ret;
 	}
 	if (ret < 0) {
@@ -82,63 +86,50 @@ static int open_input(struct vp *v)
 			 mov_fourcc_str(info->tag, tag), info->codec);
 		return -ENOTSUP;
 	}
-	if (!mov_reader_count(v->mr)) {
-		tool_err("vplay", 0, NULL, "%s: no frames in the index", in);
-		return -ENODATA;
-	}
-	v->frame_size = mov_format_frame_size(info->format, info->width, info->height);
+	v->frame_size = info->frame_size;
 	return 0;
 }
 
-/* Every sample is a whole frame: else the index is damaged. */
-static int check_samples(struct vp *v)
+/* The file's first and last labels, and its breaks: what a refused --start can choose from. */
+static void tc_range(struct vp *v, char *buf, size_t len)
 {
-	const struct mov_sample *s = mov_reader_samples(v->mr);
+	char last[16] = "";
 	uint64_t n = mov_reader_count(v->mr);
 
-	for (uint64_t i = 0; i < n; i++) {
-		if (s[i].size == v->frame_size)
-			continue;
-		tool_err("vplay", 0, "a damaged index", "%s: frame %llu is %u bytes, a %ux%u %s "
-			 "frame is %u", v->c->in, (unsigned long long)i, s[i].size,
-			 v->st->info.width, v->st->info.height, mov_format_name(v->st->info.format),
-			 v->frame_size);
-		return -EBADMSG;
-	}
-	return 0;
+	mov_reader_timecode(v->mr, n - 1, last, sizeof(last));
+	snprintf(buf, len, "its timecode runs %s to %s%s", v->st->info.timecode, last,
+		 v->st->info.timecode_breaks ? ", with breaks: vmov info counts them" : "");
 }
 
-/* --start as a timecode: frames from the file's first timecode. */
+/* --start as a timecode: the first frame the timecode track labels so. */
 static int start_from_tc(struct vp *v, const char *tc, uint64_t *ret)
 {
 	const struct mov_info *in = &v->st->info;
-	uint64_t at, base;
+	char range[96];
+	int err = mov_reader_find_timecode(v->mr, tc, ret);
 
-	if (!in->timecode[0]) {
+	if (err == 0)
+		return 0;
+	if (err == -ENOENT) {
 		tool_err("vplay", 0, "give --start as a frame number", "--start %s: %s has no "
 			 "timecode track", tc, v->c->in);
-		return -EDOM;
-	}
-	if (play_timecode_is_drop(tc) != play_timecode_is_drop(in->timecode)) {
+	} else if (err == -EDOM) {
 		tool_err("vplay", 0, play_timecode_is_drop(in->timecode) ?
 			 "write it HH:MM:SS;FF" : "write it HH:MM:SS:FF", "--start %s: the "
 			 "file's timecode %s is %sdrop-frame", tc, in->timecode,
 			 play_timecode_is_drop(in->timecode) ? "" : "non-");
-		return -EDOM;
+	} else if (err == -ESRCH) {
+		tc_range(v, range, sizeof(range));
+		tool_err("vplay", 0, range, "--start %s: no frame of %s has that timecode", tc,
+			 v->c->in);
+	} else {
+		const char *why = "HH:MM:SS:FF";
+
+		mov_timecode_check(tc, in->rate_num, in->rate_den, &why);
+		tool_err("vplay", 0, NULL, "invalid --start '%s' at %u/%u frames per second: %s",
+			 tc, in->rate_num, in->rate_den, why);
 	}
-	if (play_timecode_frames(tc, in->rate_num, in->rate_den, &at) < 0 ||
-	    play_timecode_frames(in->timecode, in->rate_num, in->rate_den, &base) < 0) {
-		tool_err("vplay", 0, "HH:MM:SS:FF, frames below the rate", "invalid --start '%s' "
-			 "at %u/%u frames per second", tc, in->rate_num, in->rate_den);
-		return -EDOM;
-	}
-	if (at < base) {
-		tool_err("vplay", 0, NULL, "--start %s is before the file's first timecode %s", tc,
-			 in->timecode);
-		return -EDOM;
-	}
-	*ret = at - base;
-	return 0;
+	return -EDOM;
 }
 
 static int plan_range(struct vp *v)
@@ -249,7 +240,7 @@ static int open_sink(struct vp *v)
 	const struct vp_conf *c = v->c;
 	const struct mov_info *in = &v->st->info;
 	struct play_config cfg = {
-		.format = in->format, .width = in->width, .height = in->height,
+		.format = in->format, .width = in->width, .height = in->height, .stride = in->stride,
 		.rate_num = in->rate_num, .rate_den = in->rate_den, .field = in->field,
 		.target = c->target, .mode = c->mode, .preroll = c->preroll, .paced = v->st->paced,
 		.zero_copy = c->zero_copy, .force = c->force, .skewed = frames_skewed(v),
@@ -323,8 +314,6 @@ static int setup(struct vp *v)
 	int ret;
 
 	ret = open_input(v);
-	if (ret >= 0)
-		ret = check_samples(v);
 	if (ret >= 0)
 		ret = plan_range(v);
 	if (ret >= 0)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,8 @@ static const char usage[] =
 "\n"
 "What to play:\n"
 "  --start FRAME|TC   begin at frame FRAME (0 is the first) or at timecode HH:MM:SS:FF\n"
-"                     (HH:MM:SS;FF drop-frame) of the file's timecode track\n"
+"                     (HH:MM:SS;FF drop-frame): the first frame the file's timecode track\n"
+"                     labels so (a label no frame carries is refused)\n"
 "  -n, --frames N     play N frames from the start point (fewer if the file ends first)\n"
 "  --loop N           play the range N times (default 1); 0 repeats it until SIGINT/SIGTERM\n"
 "\n"
@@ -296,6 +298,7 @@ int main(int argc, char **argv)
 	struct vp_stats st = { 0 };
 	int ret;
 
+	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
 	parse_output(&c, "null");
 	/* getopt_long permutes: "vplay a.mov -o null" and "vplay -o null a.mov" both work */
 	if (parse_args(argc, argv, &c) < 0)

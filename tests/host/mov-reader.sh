@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The MOV reader (mov/reader.c, box.c: our own box parser) against ffprobe on files from vcap
-# and from ffmpeg: every sample's offset, size and pts, and the stream's tag, size, field order,
+# The MOV reader (mov/reader.c: libavformat's demuxer; reader-tc.c: the timecode track) against
+# ffprobe on files from vcap and from ffmpeg: every sample's offset, size and pts, and the stream's tag, size, field order,
 # rate, time base, colour, pixel aspect and timecode must equal what ffprobe reads. The corpus
 # covers moov at the end and first (faststart), drop-frame and non-drop timecodes, dropped
 # frames (a longer sample before each gap) and filled drops (one payload indexed twice), many

@@ -295,7 +295,7 @@ static void test_write_read_aligned(struct t_state *st)
 	T_EQ(st, run_job(&jb), 0);
 	T_EQ(st, box_walk(path, types, sizeof(types)), 0);
 	T_STREQ(st, types, "ftyp wide mdat moov ");
-	T_EQ(st, mov_reader_open(path, &r), 0);
+	T_EQ(st, mov_reader_open(path, &r, NULL, 0), 0);
 	mov_reader_info(r, &in);
 	T_EQ(st, mov_reader_count(r), 6);
 	for (i = 0; i < 6; i++) {
@@ -356,7 +356,7 @@ static void test_writer_repeat(struct t_state *st)
 	mov_writer_free(w);
 	T_EQ(st, ftruncate(fd, size), 0);
 	close(fd);
-	T_EQ(st, mov_reader_open(path, &r), 0);
+	T_EQ(st, mov_reader_open(path, &r, NULL, 0), 0);
 	unlink(path);
 	T_EQ(st, mov_reader_count(r), 3);
 	T_EQ(st, mov_reader_sample(r, 1, &s), 0);
@@ -396,7 +396,7 @@ static void test_over_4gib(struct t_state *st)
 		T_SKIP(st, "filesystem of $TMPDIR cannot hold a 5 GiB sparse file");
 	T_EQ(st, box_walk(path, types, sizeof(types)), 0);
 	T_STREQ(st, types, "ftyp mdat moov "); /* wide became the 64-bit mdat header */
-	T_EQ(st, mov_reader_open(path, &r), 0);
+	T_EQ(st, mov_reader_open(path, &r, NULL, 0), 0);
 	T_EQ(st, mov_reader_count(r), 3);
 	T_EQ(st, mov_reader_sample(r, 2, &s), 0);
 	T_EQ(st, s.offset, 4096 + 2 * 4096 + (5ull << 30));
@@ -425,12 +425,12 @@ static void test_recover_after_kill(struct t_state *st)
 		_exit(run_job(&jb) < 0 ? 1 : 0);
 	T_EQ(st, waitpid(pid, &status, 0), pid);
 	T_ASSERT(st, WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	T_ASSERT(st, mov_reader_open(path, &r) < 0); /* no moov */
+	T_ASSERT(st, mov_reader_open(path, &r, NULL, 0) < 0); /* no moov */
 	T_EQ(st, mov_recover(path, NULL, false, &res), 0);
 	T_EQ(st, res.frames, 8);
 	T_EQ(st, res.was_complete, 0);
 	free(res.md5);
-	T_EQ(st, mov_reader_open(path, &r), 0);
+	T_EQ(st, mov_reader_open(path, &r, NULL, 0), 0);
 	T_EQ(st, mov_reader_count(r), 8);
 	T_EQ(st, mov_reader_sample(r, 7, &s), 0);
 	T_EQ(st, s.offset, 4096 + 7 * 4096);
@@ -457,8 +457,8 @@ static void test_reader_refuses_non_mov(struct t_state *st)
 	T_ASSERT(st, f);
 	fputs("this is not a quicktime file at all, not even close\n", f);
 	fclose(f);
-	T_ASSERT(st, mov_reader_open(path, &r) < 0);
-	T_EQ(st, mov_reader_open("/nonexistent/x.mov", &r), -ENOENT);
+	T_ASSERT(st, mov_reader_open(path, &r, NULL, 0) < 0);
+	T_EQ(st, mov_reader_open("/nonexistent/x.mov", &r, NULL, 0), -ENOENT);
 }
 
 static void rm_dir(void)

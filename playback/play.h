@@ -199,11 +199,6 @@ void play_ahead_free(struct play_ahead *a);
 
 /* ---- timecode ---- */
 
-/* Frames from 00:00:00:00 to tc ("HH:MM:SS:FF", or drop-frame with ';' or '.' before FF) at
- * rate_num/rate_den, counting drop-frame labels as SMPTE 12M does. -EINVAL when tc is not
- * valid at that rate (mov_timecode_check). */
-int play_timecode_frames(const char *tc, unsigned rate_num, unsigned rate_den,
-			 uint64_t *ret_frames);
 /* Whether tc is a drop-frame label. */
 bool play_timecode_is_drop(const char *tc);
 

@@ -145,6 +145,13 @@ static void test_timecode_frames_add(struct t_state *st)
 	T_EQ(st, mov_timecode_add("00:00:00:00", -1, 25, 1, buf, sizeof(buf)), 0);
 	T_STREQ(st, buf, "23:59:59:24");
 	T_EQ(st, mov_timecode_frames("01:00:00:25", 25, 1, &a), -EINVAL);
+	T_EQ(st, mov_timecode_frames("00:01:00;02", 30000, 1001, &a), 0);
+	T_EQ(st, a, 1800); /* labels ;00 and ;01 of minute 1 do not exist */
+	T_EQ(st, mov_timecode_frames("00:10:00;00", 30000, 1001, &a), 0);
+	T_EQ(st, a, 17982); /* ten minutes of 29.97 drop-frame */
+	T_EQ(st, mov_timecode_frames("01:00:00;00", 30000, 1001, &a), 0);
+	T_EQ(st, a, 107892);
+	T_EQ(st, mov_timecode_frames("00:01:00;00", 30000, 1001, &a), -EINVAL);
 }
 
 int main(void)

@@ -12,7 +12,7 @@
 	 (uint32_t)(uint8_t)(d) << 24)
 
 enum mov_format_flag {
-	MOV_FMT_EVEN_WIDTH = 1 << 0, /* 4:2:2 chroma pairs: width must be even */
+	MOV_FMT_EVEN_WIDTH = 1 << 0, /* width must be even: see the row's odd_width */
 	MOV_FMT_EVEN_ROWS = 1 << 1,  /* the muxer pads rows to 2 bytes (copy) when they are odd */
 	MOV_FMT_NO_ALPHA = 1 << 2,   /* X byte stored where the MOV format says alpha */
 };
@@ -30,6 +30,7 @@ struct mov_format {
 	unsigned block_px;          /* a row is whole blocks of block_px pixels ... */
 	unsigned block_bytes;       /* ... of block_bytes bytes each */
 	unsigned flags;             /* enum mov_format_flag */
+	const char *odd_width;      /* with MOV_FMT_EVEN_WIDTH: why, and whose rule */
 };
 
 /* The recording id stamp (journal.c, recover.c): MOV_STAMP_SIZE bytes that end where the

@@ -168,8 +168,14 @@ static int pattern_open(const struct cap_config *cfg, struct cap_why *why,
 		p->cfg.rate_num = 30000, p->cfg.rate_den = 1001;
 	if (p->cfg.field_auto)
 		p->cfg.field = CAP_FIELD_NONE;
-	if (p->cfg.height < 2 || (cfg->device && cfg->device[0]) || cfg->input || cfg->std ||
-	    cfg->dv_timings) {
+	if (p->cfg.height < 2) { /* its stamp and its two field parities need two lines */
+		snprintf(why->what, sizeof(why->what), "the pattern source at %ux%u",
+			 p->cfg.width, p->cfg.height);
+		snprintf(why->hint, sizeof(why->hint), "it paints frames of 2 lines or more");
+		free(p);
+		return -EINVAL;
+	}
+	if ((cfg->device && cfg->device[0]) || cfg->input || cfg->std || cfg->dv_timings) {
 		snprintf(why->what, sizeof(why->what), "the pattern source");
 		snprintf(why->hint, sizeof(why->hint),
 			 "--device, --input, --std and --dv-timings need --source v4l2");

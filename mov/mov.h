@@ -80,9 +80,10 @@ const char *mov_field_name(enum mov_field field);
 /* Parse a name from mov_field_name() (also "p", "tt"=sep-tb...): -EINVAL if unknown. */
 int mov_field_parse(const char *s, enum mov_field *ret_field);
 
-/* Colour description written as 'colr' (nclc). AUTO: BT.601 (SMPTE 170M for heights up to
- * 486, BT.470BG/625 for taller SD) when height <= 576, else BT.709, for YUV formats; nothing
- * for RGB formats. */
+/* Colour description written as 'colr' (nclc primaries-transfer-matrix), after Apple's
+ * TN2227 (Video Color Management in AV Foundation and QTKit): NTSC SD 6-1-6, PAL SD 5-1-6,
+ * HD 1-1-1. AUTO: BT.601 (525 lines for heights up to 486, 625 up to 576), else BT.709, for
+ * Y'CbCr formats; nothing for RGB formats. */
 enum mov_colour {
 	MOV_COLOUR_AUTO = 0,
 	MOV_COLOUR_NONE,      /* no colr box */

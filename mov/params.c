@@ -78,8 +78,10 @@ static const struct {
 			       AVCOL_SPC_UNSPECIFIED },
 	[MOV_COLOUR_BT601_525] = { "bt601-525", "smpte170m", AVCOL_PRI_SMPTE170M, AVCOL_TRC_BT709,
 				   AVCOL_SPC_SMPTE170M },
+	/* 5-1-6, not 5-1-5: Apple's TN2227 writes 625-line SD with the 170M matrix (the same
+	 * BT.601 coefficients), which mediainfo and MediaConch policies call BT.601 */
 	[MOV_COLOUR_BT601_625] = { "bt601-625", "bt470bg", AVCOL_PRI_BT470BG, AVCOL_TRC_BT709,
-				   AVCOL_SPC_BT470BG },
+				   AVCOL_SPC_SMPTE170M },
 	[MOV_COLOUR_BT709] = { "bt709", NULL, AVCOL_PRI_BT709, AVCOL_TRC_BT709, AVCOL_SPC_BT709 },
 	[MOV_COLOUR_BT2020] = { "bt2020", NULL, AVCOL_PRI_BT2020, AVCOL_TRC_BT709,
 				AVCOL_SPC_BT2020_NCL },

@@ -94,6 +94,8 @@ struct cap_accepted {
 	uint32_t bytesperline; /* as the driver reports them */
 	uint32_t sizeimage;    /* bytes per device buffer (ALTERNATE: one field) */
 	uint64_t frame_bytes;  /* bytes per frame in the slab and the file */
+	unsigned aspect_x, aspect_y; /* the driver's pixel aspect (VIDIOC_CROPCAP pixelaspect is
+				      * y/x); 0/0: no device (the pattern source) */
 	char device[64], card[32], input[40], std[40]; /* std: "PAL", "1280x720p60", or "" */
 	enum cap_buf_mode mode;			       /* valid after attach() */
 	unsigned device_buffers; /* buffers the driver allocated, after attach() */

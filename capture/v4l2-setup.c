@@ -551,6 +551,20 @@ static int set_rate(struct cap_v4l2_dev *d, struct cap_why *why)
 	return 0;
 }
 
+/* The pixel aspect of the negotiated picture (Documentation/userspace-api/media/v4l/
+ * vidioc-cropcap.rst: pixelaspect is y/x). A driver without the ioctl leaves 0/0: the
+ * recording then takes its aspect from the frame size. */
+static void read_pixel_aspect(struct cap_v4l2_dev *d)
+{
+	struct v4l2_cropcap cc = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+
+	if (cap_v4l2_ioctl(d->fd, VIDIOC_CROPCAP, &cc) < 0 || !cc.pixelaspect.numerator ||
+	    !cc.pixelaspect.denominator)
+		return;
+	d->acc.aspect_x = cc.pixelaspect.denominator;
+	d->acc.aspect_y = cc.pixelaspect.numerator;
+}
+
 int cap_v4l2_negotiate(const struct cap_config *cfg, struct cap_why *why,
 		       struct cap_v4l2_dev *ret_dev)
 {
@@ -579,6 +593,8 @@ int cap_v4l2_negotiate(const struct cap_config *cfg, struct cap_why *why,
 		ret = check_field(&d, why);
 	if (ret >= 0)
 		ret = set_rate(&d, why);
+	if (ret >= 0)
+		read_pixel_aspect(&d);
 	if (ret < 0) {
 		cap_v4l2_release(&d);
 		return ret;

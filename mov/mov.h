@@ -99,6 +99,33 @@ int mov_colour_parse(const char *s, enum mov_colour *ret_colour); /* also "bt601
 enum mov_colour mov_colour_resolve(enum mov_colour colour, const struct mov_format *f,
 				   unsigned height);
 
+/* ---- aspect (aspect.c): 'pasp', the display aspect over the whole stored frame ---- */
+
+/* The sample aspect ratio, reduced, that shows a width x height frame at the display aspect
+ * dar_num:dar_den (display = width * sar / height, as ffprobe and mediainfo compute it):
+ * 720x576 at 4:3 is 16:15, 720x486 at 4:3 is 9:10, 720x486 at 16:9 is 6:5. -EINVAL for a
+ * zero term. */
+int mov_sar_for_display(unsigned width, unsigned height, unsigned dar_num, unsigned dar_den,
+			unsigned *ret_num, unsigned *ret_den);
+
+/* What decides a recording's pasp. */
+struct mov_aspect_in {
+	unsigned width, height;
+	unsigned ask_num, ask_den;       /* --aspect (display aspect); 0/0: not asked */
+	unsigned device_num, device_den; /* the driver's pixel aspect x:y (VIDIOC_CROPCAP's
+					  * pixelaspect is y/x); 0/0: no device */
+};
+
+/* The pasp for in, with where it came from in *ret_source (a constant: "--aspect", "the
+ * device", "the standard", "square pixels"). In order: the asked display aspect; the
+ * device's pixel aspect, read as 4:3 or 16:9 when within 3% of one (a BT.601 aspect such as
+ * 59:54 on 720 samples), else as it is (a 1:1 answer at a BT.601 frame size is the V4L2
+ * core's default, not the driver's, and is ignored); a BT.601 frame size (720 or 704 by 480,
+ * 486, 512, 576 or 608) is 4:3 (SMPTE 170M, ITU-R BT.601); anything else square pixels.
+ * -EINVAL for a zero width or height. */
+int mov_aspect_choose(const struct mov_aspect_in *in, unsigned *ret_num, unsigned *ret_den,
+		      const char **ret_source);
+
 /* Everything the index needs to describe the stream. A plain value; strings are borrowed. */
 struct mov_params {
 	const struct mov_format *format;

@@ -3,6 +3,7 @@
 #include "vcap.h"
 
 #include <errno.h>
+#include <libavutil/mathematics.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,9 +38,22 @@ void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned he
 	fprintf(stderr, final ? "\n" : "\033[K");
 }
 
+/* The display aspect the pasp gives the whole frame ("4:3"), into buf. */
+static void display_aspect(const struct vc_stats *st, char *buf, size_t len)
+{
+	uint64_t n = (uint64_t)st->acc.width * st->sar_num, d = (uint64_t)st->acc.height * st->sar_den;
+	uint64_t g = d ? (uint64_t)av_gcd((int64_t)n, (int64_t)d) : 0;
+
+	if (!g)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu:%llu", (unsigned long long)(n / g),
+			 (unsigned long long)(d / g));
+}
+
 static void summary(const struct vc_conf *c, const struct vc_stats *st)
 {
-	char unit[32];
+	char unit[32], dar[48];
 
 	if (st->err)
 		tool_err("vcap", st->err,
@@ -65,9 +79,11 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 		(unsigned long long)st->flagged,
 		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
 		st->stop_reason ? st->stop_reason : "-");
-	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps; buffers %s, %llu pixel copies "
-		"(%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width, st->acc.height,
-		cap_field_name(st->acc.field), st->acc.rate_num, st->acc.rate_den,
+	display_aspect(st, dar, sizeof(dar));
+	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps, %s (pasp %u:%u from %s); buffers %s, "
+		"%llu pixel copies (%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width,
+		st->acc.height, cap_field_name(st->acc.field), st->acc.rate_num, st->acc.rate_den,
+		dar, st->sar_num, st->sar_den, st->aspect_source ? st->aspect_source : "-",
 		cap_buf_mode_name(st->acc.mode), (unsigned long long)st->src.copies,
 		st->src.copied_bytes / 1e6);
 }
@@ -93,6 +109,17 @@ static void accepted_json(const struct vc_stats *st)
 	       (unsigned long long)st->src.copies, (unsigned long long)st->src.copied_bytes,
 	       (unsigned long long)st->src.discarded_fields);
 	tool_json_str(stdout, a->mode_why);
+}
+
+static void aspect_json(const struct vc_stats *st)
+{
+	char dar[48];
+
+	display_aspect(st, dar, sizeof(dar));
+	printf(",\"aspect\":{\"pasp\":\"%u:%u\",\"display\":\"%s\",\"from\":", st->sar_num,
+	       st->sar_den, dar);
+	tool_json_str(stdout, st->aspect_source ? st->aspect_source : "");
+	printf("}");
 }
 
 const char *vc_exit_meaning(int code)
@@ -170,6 +197,7 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	       st->acc.rate_num, st->acc.rate_den, c->cap.paced ? "true" : "false",
 	       cap_field_name(st->acc.field));
 	accepted_json(st);
+	aspect_json(st);
 	printf(",\"frames\":%llu,\"drops\":%llu,\"flagged\":%llu,\"bytes\":%llu,"
 	       "\"file_size\":%llu,\"seconds\":%.6f,\"mbps\":%.3f,\"max_buffer_fill\":%.4f,"
 	       "\"max_write_latency_ms\":%.3f,\"buffers\":%u,\"slot_bytes\":%zu,\"data_start\":%llu",

@@ -16,6 +16,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+/* The pasp's inputs: --aspect, the device's pixel aspect, the frame size. */
+static struct mov_aspect_in aspect_in(const struct vc_conf *c, const struct cap_accepted *a)
+{
+	return (struct mov_aspect_in){ .width = a->width, .height = a->height,
+				       .ask_num = c->aspect_num, .ask_den = c->aspect_den,
+				       .device_num = a->aspect_x, .device_den = a->aspect_y };
+}
+
 static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap_accepted *a)
 {
 	static const enum mov_field fiel[] = {
@@ -24,15 +32,32 @@ static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap
 		[CAP_FIELD_SEQ_BT] = MOV_FIELD_SEP_BT, [CAP_FIELD_ALTERNATE] = MOV_FIELD_SEP_TB,
 	};
 	enum mov_field field = fiel[a->field];
+	struct mov_aspect_in asp = aspect_in(c, a);
+	unsigned sar_num = 0, sar_den = 0;
+	const char *source;
 
 	/* ALTERNATE fields are stored one after the other in the order they were paired */
 	if (a->field == CAP_FIELD_ALTERNATE && a->start_field == V4L2_FIELD_BOTTOM)
 		field = MOV_FIELD_SEP_BT;
+	if (mov_aspect_choose(&asp, &sar_num, &sar_den, &source) < 0)
+		sar_num = sar_den = 0; /* no size: mov_params_check refuses it anyway */
 	return (struct mov_params){
 		.format = a->format, .width = a->width, .height = a->height,
 		.rate_num = a->rate_num, .rate_den = a->rate_den,
 		.field = field, .colour = c->colour, .timecode = c->timecode,
+		.sar_num = sar_num, .sar_den = sar_den,
 	};
+}
+
+/* What decided the pasp, for the summary and --json. */
+static const char *aspect_source(const struct vc_conf *c, const struct cap_accepted *a)
+{
+	struct mov_aspect_in asp = aspect_in(c, a);
+	unsigned n, d;
+	const char *source = "";
+
+	mov_aspect_choose(&asp, &n, &d, &source);
+	return source;
 }
 
 /* Start the MOV index; tc (may be NULL) starts the tmcd track. The header must fit before the
@@ -103,6 +128,9 @@ static int open_outputs(struct vc *v)
 			      .expected_bytes = c->frames * v->st->slot_bytes };
 	int ret;
 
+	v->st->sar_num = p.sar_num;
+	v->st->sar_den = p.sar_den;
+	v->st->aspect_source = aspect_source(c, &v->st->acc);
 	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
 	if (ret < 0) {
 		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,

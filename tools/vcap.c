@@ -89,6 +89,11 @@ static const char usage[] =
 "                     goes in the capture log, and breaks in it are reported\n"
 "  --colour NAME      auto (BT.601 for SD, BT.709 for HD), none, bt601-525, bt601-625,\n"
 "                     bt709 or bt2020 (default auto); stored as the 'colr' atom\n"
+"  --aspect W:H       display aspect of the whole frame, e.g. 4:3 or 16:9, stored as the\n"
+"                     'pasp' atom (720x576 at 4:3 is pasp 16:15). Default: from the\n"
+"                     device's pixel aspect (VIDIOC_CROPCAP; a BT.601 one such as 59:54 is\n"
+"                     read as the 4:3 or 16:9 it stands for), else 4:3 for 720 or 704 by\n"
+"                     480, 486, 512, 576 or 608, else square pixels\n"
 "\n"
 "Disk:\n"
 "  --batch V          frames per write (default 8)\n"
@@ -151,6 +156,7 @@ enum {
 	OPT_FIELD,
 	OPT_TIMECODE,
 	OPT_COLOUR,
+	OPT_ASPECT,
 	OPT_BATCH,
 	OPT_DEPTH,
 	OPT_BUFFERS,
@@ -185,6 +191,7 @@ static const struct option options[] = {
 	{ "timecode", required_argument, NULL, OPT_TIMECODE },
 	{ "colour", required_argument, NULL, OPT_COLOUR },
 	{ "color", required_argument, NULL, OPT_COLOUR },
+	{ "aspect", required_argument, NULL, OPT_ASPECT },
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
@@ -240,6 +247,20 @@ static int parse_on_drop(const char *s, enum vc_on_drop *ret)
 }
 
 /* --pattern timecode=TC,drop-every=N,error-every=N,fail-after=N */
+/* --aspect W:H, each term 1 to 1000 ("4:3", "16:9", "1.85:1" is not a ratio of integers). */
+static int parse_aspect(const char *arg, struct vc_conf *c)
+{
+	unsigned n, d;
+	int end = 0;
+
+	if (sscanf(arg, "%u:%u%n", &n, &d, &end) != 2 || arg[end] || !n || !d || n > 1000 ||
+	    d > 1000)
+		return -EINVAL;
+	c->aspect_num = n;
+	c->aspect_den = d;
+	return 0;
+}
+
 static int parse_pattern(struct vc_conf *c, const char *arg)
 {
 	struct cap_config *k = &c->cap;
@@ -353,6 +374,8 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 		return c->timecode = arg, 0;
 	case OPT_COLOUR:
 		return mov_colour_parse(arg, &c->colour) ? bad("--colour", arg, "auto, none, bt601-525, bt601-625, bt709 or bt2020") : 0;
+	case OPT_ASPECT:
+		return parse_aspect(arg, c) ? bad("--aspect", arg, "W:H, e.g. 4:3 or 16:9") : 0;
 	case OPT_BATCH:
 		return tool_parse_uint(arg, 1, 256, &c->batch) ? bad("--batch", arg, "1 to 256 frames") : 0;
 	case OPT_DEPTH:

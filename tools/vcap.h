@@ -22,6 +22,7 @@ struct vc_conf {
 	uint64_t align; /* 0: auto */
 	const char *timecode;
 	enum mov_colour colour;
+	unsigned aspect_num, aspect_den; /* --aspect: display aspect; 0/0: auto */
 	const char *md5_path;
 	enum vc_on_drop on_drop;
 	uint64_t fields;	 /* --fields N (frames = N / 2), 0 if not given */
@@ -61,6 +62,8 @@ struct vc_stats {
 	uint64_t tc_break_at[VC_LIST_MAX];
 	char tc_first[16], tc_last[16]; /* device timecode of the first and last frame */
 	char tmcd[16];			/* start of the tmcd track, "" for none */
+	unsigned sar_num, sar_den;	/* the pasp written */
+	const char *aspect_source;	/* what decided it (mov_aspect_choose) */
 	bool rt_fifo, rt_locked;
 	int exit_code;
 	uint64_t frames;   /* indexed in the file */

@@ -154,6 +154,42 @@ static void test_timecode_frames_add(struct t_state *st)
 	T_EQ(st, mov_timecode_frames("00:01:00;00", 30000, 1001, &a), -EINVAL);
 }
 
+/* pasp: one convention (the display aspect over the whole frame); a driver's BT.601 pixel
+ * aspect stands for 4:3 or 16:9; the V4L2 core's 1:1 default at SD sizes is no claim. */
+static void test_aspect_choose(struct t_state *st)
+{
+	static const struct {
+		struct mov_aspect_in in;
+		unsigned num, den;
+		const char *source;
+	} c[] = {
+		{ { 720, 576, 0, 0, 59, 54 }, 16, 15, "the device" },	  /* vivid PAL */
+		{ { 720, 486, 0, 0, 10, 11 }, 9, 10, "the device" },	  /* vivid NTSC */
+		{ { 720, 480, 0, 0, 40, 33 }, 32, 27, "the device" },	  /* 16:9 anamorphic */
+		{ { 720, 576, 0, 0, 118, 81 }, 64, 45, "the device" },	  /* PAL 16:9 */
+		{ { 720, 576, 0, 0, 1, 1 }, 16, 15, "the standard" },	  /* core default */
+		{ { 1280, 720, 0, 0, 1, 1 }, 1, 1, "the device" },	  /* HDMI */
+		{ { 1920, 1080, 0, 0, 2, 1 }, 2, 1, "the device" },	  /* kept as it is */
+		{ { 720, 486, 0, 0, 0, 0 }, 9, 10, "the standard" },	  /* pattern NTSC */
+		{ { 704, 576, 0, 0, 0, 0 }, 12, 11, "the standard" },	  /* 704 samples */
+		{ { 640, 480, 0, 0, 0, 0 }, 1, 1, "square pixels" },
+		{ { 720, 576, 16, 9, 59, 54 }, 64, 45, "--aspect" },	  /* asked wins */
+		{ { 1920, 1080, 4, 3, 0, 0 }, 3, 4, "--aspect" },
+	};
+	unsigned n, d;
+	const char *src;
+
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		T_EQ(st, mov_aspect_choose(&c[i].in, &n, &d, &src), 0);
+		T_EQ(st, n, c[i].num);
+		T_EQ(st, d, c[i].den);
+		T_STREQ(st, src, c[i].source);
+	}
+	T_EQ(st, mov_aspect_choose(&(struct mov_aspect_in){ 0 }, &n, &d, &src), -EINVAL);
+	T_EQ(st, mov_sar_for_display(720, 486, 16, 9, &n, &d), 0);
+	T_EQ(st, n * 10 + d, 65u); /* 6:5 */
+}
+
 int main(void)
 {
 	struct t_state st = { 0 };
@@ -166,5 +202,6 @@ int main(void)
 	T_RUN(&st, test_colour_auto);
 	T_RUN(&st, test_params_check);
 	T_RUN(&st, test_timecode_frames_add);
+	T_RUN(&st, test_aspect_choose);
 	return T_EXIT(&st);
 }

@@ -14,6 +14,9 @@ sd=(--input 2 --std ntsc --size 720x480 --format YUYV)
 
 vcap_ok ntsc-none 6 progressive 2vuy "dmabuf (zero copy)" --input 0 --size 640x360 --format UYVY --field none
 vcap_ok ntsc-itb 8 tb yuvs "dmabuf (zero copy)" "${sd[@]}" --field interlaced-tb
+# the driver's BT.601 pixel aspect (VIDIOC_CROPCAP) decides pasp: 4:3 over the whole frame
+expect_eq "ntsc-itb-aspect-from-driver" "$(json_get ntsc-itb.json aspect.from) $(json_get ntsc-itb.json aspect.display)" "the device 4:3"
+expect_eq "ntsc-itb-ffprobe-dar" "$(ffprobe -v error -select_streams v:0 -show_entries stream=display_aspect_ratio -of csv=p=0 ntsc-itb.mov </dev/null)" "4:3"
 vcap_ok ntsc-ibt 8 bt yuvs "dmabuf (zero copy)" "${sd[@]}" --field interlaced-bt --start-field bottom
 vcap_ok ntsc-stb 8 tt yuvs "dmabuf (zero copy)" "${sd[@]}" --field seq-tb
 vcap_ok ntsc-sbt 8 bb yuvs "mmap + copy" "${sd[@]}" --field seq-bt --start-field bottom --buffers-mode mmap

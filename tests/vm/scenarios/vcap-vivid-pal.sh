@@ -14,6 +14,9 @@ sd=(--input 2 --std pal --size 720x576 --format UYVY)
 
 vcap_ok pal-none 6 progressive yuvs "dmabuf (zero copy)" --input 0 --size 640x360 --format YUYV --field none
 vcap_ok pal-itb 8 tb 2vuy "dmabuf (zero copy)" "${sd[@]}" --field interlaced-tb
+# the driver's BT.601 pixel aspect (VIDIOC_CROPCAP) decides pasp: 4:3 over the whole frame
+expect_eq "pal-itb-aspect-from-driver" "$(json_get pal-itb.json aspect.from) $(json_get pal-itb.json aspect.display)" "the device 4:3"
+expect_eq "pal-itb-ffprobe-dar" "$(ffprobe -v error -select_streams v:0 -show_entries stream=display_aspect_ratio -of csv=p=0 pal-itb.mov </dev/null)" "4:3"
 vcap_ok pal-ibt 8 bt 2vuy "dmabuf (zero copy)" "${sd[@]}" --field interlaced-bt --start-field bottom
 vcap_ok pal-stb 8 tt 2vuy "dmabuf (zero copy)" "${sd[@]}" --field seq-tb
 vcap_ok pal-sbt 8 bb 2vuy "mmap + copy" "${sd[@]}" --field seq-bt --start-field bottom --buffers-mode mmap

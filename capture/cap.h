@@ -65,6 +65,7 @@ struct cap_config {
 	struct {
 		const char *timecode; /* device timecode of frame 0, counting with sequence */
 		unsigned drop_every;  /* lose every Nth frame (a sequence gap); 0: none */
+		unsigned lose_first;  /* the first N frames after STREAMON never arrive */
 		unsigned error_every; /* flag every Nth frame V4L2_BUF_FLAG_ERROR; 0: none */
 		unsigned fail_after;  /* dequeue() fails with -EIO after N frames; 0: never */
 		unsigned tc_jump_every; /* every Nth frame the timecode jumps a second ahead, as

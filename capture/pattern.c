@@ -284,6 +284,8 @@ static int pattern_dequeue(struct cap_source *src, int timeout_ms, struct cap_fr
 		return -EIO; /* as a device that stopped streaming */
 	if (!p->count)
 		return -EAGAIN; /* nothing queued: a device would be dropping now */
+	if (!p->delivered && p->next < p->cfg.pattern.lose_first)
+		p->next = p->cfg.pattern.lose_first; /* as a driver that lost its first buffers */
 	if (p->cfg.pattern.drop_every &&
 	    p->next % p->cfg.pattern.drop_every == p->cfg.pattern.drop_every - 1)
 		p->next++; /* lost on the way, as a device's sequence gap */

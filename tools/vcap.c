@@ -40,7 +40,8 @@ static const char usage[] =
 "                     the order they were paired)\n"
 "  --pattern K=V,...  make the pattern source behave like a device: timecode=TC (frames\n"
 "                     carry device timecode from TC on, counting with sequence),\n"
-"                     drop-every=N (every Nth frame is lost: a sequence gap), error-every=N\n"
+"                     drop-every=N (every Nth frame is lost: a sequence gap), lose-first=N\n"
+"                     (the first N frames never arrive), error-every=N\n"
 "                     (every Nth frame is flagged V4L2_BUF_FLAG_ERROR), fail-after=N (the\n"
 "                     source fails with an I/O error after N frames), tc-jump-every=N\n"
 "                     (every Nth frame the timecode jumps a second ahead, as at an edit),\n"
@@ -264,7 +265,7 @@ static int parse_aspect(const char *arg, struct vc_conf *c)
 static int parse_pattern(struct vc_conf *c, const char *arg)
 {
 	struct cap_config *k = &c->cap;
-	static const char hint[] = "timecode=TC, drop-every=N, error-every=N, fail-after=N, "
+	static const char hint[] = "timecode=TC, drop-every=N, lose-first=N, error-every=N, fail-after=N, "
 				   "tc-jump-every=N or seq-repeat-every=N, comma-separated";
 	char buf[256], *save = NULL, *kv;
 
@@ -282,6 +283,8 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 			k->pattern.timecode = c->pattern_tc, ret = 0;
 		else if (!strcmp(kv, "drop-every"))
 			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.drop_every);
+		else if (!strcmp(kv, "lose-first"))
+			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.lose_first);
 		else if (!strcmp(kv, "error-every"))
 			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.error_every);
 		else if (!strcmp(kv, "fail-after"))

@@ -30,8 +30,9 @@ static int64_t tc_frames(const struct vc *v, const char *tc)
 	return n;
 }
 
-/* One line per gap on stderr, always: the live drop report. */
-static void report_drop(struct vc *v, const struct vc_drop *d)
+/* One line per gap on stderr, always: the live drop report; filled: samples that repeat the
+ * frame before (none before frame 0, which has no frame before it). */
+static void report_drop(struct vc *v, const struct vc_drop *d, uint64_t filled)
 {
 	char seq[64];
 
@@ -47,7 +48,7 @@ static void report_drop(struct vc *v, const struct vc_drop *d)
 		  (unsigned long long)d->fields, d->fields == 1 ? "" : "s",
 		  (unsigned long long)d->before_frame, seq,
 		  d->starved ? "; buffers full: the disk is too slow" : "",
-		  v->c->fill_drops && d->count ? "; filled with the frame before" : "");
+		  filled ? "; filled with the frame before" : "");
 }
 
 /* Gaps in sequence and fields the source lost: counted, listed, reported, and the policy. */
@@ -76,7 +77,7 @@ void vc_account_drops(struct vc *v, const struct cap_frame *f, struct vc_mark *m
 	st->gaps++;
 	st->drops += m->lost;
 	st->lost_fields += fields;
-	report_drop(v, &d);
+	report_drop(v, &d, m->fill);
 	if (v->c->on_drop == VC_DROP_STOP) {
 		v->stop = true;
 		v->st->stop_reason = "drop";

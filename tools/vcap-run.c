@@ -293,6 +293,10 @@ static int take_frame(struct vc *v)
 	vc_check_timecode_wait(v, &f);
 	device_seq = f.sequence;
 	fixed = v->recording && vc_fix_order(v, &f);
+	/* The file starts at its first frame (pts 0): frames the device lost before it are a
+	 * drop before frame 0, not an empty edit whose length the movie timescale rounds. */
+	if (v->recording && !v->captured)
+		v->seq0 = f.sequence;
 	if ((!v->recording && !vc_preroll_done(v, &f)) || !vc_admit(v, &f))
 		return 1;
 	m = &v->mark[f.slot];

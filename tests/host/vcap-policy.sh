@@ -72,6 +72,20 @@ if "$BIN/vmov" verify fl.mov --md5 fl.md5 >v.txt; then pass fill-vmov-verify; el
 # without --fill-drops the timestamps keep the gaps and the sidecar still matches ffmpeg's
 "$BIN/vcap" "${SD[@]}" --rate 50 -n 30 --pattern drop-every=7 --md5 g.md5 -o g.mov -q 2>/dev/null
 if md5_same g.mov g.md5; then pass gaps-framemd5-identical; else fail gaps-framemd5-identical "sidecar differs from ffmpeg's"; fi
+# the device lost its first buffers (vivid under load, a lone field before --start-field): the
+# file starts at the first frame that came, pts 0, so ffmpeg's framemd5 equals the sidecar
+# (an empty edit at the start made them differ); the loss is a drop before frame 0, not filled
+for fd in "" --fill-drops; do
+	rm -f lf.*
+	"$BIN/vcap" "${SD[@]}" --rate 30000/1001 -n 8 $fd --pattern lose-first=3,drop-every=4 --md5 lf.md5 \
+		-o lf.mov -q --json >lf.json 2>lf.err
+	if md5_same lf.mov lf.md5; then pass "lose-first${fd}: framemd5 identical"
+	else fail "lose-first${fd}: framemd5" "$(diff <(ffmpeg -v error -i lf.mov -c copy -f framemd5 -) lf.md5 | head -4 | tr '\n' ' ')"; fi
+	check "lose-first${fd}: first pts 0" 0 "$(grep -v '^#' lf.md5 | head -1 | awk -F', *' '{ print $3 }')"
+	check "lose-first${fd}: a drop before frame 0" "0 0 4" \
+		"$(json lf.json '"%d %d %d" % (j["drop_list"][0]["before_frame"], j["drop_list"][0]["sequence"], j["drop_list"][0]["count"])')"
+	check "lose-first${fd}: nothing filled before frame 0" 0 "$(grep -c 'before frame 0 .*filled' lf.err)"
+done
 
 # kill -9 with fills: vmov recover rebuilds them from the log.
 "$BIN/vcap" "${SD[@]}" --rate 50 -n 3000 --fill-drops --pattern drop-every=5 --md5 k.md5 -o k.mov -q 2>/dev/null &

@@ -61,7 +61,7 @@ one_case() {
 }
 
 one_case uyvy-486-bff UYVY 720x486 30000/1001 bff "01:00:00;00" 4096 2vuy bt smpte170m "Interlaced BFF"
-one_case yuyv-576-tff YUYV 720x576 25 tff "10:00:00:00" 4096 yuvs tb smpte170m "Interlaced TFF"
+one_case yuyv-576-tff YUYV 720x576 25 tff "10:00:00:00" 4096 yuvs tb bt470bg "Interlaced TFF"
 one_case uyvy-720p-stripe UYVY 1280x720 50 progressive - 196608 2vuy progressive bt709 "Progressive"
 one_case v210-1080-tff v210 1920x1080 25 tff "00:59:59:24" 4096 v210 tb bt709 "Interlaced TFF"
 one_case rgb24-sd RGB24 720x576 25 progressive - 4096 "raw " progressive unknown "Progressive"

@@ -37,6 +37,13 @@ int mov_journal_path(const char *mov_path, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+bool mov_journal_exists(const char *mov_path)
+{
+	char path[PATH_MAX];
+
+	return mov_journal_path(mov_path, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
+}
+
 static int jprintf(struct mov_journal *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -249,6 +249,9 @@ struct mov_journal_frame {
 
 /* "<mov_path>.vcj" into buf. -ENAMETOOLONG if it does not fit. */
 int mov_journal_path(const char *mov_path, char *buf, size_t len);
+/* Whether mov_path has a capture log beside it: only then can mov_recover() rebuild it, so
+ * only then do the tools suggest it for a file they cannot read. */
+bool mov_journal_exists(const char *mov_path);
 
 /* Create the journal at path (O_EXCL unless force) and write its header. */
 int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,

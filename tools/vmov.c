@@ -175,20 +175,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* The recover hint only fits a file with a capture log next to it. */
-static bool has_journal(const char *file)
-{
-	char j[4096];
-
-	return mov_journal_path(file, j, sizeof(j)) == 0 && access(j, F_OK) == 0;
-}
-
 static int open_reader(const char *file, struct mov_reader **ret)
 {
 	char why[160];
 	int ret_open = mov_reader_open(file, ret, why, sizeof(why));
 
-	if (ret_open == -EINVAL && has_journal(file))
+	if (ret_open == -EINVAL && mov_journal_exists(file))
 		tool_err(prog, 0,
 			 "it has a capture log: if its recording was killed, run vmov recover",
 			 "%s: %s", file, why);

@@ -57,6 +57,9 @@ static void check_signal(struct vp *v)
 
 /* ---- setup ---- */
 
+/* A file vplay cannot read that vmov recover can rebuild: it has a capture log. */
+#define RECOVER_HINT "it has a capture log: if its recording was killed, run vmov recover"
+
 static int open_input(struct vp *v)
 {
 	const char *in = v->c->in;
@@ -64,9 +67,8 @@ static int open_input(struct vp *v)
 	char why[160];
 	int ret = mov_reader_open(in, &v->mr, why, sizeof(why));
 
-	if (ret == -EINVAL || ret == -ENODATA) {
-		tool_err("vplay", 0, "a truncated or damaged file; 'vmov recover' rebuilds files "
-			 "from vcap", "%s: %s", in, why);
+	if ((ret == -EINVAL || ret == -ENODATA) && mov_journal_exists(in)) {
+		tool_err("vplay", 0, RECOVER_HINT, "%s: %s", in, why);
 		return ret;
 	}
 	if (ret < 0 && why[0]) {
@@ -200,7 +202,7 @@ static int open_ahead(struct vp *v)
 	ret = play_ahead_open(c->in, mov_reader_samples(v->mr), mov_reader_count(v->mr),
 			      &v->st->range, &o, &v->ahead);
 	if (ret == -ENODATA)
-		tool_err("vplay", 0, "a truncated file; 'vmov recover' rebuilds files from vcap",
+		tool_err("vplay", 0, mov_journal_exists(c->in) ? RECOVER_HINT : "a truncated file",
 			 "%s: the index points past the end of the file", c->in);
 	else if (ret < 0)
 		tool_err("vplay", ret, ret == -ENOMEM ? "lower --buffers or --latency" : NULL,

@@ -168,6 +168,7 @@ refuse() { # NAME EXPECTED_EXIT GREP_PATTERN vplay-args...
 }
 cp ff.mov trunc.mov && truncate -s $(($(stat -c %s ff.mov) / 2)) trunc.mov
 refuse truncated 3 "not a readable MOV" trunc.mov
+check "truncated, no capture log: no recover hint" 0 "$(grep -c 'recover' err.txt)"
 ffmpeg -nostdin -v error -f lavfi -i testsrc=size=720x486:rate=25 -frames:v 20 -c:v rawvideo \
 	-pix_fmt uyvy422 -tag:v 2vuy -movflags +faststart fs.mov
 truncate -s 5000000 fs.mov
@@ -183,6 +184,13 @@ else
 	fail "corrupt moov" "exit $rc: $(head -3 err.txt)"
 fi
 refuse missing 3 "No such file" nope.mov
+# vmov recover is suggested only where it can help: a file with a capture log
+"$BIN/vcap" --source pattern --size 320x240 --rate max -q -o killed.mov 2>/dev/null &
+pid=$!
+sleep 1
+kill -9 $pid
+wait $pid 2>/dev/null
+refuse killed-recording 3 "it has a capture log: if its recording was killed, run vmov recover" killed.mov
 ffmpeg -nostdin -v error -f lavfi -i testsrc=size=320x240:rate=25 -frames:v 5 -c:v mpeg4 m4.mov
 refuse compressed 3 "not one vplay can play" m4.mov
 refuse no-device 3 "video99" ff.mov -o /dev/video99

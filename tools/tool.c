@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
+void tool_err(struct tool *t, int err, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, "%s: ", t->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -68,9 +68,9 @@ int tool_signal_taken(int fd)
 	return read(fd, &si, sizeof(si)) == sizeof(si) ? (int)si.ssi_signo : 0;
 }
 
-int tool_bad_value(const char *prog, const char *opt, const char *val, const char *hint)
+int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint)
 {
-	tool_err(prog, 0, hint, "invalid %s '%s'", opt, val);
+	tool_err(t, 0, hint, "invalid %s '%s'", opt, val);
 	return -EINVAL;
 }
 

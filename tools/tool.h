@@ -18,16 +18,22 @@ enum tool_exit {
 	EXIT_INTERRUPTED = 130, /* stopped by a second SIGINT before finishing cleanly */
 };
 
-/* "prog: what: strerror(err) (hint)" on stderr; err is a positive or negative errno, 0 for
+/* The tool that prints: its name starts every line. Each tool's main owns one; the tool's
+ * configuration points to it, so a copy of the configuration reaches the same one. */
+struct tool {
+	const char *name;
+};
+
+/* "name: what: strerror(err) (hint)" on stderr; err is a positive or negative errno, 0 for
  * none; hint may be NULL. */
-void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
+void tool_err(struct tool *t, int err, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* "prog: note: ..." on stderr, for fallbacks and warnings that are announced once. */
 void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* "prog: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
-int tool_bad_value(const char *prog, const char *opt, const char *val, const char *hint);
+/* "name: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
+int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint);
 
 /* The pixel formats, one "  NAME  description" line each with the given indent, into buf
  * (for --help). Returns buf. */

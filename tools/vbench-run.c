@@ -343,24 +343,24 @@ static int exit_code(const struct vb_result *r)
 static void explain_setup_error(const struct vb_conf *c, int err)
 {
 	if (err == -EEXIST)
-		tool_err("vbench", err, "use --force to replace it, or another PATH", "%s", c->path);
+		tool_err(c->tool, err, "use --force to replace it, or another PATH", "%s", c->path);
 	else if (err == -ENOENT)
-		tool_err("vbench", err, "the directory must exist", "%s", c->path);
+		tool_err(c->tool, err, "the directory must exist", "%s", c->path);
 	else if (err == -ENOMEM)
-		tool_err("vbench", err, "lower --batch or --depth", "allocating the frame slab");
+		tool_err(c->tool, err, "lower --batch or --depth", "allocating the frame slab");
 	else
-		tool_err("vbench", err, NULL, "setting up %s", c->path);
+		tool_err(c->tool, err, NULL, "setting up %s", c->path);
 }
 
 static void phase_error(const char *what, const struct vb_conf *c, const struct vb_phase *ph)
 {
 	if (ph->err == -ENOSPC)
-		tool_err("vbench", ph->err, "free space or pick a smaller --bytes",
+		tool_err(c->tool, ph->err, "free space or pick a smaller --bytes",
 			 "%s %s stopped after %.2f GB", what, c->path, ph->bytes / 1e9);
 	else if (ph->err)
-		tool_err("vbench", ph->err, NULL, "%s %s", what, c->path);
+		tool_err(c->tool, ph->err, NULL, "%s %s", what, c->path);
 	if (ph->bad_frames)
-		tool_err("vbench", 0, "the disk or a layer under it returned wrong data",
+		tool_err(c->tool, 0, "the disk or a layer under it returned wrong data",
 			 "read-back of %s: %llu frames differ from what was written", c->path,
 			 (unsigned long long)ph->bad_frames);
 }

@@ -113,39 +113,40 @@ static void print_usage(FILE *f)
 	fprintf(f, usage, tool_format_list(list, sizeof(list), 23));
 }
 
-static int bad(const char *opt, const char *val, const char *hint)
+static int bad(const struct vb_conf *c, const char *opt, const char *val, const char *hint)
 {
-	return tool_bad_value("vbench", opt, val, hint);
+	return tool_bad_value(c->tool, opt, val, hint);
 }
 
 static int parse_opt(struct vb_conf *c, int opt, const char *arg)
 {
 	switch (opt) {
 	case OPT_SIZE:
-		return tool_parse_size(arg, &c->w, &c->h) ? bad("--size", arg, "use WxH, e.g. 1920x1080") : 0;
+		return tool_parse_size(arg, &c->w, &c->h) ? bad(c, "--size", arg, "use WxH, e.g. 1920x1080") : 0;
 	case OPT_FORMAT:
 		c->fmt = mov_format_find(arg);
-		return c->fmt ? 0 : bad("--format", arg, "see --help for the list, e.g. UYVY");
+		return c->fmt ? 0 : bad(c, "--format", arg, "see --help for the list, e.g. UYVY");
 	case OPT_RATE:
-		return tool_parse_rate(arg, &c->rate_num, &c->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001") : 0;
+		return tool_parse_rate(arg, &c->rate_num, &c->rate_den) ? bad(c, "--rate", arg, "use N/D, e.g. 30000/1001") : 0;
 	case OPT_FIELD:
-		return cap_field_parse(arg, &c->field) ? bad("--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
+		return cap_field_parse(arg, &c->field) ? bad(c, "--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
 	case OPT_BATCH:
-		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad("--batch", arg, "1 to 512 frames") : 0;
+		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad(c, "--batch", arg, "1 to 512 frames") : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+							      : 0;
 	case OPT_ALIGN:
 		if (!strcmp(arg, "auto"))
 			return c->align = 0;
 		if (tool_parse_bytes(arg, &c->align) || !c->align || c->align % 4096)
-			return bad("--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
+			return bad(c, "--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
 		return 0;
 	case OPT_SECONDS:
 		c->bytes = 0;
-		return tool_parse_seconds(arg, &c->seconds) ? bad("--seconds", arg, "a positive number") : 0;
+		return tool_parse_seconds(arg, &c->seconds) ? bad(c, "--seconds", arg, "a positive number") : 0;
 	case OPT_BYTES:
 		c->seconds = 0;
-		return tool_parse_bytes(arg, &c->bytes) || !c->bytes ? bad("--bytes", arg, "e.g. 2G or 512M") : 0;
+		return tool_parse_bytes(arg, &c->bytes) || !c->bytes ? bad(c, "--bytes", arg, "e.g. 2G or 512M") : 0;
 	case OPT_NO_URING:
 		return c->no_uring = true, 0;
 	case OPT_NO_DIRECT:
@@ -180,12 +181,12 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 		}
 	}
 	if (optind != argc - 1) {
-		tool_err("vbench", 0, "give exactly one PATH, a file to create, e.g. /mnt/raid/vbench.dat",
+		tool_err(c->tool, 0, "give exactly one PATH, a file to create, e.g. /mnt/raid/vbench.dat",
 			 "%s", optind < argc ? "too many arguments" : "missing PATH");
 		return -EINVAL;
 	}
 	if (c->write_only && c->read_only) {
-		tool_err("vbench", 0, "choose one", "--write-only and --read-only exclude each other");
+		tool_err(c->tool, 0, "choose one", "--write-only and --read-only exclude each other");
 		return -EINVAL;
 	}
 	c->path = argv[optind];
@@ -194,7 +195,9 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 
 int main(int argc, char **argv)
 {
+	struct tool t = { .name = "vbench" };
 	struct vb_conf c = {
+		.tool = &t,
 		.w = 1920, .h = 1080, .rate_num = 30000, .rate_den = 1001,
 		.field = CAP_FIELD_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
 	};
@@ -204,7 +207,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
 	if (mov_format_check(c.fmt, c.w, c.h, &why) < 0) {
-		tool_err("vbench", 0, "pick another size or format", "%s at %ux%u: %s",
+		tool_err(c.tool, 0, "pick another size or format", "%s at %ux%u: %s",
 			 mov_format_name(c.fmt), c.w, c.h, why);
 		return EXIT_USAGE;
 	}

@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct tool;
+
 struct vb_conf {
+	struct tool *tool; /* main's: every error line goes through it */
 	const char *path;
 	const struct mov_format *fmt;
 	unsigned w, h, rate_num, rate_den;

@@ -245,7 +245,7 @@ int vc_open_policies(struct vc *v)
 		return -EINVAL;
 	if (!c->cap.rate_num || !c->cap.rate_den) {
 		if (c->start_tc || c->stop_tc || c->fields || c->duration_tc) {
-			tool_err("vcap", 0, "give --rate",
+			tool_err(v->c->tool, 0, "give --rate",
 				 "the %s source does not say its frame rate", c->source->name);
 			return -EINVAL;
 		}
@@ -255,7 +255,7 @@ int vc_open_policies(struct vc *v)
 
 	v->mark = calloc(v->nslots, sizeof(*v->mark));
 	if (!v->mark) {
-		tool_err("vcap", ENOMEM, NULL, "allocating the capture state");
+		tool_err(v->c->tool, ENOMEM, NULL, "allocating the capture state");
 		return -ENOMEM;
 	}
 	v->recording = !c->start_tc;

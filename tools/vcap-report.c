@@ -42,7 +42,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	char unit[32];
 
 	if (st->err)
-		tool_err("vcap", st->err,
+		tool_err(c->tool, st->err,
 			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
 					    : "the file holds every frame before it",
 			 "%s stopped the recording of %s after %llu frames", st->err_what, c->out,

@@ -84,10 +84,10 @@ static int take_lock(struct vc *v)
 	ret = mov_lock_take(v->c->out, &v->lock, &holder);
 	if (ret == -EBUSY) {
 		if (holder)
-			tool_err("vcap", 0, "wait for it to finish, or record to another name",
+			tool_err(v->c->tool, 0, "wait for it to finish, or record to another name",
 				 "%s: being recorded by vcap pid %d", v->c->out, holder);
 		else
-			tool_err("vcap", 0, "wait for it to finish, or record to another name",
+			tool_err(v->c->tool, 0, "wait for it to finish, or record to another name",
 				 "%s: locked by another recording or a vmov recover", v->c->out);
 		return ret;
 	}
@@ -105,7 +105,7 @@ static int open_outputs(struct vc *v)
 
 	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
 	if (ret < 0) {
-		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating %s", c->out);
 		return ret;
 	}
@@ -118,7 +118,7 @@ static int open_outputs(struct vc *v)
 	/* without --timecode the index waits for the first frame and its device timecode */
 	ret = c->timecode ? vc_open_index(v, c->timecode) : 0;
 	if (ret < 0) {
-		tool_err("vcap", ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
+		tool_err(v->c->tool, ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
 			 "starting the MOV index of %s", c->out);
 		return ret;
 	}
@@ -130,7 +130,7 @@ static int open_outputs(struct vc *v)
 	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
 		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
 	if (ret < 0)
-		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating the capture log %s", v->st->journal);
 	return ret;
 }
@@ -145,9 +145,9 @@ static int open_source(struct vc *v)
 	ret = ops->open(&v->c->cap, &why, &v->src);
 	if (ret < 0) {
 		if (why.what[0])
-			tool_err("vcap", ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
+			tool_err(v->c->tool, ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
 		else
-			tool_err("vcap", ret, NULL, "opening the %s source", ops->name);
+			tool_err(v->c->tool, ret, NULL, "opening the %s source", ops->name);
 		return ret;
 	}
 	ops->describe(v->src, &v->st->acc);
@@ -165,9 +165,9 @@ static int start_source_buffers(struct vc *v)
 	ret = ops->attach(v->src, v->slab, &why);
 	if (ret < 0) {
 		if (why.what[0])
-			tool_err("vcap", ret, why.hint, "%s", why.what);
+			tool_err(v->c->tool, ret, why.hint, "%s", why.what);
 		else
-			tool_err("vcap", ret, NULL, "setting up the %s source's buffers",
+			tool_err(v->c->tool, ret, NULL, "setting up the %s source's buffers",
 				 ops->name);
 		return ret;
 	}
@@ -190,7 +190,7 @@ static int start_streaming(struct vc *v)
 	if (ret >= 0)
 		ret = ops->start(v->src);
 	if (ret < 0)
-		tool_err("vcap", ret, NULL, "starting the %s source", ops->name);
+		tool_err(v->c->tool, ret, NULL, "starting the %s source", ops->name);
 	return ret;
 }
 
@@ -252,7 +252,7 @@ static int check_memlock(const struct vc *v)
 		return 0;
 	tool_human_bytes(need, n, sizeof(n));
 	tool_human_bytes(rl.rlim_cur, l, sizeof(l));
-	tool_err("vcap", 0, NULL,
+	tool_err(v->c->tool, 0, NULL,
 		 "%u frame buffers need %s of locked memory, RLIMIT_MEMLOCK allows %s (raise it: "
 		 "'ulimit -l %llu' (KiB) as root or in limits.conf, LimitMEMLOCK= for a service; "
 		 "or lower --buffers)", v->nslots, n, l, (unsigned long long)(need + 1023) / 1024);
@@ -267,7 +267,7 @@ static int check_accepted(const struct vc *v)
 
 	if (v->c->timecode &&
 	    mov_timecode_check(v->c->timecode, a->rate_num, a->rate_den, &why) < 0) {
-		tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		tool_err(v->c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
 			 "invalid --timecode '%s' at %u/%u fps: %s", v->c->timecode, a->rate_num,
 			 a->rate_den, why);
 		return -EINVAL;
@@ -284,7 +284,7 @@ int vc_setup(struct vc *v)
 	if (ret < 0)
 		return ret;
 	if (!c->force && access(c->out, F_OK) == 0) {
-		tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s",
+		tool_err(v->c->tool, EEXIST, "use --force to replace it, or another name", "%s",
 			 c->out);
 		return -EEXIST;
 	}
@@ -302,7 +302,7 @@ int vc_setup(struct vc *v)
 		return ret;
 	ret = dio_geom_probe(c->out, "/sys", c->align, &v->st->geom);
 	if (ret < 0) {
-		tool_err("vcap", ret, ret == -ENOENT ? "the directory must exist" : NULL,
+		tool_err(v->c->tool, ret, ret == -ENOENT ? "the directory must exist" : NULL,
 			 "probing the disk under %s", c->out);
 		return ret;
 	}
@@ -312,7 +312,7 @@ int vc_setup(struct vc *v)
 		return ret;
 	ret = open_memory(v);
 	if (ret < 0) {
-		tool_err("vcap", ret, "lower --buffers, or raise 'ulimit -l'",
+		tool_err(v->c->tool, ret, "lower --buffers, or raise 'ulimit -l'",
 			 "allocating %u frame buffers", v->nslots);
 		return ret;
 	}
@@ -340,10 +340,10 @@ void vc_go_realtime(struct vc *v)
 	v->st->rt_fifo = !fifo;
 	v->st->rt_locked = !lock;
 	if (fifo)
-		tool_err("vcap", fifo, "run as root, or raise 'ulimit -r'; recording anyway",
+		tool_err(v->c->tool, fifo, "run as root, or raise 'ulimit -r'; recording anyway",
 			 "--realtime: SCHED_FIFO");
 	if (lock)
-		tool_err("vcap", lock, "raise 'ulimit -l'; recording anyway",
+		tool_err(v->c->tool, lock, "raise 'ulimit -l'; recording anyway",
 			 "--realtime: locking memory");
 	if (!fifo && !lock && !v->c->quiet)
 		tool_note("vcap", "realtime: SCHED_FIFO priority %d, memory locked",

@@ -39,6 +39,7 @@ static const struct option options[] = {
 };
 
 struct args {
+	struct tool *tool; /* main's: every error line goes through it */
 	const char *cmd;
 	const char *file;
 	bool json;
@@ -151,7 +152,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_ALIGN:
 			if (tool_parse_bytes(optarg, &a->align) < 0 || !a->align) {
-				tool_err(prog, 0, "e.g. --align 4096 or --align 192K",
+				tool_err(a->tool, 0, "e.g. --align 4096 or --align 192K",
 					 "--align %s: not a byte count above 0", optarg);
 				return -EINVAL;
 			}
@@ -167,7 +168,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (argc - optind != 2) {
-		tool_err(prog, 0, "see vmov --help", "expected a command and one FILE");
+		tool_err(a->tool, 0, "see vmov --help", "expected a command and one FILE");
 		return -EINVAL;
 	}
 	a->cmd = argv[optind];
@@ -183,19 +184,20 @@ static bool has_journal(const char *file)
 	return mov_journal_path(file, j, sizeof(j)) == 0 && access(j, F_OK) == 0;
 }
 
-static int open_reader(const char *file, struct mov_reader **ret)
+static int open_reader(const struct args *a, struct mov_reader **ret)
 {
+	const char *file = a->file;
 	char why[160];
 	int ret_open = mov_reader_open(file, ret, why, sizeof(why));
 
 	if (ret_open == -EINVAL && has_journal(file))
-		tool_err(prog, 0,
+		tool_err(a->tool, 0,
 			 "it has a capture log: if its recording was killed, run vmov recover",
 			 "%s: %s", file, why);
 	else if (ret_open < 0 && why[0])
-		tool_err(prog, 0, NULL, "%s: %s", file, why);
+		tool_err(a->tool, 0, NULL, "%s: %s", file, why);
 	else if (ret_open < 0)
-		tool_err(prog, ret_open, NULL, "opening %s", file);
+		tool_err(a->tool, ret_open, NULL, "opening %s", file);
 	return ret_open;
 }
 
@@ -300,7 +302,7 @@ static int cmd_info(const struct args *a)
 {
 	struct mov_reader *r;
 
-	if (open_reader(a->file, &r) < 0)
+	if (open_reader(a, &r) < 0)
 		return EXIT_SETUP;
 	if (a->json)
 		print_info_json(a->file, r, a->samples);
@@ -395,8 +397,9 @@ static int md5_of(int fd, const struct mov_sample *s, uint8_t **buf, size_t *cap
 }
 
 /* Returns the number of mismatches, or -errno. */
-static int64_t verify_md5(const char *file, const char *md5_path, const struct mov_reader *r)
+static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 {
+	const char *file = a->file, *md5_path = a->md5;
 	const struct mov_sample *s = mov_reader_samples(r);
 	uint64_t i, n = 0, bad = 0, mism = 0, count = mov_reader_count(r);
 	struct md5_line *want = NULL;
@@ -407,14 +410,15 @@ static int64_t verify_md5(const char *file, const char *md5_path, const struct m
 
 	ret = read_framemd5(md5_path, &want, &n);
 	if (ret < 0) {
-		tool_err(prog, ret, ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
+		tool_err(a->tool, ret,
+			 ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
 			 "reading %s", md5_path);
 		return ret;
 	}
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		tool_err(prog, ret, NULL, "opening %s", file);
+		tool_err(a->tool, ret, NULL, "opening %s", file);
 		goto out_free;
 	}
 	if (n != count) {
@@ -424,7 +428,7 @@ static int64_t verify_md5(const char *file, const char *md5_path, const struct m
 	for (i = 0; i < n && i < count; i++) {
 		ret = md5_of(fd, &s[i], &buf, &cap, hex);
 		if (ret < 0) {
-			tool_err(prog, ret, NULL, "reading frame %" PRIu64 " of %s", i, file);
+			tool_err(a->tool, ret, NULL, "reading frame %" PRIu64 " of %s", i, file);
 			goto out_close;
 		}
 		if (want[i].size != s[i].size || strcmp(want[i].hex, hex)) {
@@ -485,7 +489,7 @@ static int cmd_verify(const struct args *a)
 	int64_t md5_bad = 0;
 	char cc[5];
 
-	if (open_reader(a->file, &r) < 0)
+	if (open_reader(a, &r) < 0)
 		return EXIT_SETUP;
 	mov_reader_info(r, &in);
 	printf("format: %s ('%s') %ux%u, %" PRIu64 " samples\n",
@@ -507,7 +511,7 @@ static int cmd_verify(const struct args *a)
 		bad += in.samples - n;
 	}
 	if (a->md5) {
-		md5_bad = verify_md5(a->file, a->md5, r);
+		md5_bad = verify_md5(a, r);
 		if (md5_bad < 0) {
 			mov_reader_free(r);
 			return EXIT_SETUP;
@@ -542,7 +546,7 @@ static void write_sidecar(const struct args *a, const char *journal,
 			  "(--force replaces it with the %" PRIu64 " frames recovered)",
 			  side, res->frames);
 	else if (ret < 0)
-		tool_err(prog, ret, NULL, "writing the md5 sidecar %s", side);
+		tool_err(a->tool, ret, NULL, "writing the md5 sidecar %s", side);
 	else
 		printf("wrote %s: the md5 of each of the %" PRIu64 " frames, from the log\n", side,
 		       res->frames);
@@ -554,7 +558,7 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 	struct mov_reader *r;
 
 	if (mov_reader_open(a->file, &r, NULL, 0) < 0) {
-		tool_err(prog, 0, "use --force to rebuild the index from the log",
+		tool_err(a->tool, 0, "use --force to rebuild the index from the log",
 			 "%s: its log says it was %s, but its index cannot be read", a->file,
 			 res->was_recovered ? "recovered" : "finished cleanly by vcap");
 		return EXIT_SETUP;
@@ -574,41 +578,41 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 	switch (ret) {
 	case -EBUSY:
 		if (res->holder)
-			tool_err(prog, 0, "wait for it to finish",
+			tool_err(a->tool, 0, "wait for it to finish",
 				 "%s: being recorded by vcap pid %d", a->file, res->holder);
 		else
-			tool_err(prog, 0, "wait for it to finish",
+			tool_err(a->tool, 0, "wait for it to finish",
 				 "%s: locked by a recording or another vmov recover", a->file);
 		return EXIT_SETUP;
 	case -EILSEQ:
-		tool_err(prog, 0, "give this recording's log with --journal PATH",
+		tool_err(a->tool, 0, "give this recording's log with --journal PATH",
 			 "%s is not the log of %s: frame %" PRIu64 " in the file differs from the "
 			 "log's md5 (nothing was changed)",
 			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -ESTALE:
 		tool_err(
-		    prog, 0, "give this recording's log with --journal PATH",
+		    a->tool, 0, "give this recording's log with --journal PATH",
 		    "%s is not the log of %s: the file carries another recording's id (nothing "
 		    "was changed)",
 		    journal, a->file);
 		return EXIT_SETUP;
 	case -EMEDIUMTYPE:
-		tool_err(prog, 0, "give this recording's log with --journal PATH",
+		tool_err(a->tool, 0, "give this recording's log with --journal PATH",
 			 "%s is not the log of %s: its frame %" PRIu64
 			 " is not of the log's format "
 			 "and size (nothing was changed)",
 			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -EBADMSG:
-		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal",
+		tool_err(a->tool, 0, "it must start with \"vcj 1\"", "%s: not a valid journal",
 			 journal);
 		return EXIT_SETUP;
 	case -ENODATA:
-		tool_err(prog, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
+		tool_err(a->tool, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
 		return EXIT_SETUP;
 	}
-	tool_err(prog, ret, NULL, "recovering %s", a->file);
+	tool_err(a->tool, ret, NULL, "recovering %s", a->file);
 	return ret == -ENOENT || ret == -EACCES ? EXIT_SETUP : EXIT_FAILURE_RUN;
 }
 
@@ -616,11 +620,11 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 static int check_inputs(const struct args *a, const char *journal)
 {
 	if (access(a->file, F_OK) < 0) {
-		tool_err(prog, errno, NULL, "%s", a->file);
+		tool_err(a->tool, errno, NULL, "%s", a->file);
 		return -1;
 	}
 	if (access(journal, F_OK) < 0) {
-		tool_err(prog, errno,
+		tool_err(a->tool, errno,
 			 a->journal ? NULL
 				    : "recovery needs the capture log vcap writes next to the "
 				      "file; if it is elsewhere, give it with --journal PATH",
@@ -639,7 +643,7 @@ static int cmd_recover(const struct args *a)
 
 	if (!journal) {
 		if (mov_journal_path(a->file, jpath, sizeof(jpath)) < 0) {
-			tool_err(prog, ENAMETOOLONG, NULL, "%s", a->file);
+			tool_err(a->tool, ENAMETOOLONG, NULL, "%s", a->file);
 			return EXIT_USAGE;
 		}
 		journal = jpath;
@@ -666,7 +670,8 @@ static int cmd_recover(const struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct tool t = { .name = prog };
+	struct args a = { .tool = &t };
 
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vmov's own words */
 	if (parse_args(argc, argv, &a) < 0)
@@ -677,7 +682,7 @@ int main(int argc, char **argv)
 		return cmd_verify(&a);
 	if (!strcmp(a.cmd, "recover"))
 		return cmd_recover(&a);
-	tool_err(prog, 0, "the commands are info, verify and recover", "unknown command '%s'",
+	tool_err(&t, 0, "the commands are info, verify and recover", "unknown command '%s'",
 		 a.cmd);
 	return EXIT_USAGE;
 }

@@ -103,7 +103,7 @@ void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 	bool on_stdout = !strcmp(c->sink_name, "file") && !strcmp(c->target, "-");
 
 	if (st->err)
-		tool_err("vplay", st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
+		tool_err(c->tool, st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
 			 "%s after %llu frames", st->err_what, (unsigned long long)st->frames);
 	if (!c->quiet && !(c->json && on_stdout)) /* keep stderr parseable JSON then */
 		summary(c, st);

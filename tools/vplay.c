@@ -151,9 +151,9 @@ static void print_usage(void)
 	printf(usage, list);
 }
 
-static int bad(const char *opt, const char *val, const char *hint)
+static int bad(const struct vp_conf *c, const char *opt, const char *val, const char *hint)
 {
-	return tool_bad_value("vplay", opt, val, hint);
+	return tool_bad_value(c->tool, opt, val, hint);
 }
 
 /* -o: a sink name and what it opens. */
@@ -185,40 +185,41 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 		return c->start = arg, 0;
 	case 'n':
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
-			return bad("--frames", arg, "a positive number of frames");
+			return bad(c, "--frames", arg, "a positive number of frames");
 		return c->frames = n, 0;
 	case OPT_LOOP:
 		if (tool_parse_uint(arg, 0, 4000000000u, &n))
-			return bad("--loop", arg, "a number of passes, 0 for until stopped");
+			return bad(c, "--loop", arg, "a number of passes, 0 for until stopped");
 		return c->loops = n, 0;
 	case OPT_RATE:
 		if (strcmp(arg, "realtime") && strcmp(arg, "max"))
-			return bad("--rate", arg, "realtime or max");
+			return bad(c, "--rate", arg, "realtime or max");
 		return c->paced = !strcmp(arg, "realtime"), 0;
 	case OPT_PREROLL:
 		return tool_parse_uint(arg, 0, 1024, &c->preroll)
-			   ? bad("--preroll", arg, "0 to 1024 frames")
+			   ? bad(c, "--preroll", arg, "0 to 1024 frames")
 			   : 0;
 	case OPT_ON_UNDERRUN:
 		if (strcmp(arg, "continue") && strcmp(arg, "fail"))
-			return bad("--on-underrun", arg, "continue or fail");
+			return bad(c, "--on-underrun", arg, "continue or fail");
 		return c->on_underrun =
 			   strcmp(arg, "fail") ? VP_UNDERRUN_CONTINUE : VP_UNDERRUN_FAIL,
 		       0;
 	case OPT_LATENCY:
 		return tool_parse_uint(arg, 1, 600000, &c->latency_ms)
-			   ? bad("--latency", arg, "milliseconds, e.g. 500")
+			   ? bad(c, "--latency", arg, "milliseconds, e.g. 500")
 			   : 0;
 	case OPT_BUFFERS:
 		return tool_parse_uint(arg, 2, 65536, &c->buffers)
-			   ? bad("--buffers", arg, "2 to 65536 frames")
+			   ? bad(c, "--buffers", arg, "2 to 65536 frames")
 			   : 0;
 	case OPT_BATCH:
 		return tool_parse_uint(arg, 1, 256, &c->batch)
-			   ? bad("--batch", arg, "1 to 256 frames")
+			   ? bad(c, "--batch", arg, "1 to 256 frames")
 			   : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+							      : 0;
 	case OPT_MD5:
 		return c->md5_path = arg, 0;
 	case OPT_ZERO_COPY:
@@ -237,7 +238,7 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 
 		if (sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2 &&
 		    (sscanf(arg, "%ux%u@%u%c", &w, &h, &r, &tail) != 3 || !r))
-			return bad("--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
+			return bad(c, "--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
 		return c->mode = arg, 0;
 	}
 	case 'q':
@@ -262,11 +263,11 @@ static int parse_args(int argc, char **argv, struct vp_conf *c)
 		}
 	}
 	if (optind == argc) {
-		tool_err("vplay", 0, "e.g. vplay a.mov -o null", "no input file");
+		tool_err(c->tool, 0, "e.g. vplay a.mov -o null", "no input file");
 		return -EINVAL;
 	}
 	if (optind + 1 < argc) {
-		tool_err("vplay", 0, "one input file; the output goes after -o",
+		tool_err(c->tool, 0, "one input file; the output goes after -o",
 			 "unexpected argument '%s'", argv[optind + 1]);
 		return -EINVAL;
 	}
@@ -287,7 +288,9 @@ static int exit_code(const struct vp_conf *c, const struct vp_stats *st)
 
 int main(int argc, char **argv)
 {
+	struct tool t = { .name = "vplay" };
 	struct vp_conf c = {
+		.tool = &t,
 		.loops = 1,
 		.paced = -1,
 		.preroll = 3,

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -71,6 +72,60 @@ int tool_signal_taken(int fd)
 int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint)
 {
 	tool_err(t, 0, hint, "invalid %s '%s'", opt, val);
+	return -EINVAL;
+}
+
+/* The long option arg ("--name" or "--name=value") names, as getopt_long matches it: the exact
+ * name, else a prefix of one, or of several that are the same option (--colour, --color).
+ * NULL when none is; *ret_ambiguous when several different ones are. */
+static const struct option *long_option(const char *arg, const struct option *options,
+					bool *ret_ambiguous)
+{
+	size_t len = strcspn(arg + 2, "=");
+	const struct option *o, *found = NULL;
+
+	*ret_ambiguous = false;
+	for (o = options; o->name; o++) {
+		if (strncmp(o->name, arg + 2, len))
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		if (found && (found->has_arg != o->has_arg || found->flag != o->flag ||
+			      found->val != o->val))
+			*ret_ambiguous = true;
+		if (!found)
+			found = o;
+	}
+	return *ret_ambiguous ? NULL : found;
+}
+
+int tool_bad_option(struct tool *t, int opt, char *const argv[], const struct option *options)
+{
+	/* getopt leaves optind past a long option, but not always past a short one ("-xq"):
+	 * the short option is optopt, the long one is argv[optind - 1], when that names the
+	 * option getopt complained about (optopt is its val, or 0 when it names none) */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const struct option *o = NULL;
+	bool ambiguous = false;
+	char hint[64];
+
+	if (!strncmp(arg, "--", 2) && arg[2])
+		o = long_option(arg, options, &ambiguous);
+	if (o && (o->flag || o->val != optopt))
+		o = NULL;
+	snprintf(hint, sizeof(hint), "see %s --help", t->name);
+	if (opt == ':' && o)
+		tool_err(t, 0, hint, "option '--%s' requires an argument", o->name);
+	else if (opt == ':')
+		tool_err(t, 0, hint, "option '-%c' requires an argument", optopt);
+	else if (o)
+		tool_err(t, 0, hint, "option '--%s' takes no argument", o->name);
+	else if (optopt)
+		tool_err(t, 0, hint, "invalid option '-%c'", optopt);
+	else if (ambiguous)
+		tool_err(t, 0, hint, "option '%.*s' is ambiguous", (int)strcspn(arg, "="), arg);
+	else
+		tool_err(t, 0, hint, "unrecognized option '%s'", arg);
 	return -EINVAL;
 }
 

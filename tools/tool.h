@@ -35,6 +35,15 @@ void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(pri
 /* "name: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
 int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint);
 
+struct option;
+
+/* What getopt_long's '?' or ':' (opt) means, as one line: "name: unrecognized option
+ * '--bogus' (see name --help)", or invalid option '-x', option '--md5' requires an argument,
+ * takes no argument, is ambiguous. For getopt_long called with opterr = 0 and an optstring
+ * that starts with ':' (so that it prints nothing and tells a missing argument by ':'), right
+ * after it returned. Returns -EINVAL for the option parser. */
+int tool_bad_option(struct tool *t, int opt, char *const argv[], const struct option *options);
+
 /* The pixel formats, one "  NAME  description" line each with the given indent, into buf
  * (for --help). Returns buf. */
 const char *tool_format_list(char *buf, unsigned len, unsigned indent);

@@ -169,16 +169,16 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage(stdout);
 			exit(EXIT_OK);
 		}
-		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
-			if (opt == '?')
-				fprintf(stderr, "Try 'vbench --help'.\n");
+		if (opt == '?' || opt == ':')
+			return tool_bad_option(c->tool, opt, argv, options);
+		if (parse_opt(c, opt, optarg) < 0)
 			return -EINVAL;
-		}
 	}
 	if (optind != argc - 1) {
 		tool_err(c->tool, 0, "give exactly one PATH, a file to create, e.g. /mnt/raid/vbench.dat",

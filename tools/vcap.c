@@ -514,16 +514,16 @@ static int parse_args(int argc, char **argv, struct vc_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "n:t:o:qh", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((opt = getopt_long(argc, argv, ":n:t:o:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);
 		}
-		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
-			if (opt == '?')
-				fprintf(stderr, "Try 'vcap --help'.\n");
+		if (opt == '?' || opt == ':')
+			return tool_bad_option(c->tool, opt, argv, options);
+		if (parse_opt(c, opt, optarg) < 0)
 			return -EINVAL;
-		}
 	}
 	if (optind < argc) {
 		tool_err(c->tool, 0, "the output goes after -o", "unexpected argument '%s'",

@@ -18,8 +18,7 @@
 static const char *const prog = "vmov";
 
 enum opt {
-	OPT_HELP = 256,
-	OPT_JSON,
+	OPT_JSON = 256,
 	OPT_SAMPLES,
 	OPT_MD5,
 	OPT_ALIGN,
@@ -28,7 +27,7 @@ enum opt {
 };
 
 static const struct option options[] = {
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "samples", no_argument, NULL, OPT_SAMPLES },
 	{ "md5", required_argument, NULL, OPT_MD5 },
@@ -104,7 +103,7 @@ static void usage(FILE *f)
 		"                   finished cleanly or was recovered (its end line), e.g. after\n"
 		"                   the moov was damaged; and replace an existing md5 sidecar.\n"
 		"  --journal PATH   recover: the journal, instead of FILE.vcj.\n"
-		"  --help           This text.\n"
+		"  -h, --help       This text.\n"
 		"\n"
 		"Pixel formats known to the table (name, V4L2 fourcc, MOV tag):\n");
 	for (i = 0; (fmt = mov_format_at(i)); i++) {
@@ -136,9 +135,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
-		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
 		case OPT_JSON:
@@ -164,7 +164,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->journal = optarg;
 			break;
 		default:
-			return -EINVAL; /* getopt printed the reason */
+			return tool_bad_option(a->tool, c, argv, options);
 		}
 	}
 	if (argc - optind != 2) {

@@ -251,16 +251,16 @@ static int parse_args(int argc, char **argv, struct vp_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((opt = getopt_long(argc, argv, ":o:n:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);
 		}
-		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
-			if (opt == '?')
-				fprintf(stderr, "Try 'vplay --help'.\n");
+		if (opt == '?' || opt == ':')
+			return tool_bad_option(c->tool, opt, argv, options);
+		if (parse_opt(c, opt, optarg) < 0)
 			return -EINVAL;
-		}
 	}
 	if (optind == argc) {
 		tool_err(c->tool, 0, "e.g. vplay a.mov -o null", "no input file");

@@ -16,17 +16,53 @@
 
 void tool_err(struct tool *t, int err, const char *hint, const char *fmt, ...)
 {
+	size_t len = sizeof(t->err), n;
 	va_list ap;
 
-	fprintf(stderr, "%s: ", t->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(t->err, len, fmt, ap);
 	va_end(ap);
+	n = strlen(t->err);
 	if (err)
-		fprintf(stderr, ": %s", strerror(err < 0 ? -err : err));
-	if (hint && *hint)
-		fprintf(stderr, " (%s)", hint);
-	fputc('\n', stderr);
+		n += snprintf(t->err + n, len - n, ": %s", strerror(err < 0 ? -err : err));
+	if (hint && *hint && n < len)
+		snprintf(t->err + n, len - n, " (%s)", hint);
+	fprintf(stderr, "%s: %s\n", t->name, t->err);
+}
+
+const char *tool_exit_meaning(int code)
+{
+	switch (code) {
+	case EXIT_OK:
+		return "done";
+	case EXIT_FAILURE_RUN:
+		return "failed while running";
+	case EXIT_USAGE:
+		return "bad command line or option value";
+	case EXIT_SETUP:
+		return "setup failed; nothing is left behind";
+	case EXIT_DROPS:
+		return "--on-drop fail: frames were dropped; --on-underrun fail: an underrun";
+	case EXIT_NOSPACE:
+		return "the disk filled up";
+	case EXIT_INTERRUPTED:
+		return "stopped by SIGINT or SIGTERM before the end";
+	}
+	return "";
+}
+
+int tool_exit(struct tool *t, int code)
+{
+	FILE *f = t->json_stderr ? stderr : stdout;
+
+	if (!t->json || !code || !t->err[0])
+		return code;
+	fprintf(f, "{\"error\": ");
+	tool_json_str(f, t->err);
+	fprintf(f, ", \"exit\": %d, \"meaning\": ", code);
+	tool_json_str(f, tool_exit_meaning(code));
+	fprintf(f, "}\n");
+	return code;
 }
 
 void tool_note(const char *prog, const char *fmt, ...)

@@ -18,16 +18,29 @@ enum tool_exit {
 	EXIT_INTERRUPTED = 130, /* stopped by a second SIGINT before finishing cleanly */
 };
 
-/* The tool that prints: its name starts every line. Each tool's main owns one; the tool's
- * configuration points to it, so a copy of the configuration reaches the same one. */
+/* The tool that prints: its name starts every line, and the last error line is kept for
+ * tool_exit(). Each tool's main owns one; the tool's configuration points to it, so a copy of
+ * the configuration reaches the same one. */
 struct tool {
 	const char *name;
+	bool json;	  /* --json was given: tool_exit() prints a failure as JSON too */
+	bool json_stderr; /* ... on stderr, as stdout carries frames (vplay -o -) */
+	char err[1024];	  /* the last line tool_err() printed, without "name: " */
 };
 
 /* "name: what: strerror(err) (hint)" on stderr; err is a positive or negative errno, 0 for
  * none; hint may be NULL. */
 void tool_err(struct tool *t, int err, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* What an exit status means, one phrase (the table of README.md). */
+const char *tool_exit_meaning(int code);
+
+/* Returns code. With --json, a failure (code not 0) that tool_err() said is also one JSON
+ * object, {"error": the line without "name: ", "exit": code, "meaning": ...}, so a script
+ * gets an object also when the tool stops before its own JSON summary: call it on those
+ * exits only. */
+int tool_exit(struct tool *t, int code);
 
 /* "prog: note: ..." on stderr, for fallbacks and warnings that are announced once. */
 void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

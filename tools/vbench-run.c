@@ -396,7 +396,7 @@ int vb_run(const struct vb_conf *c)
 
 out_report_setup:
 	explain_setup_error(c, ret);
-	ret = ret == -ENOMEM ? EXIT_FAILURE_RUN : EXIT_SETUP;
+	ret = tool_exit(c->tool, ret == -ENOMEM ? EXIT_FAILURE_RUN : EXIT_SETUP);
 out_cleanup:
 	if (!c->keep && !c->read_only && r.write.done)
 		unlink(c->path);

@@ -51,7 +51,9 @@ static const char usage[] =
 "Output:\n"
 "  --keep             keep PATH afterwards\n"
 "  --force            replace PATH if it exists\n"
-"  --json             print one JSON object with every figure on stdout\n"
+"  --json             print one JSON object with every figure on stdout; a failure before\n"
+"                     the figures is one object too: {\"error\": the error line, \"exit\",\n"
+"                     \"meaning\"}\n"
 "  -h, --help         this text\n"
 "\n"
 "The report gives: the alignment unit and why it was chosen; the I/O mode (and why, when it\n"
@@ -202,14 +204,17 @@ int main(int argc, char **argv)
 		.field = CAP_FIELD_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
 	};
 	const char *why;
+	int ret;
 
 	c.fmt = mov_format_find("UYVY");
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &c);
+	t.json = c.json;
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
 	if (mov_format_check(c.fmt, c.w, c.h, &why) < 0) {
 		tool_err(c.tool, 0, "pick another size or format", "%s at %ux%u: %s",
 			 mov_format_name(c.fmt), c.w, c.h, why);
-		return EXIT_USAGE;
+		return tool_exit(&t, EXIT_USAGE);
 	}
 	return vb_run(&c);
 }

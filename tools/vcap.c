@@ -120,7 +120,8 @@ static const char usage[] =
 "  --json             print a JSON summary on stdout at the end: frames, fields, drops (each\n"
 "                     gap: before_frame, sequence, count, fields, starved), flagged frames,\n"
 "                     fills, timecode and its breaks, mode, alignment, MB/s, buffer fill,\n"
-"                     what stopped it, the exit code and its meaning\n"
+"                     what stopped it, the exit code and its meaning. A failure before that\n"
+"                     is one object too: {\"error\": the error line, \"exit\", \"meaning\"}\n"
 "  -q, --quiet        no progress line\n"
 "  -h, --help         this text\n"
 "\n"
@@ -557,13 +558,15 @@ int main(int argc, char **argv)
 	struct vc_stats st = { 0 };
 	int ret;
 
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &c);
+	t.json = c.json;
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
 	c.progress = !c.quiet && isatty(2);
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vcap's own words */
 	ret = vc_run(&c, &st);
 	if (ret < 0)
-		return EXIT_SETUP; /* vc_run said what and removed what it created */
+		return tool_exit(&t, EXIT_SETUP); /* vc_run said what, removed what it created */
 	st.exit_code = exit_code(&c, &st);
 	vc_report(&c, &st);
 	return st.exit_code;

@@ -88,7 +88,9 @@ static void usage(FILE *f)
 		"            recover says so and exits 0.\n"
 		"\n"
 		"Options:\n"
-		"  --json           info: print one JSON object instead of text.\n"
+		"  --json           info: print one JSON object instead of text. Any command: a\n"
+		"                   failure is one JSON object too: {\"error\": the error line,\n"
+		"                   \"exit\", \"meaning\"}.\n"
 		"  --samples        info: also list every sample (offset, size, pts); in JSON as\n"
 		"                   \"samples\": [[offset, size, pts], ...].\n"
 		"  --md5 SIDE.md5   verify: a sidecar in FFmpeg's framemd5 format, as printed by\n"
@@ -672,17 +674,21 @@ int main(int argc, char **argv)
 {
 	struct tool t = { .name = prog };
 	struct args a = { .tool = &t };
+	int ret;
 
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vmov's own words */
-	if (parse_args(argc, argv, &a) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &a);
+	t.json = a.json;
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
+	/* no JSON summary to say a failure in: tool_exit says the error, if there was one */
 	if (!strcmp(a.cmd, "info"))
-		return cmd_info(&a);
+		return tool_exit(&t, cmd_info(&a));
 	if (!strcmp(a.cmd, "verify"))
-		return cmd_verify(&a);
+		return tool_exit(&t, cmd_verify(&a));
 	if (!strcmp(a.cmd, "recover"))
-		return cmd_recover(&a);
+		return tool_exit(&t, cmd_recover(&a));
 	tool_err(&t, 0, "the commands are info, verify and recover", "unknown command '%s'",
 		 a.cmd);
-	return EXIT_USAGE;
+	return tool_exit(&t, EXIT_USAGE);
 }

@@ -100,7 +100,7 @@ static void summary(const struct vp_conf *c, const struct vp_stats *st)
 
 void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 {
-	bool on_stdout = !strcmp(c->sink_name, "file") && !strcmp(c->target, "-");
+	bool on_stdout = c->tool->json_stderr;
 
 	if (st->err)
 		tool_err(c->tool, st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,

@@ -70,7 +70,9 @@ static const char usage[] =
 "  --zero-copy        fail (exit 3) instead of copying frames into device buffers\n"
 "  --force            replace an existing output file or md5 file\n"
 "  --json             print a JSON summary on stdout at the end (on stderr with -o -):\n"
-"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode\n"
+"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode.\n"
+"                     A failure before that is one object too: {\"error\": the error line,\n"
+"                     \"exit\", \"meaning\"}\n"
 "  -q, --quiet        no progress line and no summary (errors are still printed)\n"
 "  -h, --help         this text\n"
 "\n"
@@ -304,14 +306,18 @@ int main(int argc, char **argv)
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
 	parse_output(&c, "null");
 	/* getopt_long permutes: "vplay a.mov -o null" and "vplay -o null a.mov" both work */
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &c);
+	t.json = c.json;
+	/* stdout carries the frames: the JSON goes to stderr */
+	t.json_stderr = !strcmp(c.sink_name, "file") && !strcmp(c.target, "-");
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
 	c.progress = !c.quiet && isatty(2);
 	ret = vp_run(&c, &st);
-	if (ret == -EDOM)
-		return EXIT_USAGE; /* --start/-n do not fit the file: said by vp_run */
+	if (ret == -EDOM) /* --start/-n do not fit the file: said by vp_run */
+		return tool_exit(&t, EXIT_USAGE);
 	if (ret < 0)
-		return EXIT_SETUP;
+		return tool_exit(&t, EXIT_SETUP);
 	vp_report(&c, &st);
 	return exit_code(&c, &st);
 }

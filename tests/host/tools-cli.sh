@@ -45,4 +45,40 @@ for t in vcap vplay vmov vbench; do
 	done
 done
 
+# ---- --json: a failure before the summary is one JSON object too, the error line's words ----
+# json_err NAME EXIT CMD...: exits EXIT; stderr is one line "tool: MSG"; stdout is one line,
+# {"error": MSG, "exit": EXIT, "meaning": ...}
+json_err() {
+	local name=$1 want=$2 tool=${3##*/} rc
+	shift 2
+	"$@" >out.txt 2>err.txt
+	rc=$?
+	check "$name: exit" "$want" "$rc"
+	check "$name: one line on stderr, one on stdout" "1 1" "$(wc -l <err.txt) $(wc -l <out.txt)"
+	check "$name: the object" ok "$(python3 -c '
+import json, sys
+tool, want = sys.argv[1], int(sys.argv[2])
+line = open("err.txt").read().rstrip("\n")
+try:
+    j = json.loads(open("out.txt").read())
+except ValueError as e:
+    sys.exit(print("stdout is no JSON object: %s" % e))
+if tool + ": " + j.get("error", "") != line:
+    sys.exit(print("error %r, stderr %r" % (j.get("error"), line)))
+if j.get("exit") != want or not j.get("meaning"):
+    sys.exit(print("exit %r meaning %r" % (j.get("exit"), j.get("meaning"))))
+print("ok")' "$tool" "$want")"
+}
+
+: >exists.mov
+json_err "vcap --json, output exists" 3 "$BIN/vcap" --size 64x64 -n 1 --json -o exists.mov
+json_err "vcap --json, no output" 2 "$BIN/vcap" --size 64x64 -n 1 --json
+json_err "vplay --json, no such file" 3 "$BIN/vplay" missing.mov --json
+json_err "vbench --json, no such directory" 3 "$BIN/vbench" --bytes 1M --json nodir/x
+json_err "vmov info --json, no such file" 3 "$BIN/vmov" info missing.mov --json
+json_err "vmov verify --json, no such file" 3 "$BIN/vmov" verify missing.mov --json
+"$BIN/vplay" missing.mov -o - --json >out.txt 2>err.txt
+check "vplay -o - --json: the object on stderr, after the line" "0 3" \
+	"$(wc -l <out.txt) $(tail -n 1 err.txt | python3 -c 'import json,sys; print(json.load(sys.stdin)["exit"])' 2>&1 | tail -n 1)"
+
 exit $FAILED

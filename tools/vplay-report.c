@@ -40,37 +40,41 @@ void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned he
 		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
 }
 
+/* One line, as vcap's and vbench's. */
 static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 {
 	const struct mov_info *in = &st->info;
 
-	fprintf(f, "{\n  \"file\": ");
+	fprintf(f, "{\"file\":");
 	tool_json_str(f, c->in);
-	fprintf(f, ",\n  \"output\": ");
+	fprintf(f, ",\"output\":");
 	tool_json_str(f, c->out);
-	fprintf(f, ",\n  \"sink\": \"%s\",\n  \"sink_mode\": ", c->sink_name);
+	fprintf(f, ",\"sink\":\"%s\",\"sink_mode\":", c->sink_name);
 	tool_json_str(f, st->sink.mode);
-	fprintf(f, ",\n  \"format\": \"%s\",\n  \"size\": \"%ux%u\",\n  \"rate\": \"%u/%u\",\n"
-		"  \"field\": \"%s\",\n  \"paced\": %s,\n", mov_format_name(in->format), in->width,
-		in->height, in->rate_num, in->rate_den, mov_field_name(in->field),
-		st->paced ? "true" : "false");
-	fprintf(f, "  \"start\": %llu,\n  \"frames_per_loop\": %llu,\n  \"loops_asked\": %llu,\n"
-		"  \"loops\": %llu,\n  \"frames\": %llu,\n  \"underruns\": %llu,\n  \"late\": %llu,\n"
-		"  \"copies\": %llu,\n", (unsigned long long)st->range.first,
-		(unsigned long long)st->range.count, (unsigned long long)c->loops,
-		(unsigned long long)loops_done(st), (unsigned long long)st->frames,
-		(unsigned long long)st->underruns, (unsigned long long)st->late,
-		(unsigned long long)st->copies);
-	fprintf(f, "  \"read_mode\": \"%s\",\n  \"read_mode_why\": ", dio_mode_name(st->ahead.mode));
+	fprintf(f,
+		",\"format\":\"%s\",\"size\":\"%ux%u\",\"rate\":\"%u/%u\",\"field\":\"%s\","
+		"\"paced\":%s",
+		mov_format_name(in->format), in->width, in->height, in->rate_num, in->rate_den,
+		mov_field_name(in->field), st->paced ? "true" : "false");
+	fprintf(f,
+		",\"start\":%llu,\"frames_per_loop\":%llu,\"loops_asked\":%llu,\"loops\":%llu,"
+		"\"frames\":%llu,\"underruns\":%llu,\"late\":%llu,\"copies\":%llu",
+		(unsigned long long)st->range.first, (unsigned long long)st->range.count,
+		(unsigned long long)c->loops, (unsigned long long)loops_done(st),
+		(unsigned long long)st->frames, (unsigned long long)st->underruns,
+		(unsigned long long)st->late, (unsigned long long)st->copies);
+	fprintf(f, ",\"read_mode\":\"%s\",\"read_mode_why\":", dio_mode_name(st->ahead.mode));
 	tool_json_str(f, st->ahead.mode_why);
-	fprintf(f, ",\n  \"read_layout\": \"%s\",\n  \"reads\": %llu,\n  \"batch\": %u,\n"
-		"  \"depth\": %u,\n  \"slots\": %u,\n  \"slot_bytes\": %zu,\n",
+	fprintf(f,
+		",\"read_layout\":\"%s\",\"reads\":%llu,\"batch\":%u,\"depth\":%u,"
+		"\"slots\":%u,\"slot_bytes\":%zu",
 		st->ahead.batched ? "batched: frames on aligned slots, up to batch per read"
 				  : "one aligned superset per frame (unaligned file)",
 		(unsigned long long)st->ahead.reads, c->batch, c->depth, st->nslots,
 		st->ahead.slot_size);
-	fprintf(f, "  \"bytes\": %llu,\n  \"disk_bytes\": %llu,\n  \"seconds\": %.6f,\n"
-		"  \"mbps\": %.1f,\n  \"max_read_ms\": %.3f,\n  \"stop\": \"%s\",\n  \"error\": ",
+	fprintf(f,
+		",\"bytes\":%llu,\"disk_bytes\":%llu,\"seconds\":%.6f,\"mbps\":%.1f,"
+		"\"max_read_ms\":%.3f,\"stop\":\"%s\",\"error\":",
 		(unsigned long long)st->ahead.bytes, (unsigned long long)st->ahead.disk_bytes,
 		st->seconds, mbps(st), st->ahead.max_lat_ns / 1e6,
 		st->stop_reason ? st->stop_reason : "end");
@@ -82,7 +86,7 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 	} else {
 		fprintf(f, "null");
 	}
-	fprintf(f, "\n}\n");
+	fprintf(f, "}\n");
 }
 
 /* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */

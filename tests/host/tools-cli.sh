@@ -81,4 +81,9 @@ json_err "vmov verify --json, no such file" 3 "$BIN/vmov" verify missing.mov --j
 check "vplay -o - --json: the object on stderr, after the line" "0 3" \
 	"$(wc -l <out.txt) $(tail -n 1 err.txt | python3 -c 'import json,sys; print(json.load(sys.stdin)["exit"])' 2>&1 | tail -n 1)"
 
+# every JSON summary is one line (vplay's was 34)
+"$BIN/vcap" --size 64x64 -n 2 -q -o two.mov
+"$BIN/vplay" two.mov --json -q >out.txt
+check "vplay --json: one line" "1 2" "$(wc -l <out.txt) $(json out.txt 'j["frames"]')"
+
 exit $FAILED

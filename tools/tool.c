@@ -314,6 +314,11 @@ int tool_parse_seconds(const char *s, double *ret)
 	return 0;
 }
 
+const char *tool_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 const char *tool_human_bytes(uint64_t n, char *buf, unsigned len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -81,6 +81,9 @@ int tool_signals_open(void);
 /* The signal waiting on fd (SIGINT or SIGTERM), or 0 when none is. */
 int tool_signal_taken(int fd);
 
+/* The word for n things, one or many: "1 frame", "0 frames", "2 frames" in summaries. */
+const char *tool_plural(uint64_t n, const char *one, const char *many);
+
 /* Format a byte count for humans: "192 KiB", "3.9 GiB". Returns buf. */
 const char *tool_human_bytes(uint64_t n, char *buf, unsigned len);
 

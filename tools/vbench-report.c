@@ -50,14 +50,15 @@ static void text_placement(const struct vb_result *r)
 
 	tool_human_bytes(r->geom.align, unit, sizeof(unit));
 	tool_human_bytes(st, stripe, sizeof(stripe));
-	printf("%-9s %u batches, %u at file offsets that are multiples of %s", "placement",
-	       r->nbatches, r->batches_aligned, unit);
+	printf("%-9s %u %s, %u at file offsets that are multiples of %s", "placement", r->nbatches,
+	       tool_plural(r->nbatches, "batch", "batches"), r->batches_aligned, unit);
 	if (r->fiemap_mapped < 0) {
 		printf("; device placement unknown (FIEMAP not supported here)\n");
 		return;
 	}
-	printf("; on %s %d of %d start %s-aligned (FIEMAP)\n", r->geom.dev[0] ? r->geom.dev : "the device",
-	       r->fiemap_aligned, r->fiemap_mapped, stripe);
+	printf("; on %s %d of %d %s %s-aligned (FIEMAP)\n",
+	       r->geom.dev[0] ? r->geom.dev : "the device", r->fiemap_aligned, r->fiemap_mapped,
+	       tool_plural(r->fiemap_aligned, "starts", "start"), stripe);
 	/* advice only where there is a stripe to straddle */
 	if (r->geom.stripe && r->fiemap_aligned < r->fiemap_mapped)
 		printf("%-9s the file offsets are aligned, but the filesystem's allocator placed "

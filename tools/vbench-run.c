@@ -361,8 +361,9 @@ static void phase_error(const char *what, const struct vb_conf *c, const struct 
 		tool_err(c->tool, ph->err, NULL, "%s %s", what, c->path);
 	if (ph->bad_frames)
 		tool_err(c->tool, 0, "the disk or a layer under it returned wrong data",
-			 "read-back of %s: %llu frames differ from what was written", c->path,
-			 (unsigned long long)ph->bad_frames);
+			 "read-back of %s: %llu %s from what was written", c->path,
+			 (unsigned long long)ph->bad_frames,
+			 tool_plural(ph->bad_frames, "frame differs", "frames differ"));
 }
 
 int vb_run(const struct vb_conf *c)

@@ -42,9 +42,9 @@ static void report_drop(struct vc *v, const struct vc_drop *d)
 		snprintf(seq, sizeof(seq), "sequence %llu", (unsigned long long)d->sequence);
 	if (v->c->progress)
 		fprintf(stderr, "\r\033[K");
-	tool_note("vcap", "drop: %llu frame%s (%llu field%s) lost before frame %llu (%s)%s%s",
-		  (unsigned long long)d->count, d->count == 1 ? "" : "s",
-		  (unsigned long long)d->fields, d->fields == 1 ? "" : "s",
+	tool_note("vcap", "drop: %llu %s (%llu %s) lost before frame %llu (%s)%s%s",
+		  (unsigned long long)d->count, tool_plural(d->count, "frame", "frames"),
+		  (unsigned long long)d->fields, tool_plural(d->fields, "field", "fields"),
 		  (unsigned long long)d->before_frame, seq,
 		  d->starved ? "; buffers full: the disk is too slow" : "",
 		  v->c->fill_drops && d->count ? "; filled with the frame before" : "");

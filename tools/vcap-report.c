@@ -28,9 +28,10 @@ void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned he
 	double left = disk_left_s(c, st);
 	double mbps = st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0;
 
-	fprintf(stderr, "\rvcap: %llu frames  %.1f s  %.1f MB/s  buffer %3.0f%%  drops %llu",
-		(unsigned long long)st->frames, st->seconds, mbps,
-		st->nslots ? 100.0 * held / st->nslots : 0, (unsigned long long)st->drops);
+	fprintf(stderr, "\rvcap: %llu %s  %.1f s  %.1f MB/s  buffer %3.0f%%  drops %llu",
+		(unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		st->seconds, mbps, st->nslots ? 100.0 * held / st->nslots : 0,
+		(unsigned long long)st->drops);
 	if (left >= 0)
 		fprintf(stderr, "  disk %lu:%02lu:%02lu left", (unsigned long)left / 3600,
 			(unsigned long)left / 60 % 60, (unsigned long)left % 60);
@@ -45,8 +46,9 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 		tool_err(c->tool, st->err,
 			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
 					    : "the file holds every frame before it",
-			 "%s stopped the recording of %s after %llu frames", st->err_what, c->out,
-			 (unsigned long long)st->frames);
+			 "%s stopped the recording of %s after %llu %s", st->err_what, c->out,
+			 (unsigned long long)st->frames,
+			 tool_plural(st->frames, "frame", "frames"));
 	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
 		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),
 			  st->mode_why[0] ? ": " : "", st->mode_why);
@@ -54,21 +56,23 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 		return;
 	tool_human_bytes(st->geom.align, unit, sizeof(unit));
 	if (st->tc_breaks)
-		tool_note("vcap", "device timecode broke %llu time%s (see tc-break in %s)",
-			  (unsigned long long)st->tc_breaks, st->tc_breaks > 1 ? "s" : "",
-			  st->journal);
+		tool_note("vcap", "device timecode broke %llu %s (see tc-break in %s)",
+			  (unsigned long long)st->tc_breaks,
+			  tool_plural(st->tc_breaks, "time", "times"), st->journal);
 	fprintf(stderr,
-		"vcap: %s: %llu frames (%llu dropped in %llu gaps, %llu filled, %llu "
+		"vcap: %s: %llu %s (%llu dropped in %llu %s, %llu filled, %llu "
 		"flagged), %.1f MB/s, aligned to %s, max buffer fill %.0f%%, stopped by %s\n",
-		c->out, (unsigned long long)st->frames, (unsigned long long)st->drops,
-		(unsigned long long)st->gaps, (unsigned long long)st->fills,
+		c->out, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		(unsigned long long)st->drops, (unsigned long long)st->gaps,
+		tool_plural(st->gaps, "gap", "gaps"), (unsigned long long)st->fills,
 		(unsigned long long)st->flagged,
 		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
 		st->stop_reason ? st->stop_reason : "-");
-	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps; buffers %s, %llu pixel copies "
-		"(%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width, st->acc.height,
+	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps; buffers %s, %llu %s (%.1f MB)\n",
+		mov_format_name(st->acc.format), st->acc.width, st->acc.height,
 		cap_field_name(st->acc.field), st->acc.rate_num, st->acc.rate_den,
 		cap_buf_mode_name(st->acc.mode), (unsigned long long)st->src.copies,
+		tool_plural(st->src.copies, "pixel copy", "pixel copies"),
 		st->src.copied_bytes / 1e6);
 }
 

@@ -227,7 +227,7 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	const struct mov_sample *s = mov_reader_samples(r);
 	struct mov_info in;
 	char cc[5], rate[48], hb[32];
-	uint64_t i;
+	uint64_t i, n;
 
 	mov_reader_info(r, &in);
 	fmt_rate(&in, rate, sizeof(rate));
@@ -246,8 +246,8 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 		printf("pixel aspect: %u:%u\n", in.sar_num, in.sar_den);
 	printf("timecode:    %s", in.timecode[0] ? in.timecode : "none");
 	if (in.timecode_breaks)
-		printf(" (%u break%s in the timecode track)", in.timecode_breaks,
-		       in.timecode_breaks == 1 ? "" : "s");
+		printf(" (%u %s in the timecode track)", in.timecode_breaks,
+		       tool_plural(in.timecode_breaks, "break", "breaks"));
 	printf("\n");
 	if (in.samples)
 		printf("frame size:  %" PRIu32 " bytes, rows of %" PRIu32 " bytes\n", in.frame_size,
@@ -257,8 +257,10 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	if (in.samples)
 		printf("first frame: offset %" PRIu64 ", %" PRIu32 " bytes\n", s[0].offset,
 		       s[0].size);
-	printf("aligned:     %" PRIu64 " of %" PRIu64 " samples start at a multiple of 4096\n",
-	       count_aligned(r, 4096), in.samples);
+	n = count_aligned(r, 4096);
+	printf("aligned:     %" PRIu64 " of %" PRIu64 " %s %s at a multiple of 4096\n", n,
+	       in.samples, tool_plural(in.samples, "sample", "samples"),
+	       tool_plural(n, "starts", "start"));
 	for (i = 0; samples && i < in.samples; i++)
 		printf("sample %" PRIu64 ": offset %" PRIu64 " size %" PRIu32 " pts %" PRId64 "\n", i,
 		       s[i].offset, s[i].size, s[i].pts);
@@ -403,7 +405,7 @@ static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 {
 	const char *file = a->file, *md5_path = a->md5;
 	const struct mov_sample *s = mov_reader_samples(r);
-	uint64_t i, n = 0, bad = 0, mism = 0, count = mov_reader_count(r);
+	uint64_t i, n = 0, bad = 0, mism = 0, good, count = mov_reader_count(r);
 	struct md5_line *want = NULL;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
@@ -424,7 +426,8 @@ static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 		goto out_free;
 	}
 	if (n != count) {
-		printf("md5: the sidecar has %" PRIu64 " frames, the file %" PRIu64 "\n", n, count);
+		printf("md5: the sidecar has %" PRIu64 " %s, the file %" PRIu64 "\n", n,
+		       tool_plural(n, "frame", "frames"), count);
 		bad++;
 	}
 	for (i = 0; i < n && i < count; i++) {
@@ -441,8 +444,9 @@ static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 			bad++;
 		}
 	}
-	printf("md5: %" PRIu64 " of %" PRIu64 " frames match\n", (n < count ? n : count) - mism,
-	       count);
+	good = (n < count ? n : count) - mism;
+	printf("md5: %" PRIu64 " of %" PRIu64 " %s %s\n", good, count,
+	       tool_plural(count, "frame", "frames"), tool_plural(good, "matches", "match"));
 	ret = 0;
 out_close:
 	close(fd);
@@ -494,22 +498,23 @@ static int cmd_verify(const struct args *a)
 	if (open_reader(a, &r) < 0)
 		return EXIT_SETUP;
 	mov_reader_info(r, &in);
-	printf("format: %s ('%s') %ux%u, %" PRIu64 " samples\n",
+	printf("format: %s ('%s') %ux%u, %" PRIu64 " %s\n",
 	       in.format ? mov_format_name(in.format) : "not in the table",
-	       mov_fourcc_str(in.tag, cc), in.width, in.height, in.samples);
+	       mov_fourcc_str(in.tag, cc), in.width, in.height, in.samples,
+	       tool_plural(in.samples, "sample", "samples"));
 	bad = in.samples ? 0 : 1;
 	if (!in.samples)
 		printf("structure: no samples\n");
 	n = verify_structure(r, &in);
-	printf("structure: %" PRIu64 " of %" PRIu64 " samples well placed\n", in.samples - n,
-	       in.samples);
+	printf("structure: %" PRIu64 " of %" PRIu64 " %s well placed\n", in.samples - n, in.samples,
+	       tool_plural(in.samples, "sample", "samples"));
 	bad += n;
-	printf("aligned: %" PRIu64 " of %" PRIu64 " samples at a multiple of 4096\n",
-	       count_aligned(r, 4096), in.samples);
+	printf("aligned: %" PRIu64 " of %" PRIu64 " %s at a multiple of 4096\n",
+	       count_aligned(r, 4096), in.samples, tool_plural(in.samples, "sample", "samples"));
 	if (a->align) {
 		n = count_aligned(r, a->align);
-		printf("aligned: %" PRIu64 " of %" PRIu64 " samples at a multiple of %" PRIu64 "\n",
-		       n, in.samples, a->align);
+		printf("aligned: %" PRIu64 " of %" PRIu64 " %s at a multiple of %" PRIu64 "\n", n,
+		       in.samples, tool_plural(in.samples, "sample", "samples"), a->align);
 		bad += in.samples - n;
 	}
 	if (a->md5) {
@@ -545,13 +550,14 @@ static void write_sidecar(const struct args *a, const char *journal,
 	if (ret == -EEXIST)
 		tool_note(prog,
 			  "%s exists and was kept; it may be from an earlier recording "
-			  "(--force replaces it with the %" PRIu64 " frames recovered)",
-			  side, res->frames);
+			  "(--force replaces it with the %" PRIu64 " %s recovered)",
+			  side, res->frames, tool_plural(res->frames, "frame", "frames"));
 	else if (ret < 0)
 		tool_err(a->tool, ret, NULL, "writing the md5 sidecar %s", side);
 	else
-		printf("wrote %s: the md5 of each of the %" PRIu64 " frames, from the log\n", side,
-		       res->frames);
+		printf("wrote %s: the md5 of %s %" PRIu64 " %s, from the log\n", side,
+		       tool_plural(res->frames, "its", "each of the"), res->frames,
+		       tool_plural(res->frames, "frame", "frames"));
 }
 
 /* A log with its end line: say whether the file is complete, which is what the user asked. */
@@ -565,9 +571,9 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 			 res->was_recovered ? "recovered" : "finished cleanly by vcap");
 		return EXIT_SETUP;
 	}
-	printf("%s is complete (%" PRIu64 " frames): %s; nothing to do (--force rebuilds the "
+	printf("%s is complete (%" PRIu64 " %s): %s; nothing to do (--force rebuilds the "
 	       "index from the log again)\n",
-	       a->file, mov_reader_count(r),
+	       a->file, mov_reader_count(r), tool_plural(mov_reader_count(r), "frame", "frames"),
 	       res->was_recovered ? "it was recovered already" : "vcap finished it cleanly");
 	mov_reader_free(r);
 	return EXIT_OK;
@@ -657,14 +663,15 @@ static int cmd_recover(const struct args *a)
 		return already_done(a, &res);
 	if (ret < 0)
 		return recover_failed(a, journal, ret, &res);
-	printf("recovered %" PRIu64 " frames", res.frames);
+	printf("recovered %" PRIu64 " %s", res.frames, tool_plural(res.frames, "frame", "frames"));
 	if (res.dropped)
-		printf(" (%" PRIu64 " journaled frames past the end of the file left out)",
-		       res.dropped);
+		printf(" (%" PRIu64 " journaled %s past the end of the file left out)", res.dropped,
+		       tool_plural(res.dropped, "frame", "frames"));
 	printf("; %s is now %" PRIu64 " bytes (%s)\n", a->file, res.size,
 	       tool_human_bytes(res.size, hb, sizeof(hb)));
 	if (res.checked)
-		printf("checked %" PRIu64 " frames against the log's md5s\n", res.checked);
+		printf("checked %" PRIu64 " %s against the log's md5s\n", res.checked,
+		       tool_plural(res.checked, "frame", "frames"));
 	write_sidecar(a, journal, &res);
 	free(res.md5);
 	return EXIT_OK;

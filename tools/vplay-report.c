@@ -92,14 +92,16 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 /* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */
 static void summary(const struct vp_conf *c, const struct vp_stats *st)
 {
-	fprintf(stderr, "vplay: %s: %llu frames to %s in %.1f s (%llu loop%s), %llu underruns, "
-		"%llu late, stopped by %s\n", c->in, (unsigned long long)st->frames, c->out,
-		st->seconds, (unsigned long long)loops_done(st), loops_done(st) == 1 ? "" : "s",
-		(unsigned long long)st->underruns, (unsigned long long)st->late,
+	fprintf(stderr,
+		"vplay: %s: %llu %s to %s in %.1f s (%llu %s), %llu %s, %llu late, stopped by %s\n",
+		c->in, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		c->out, st->seconds, (unsigned long long)loops_done(st),
+		tool_plural(loops_done(st), "loop", "loops"), (unsigned long long)st->underruns,
+		tool_plural(st->underruns, "underrun", "underruns"), (unsigned long long)st->late,
 		st->stop_reason ? st->stop_reason : "end");
-	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu copies\n",
+	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu %s\n",
 		dio_mode_name(st->ahead.mode), mbps(st), st->sink.mode,
-		(unsigned long long)st->copies);
+		(unsigned long long)st->copies, tool_plural(st->copies, "copy", "copies"));
 }
 
 void vp_report(const struct vp_conf *c, const struct vp_stats *st)
@@ -108,7 +110,8 @@ void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 
 	if (st->err)
 		tool_err(c->tool, st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
-			 "%s after %llu frames", st->err_what, (unsigned long long)st->frames);
+			 "%s after %llu %s", st->err_what, (unsigned long long)st->frames,
+			 tool_plural(st->frames, "frame", "frames"));
 	if (!c->quiet && !(c->json && on_stdout)) /* keep stderr parseable JSON then */
 		summary(c, st);
 	if (c->json)

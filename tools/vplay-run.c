@@ -153,17 +153,18 @@ static int plan_range(struct vp *v)
 		first = f;
 	}
 	if (first >= n) {
-		tool_err(v->c->tool, 0, NULL, "--start %s: %s has %llu frames (0 to %llu)",
-			 c->start, c->in, (unsigned long long)n, (unsigned long long)n - 1);
+		tool_err(v->c->tool, 0, NULL, "--start %s: %s has %llu %s (0 to %llu)", c->start,
+			 c->in, (unsigned long long)n, tool_plural(n, "frame", "frames"),
+			 (unsigned long long)n - 1);
 		return -EDOM;
 	}
 	v->st->range = (struct play_range){ .first = first, .count = n - first, .loops = c->loops };
 	if (c->frames && c->frames < n - first)
 		v->st->range.count = c->frames;
 	else if (c->frames && c->frames > n - first)
-		tool_note("vplay", "-n %llu: only %llu frames from frame %llu to the end",
+		tool_note("vplay", "-n %llu: only %llu %s from frame %llu to the end",
 			  (unsigned long long)c->frames, (unsigned long long)(n - first),
-			  (unsigned long long)first);
+			  tool_plural(n - first, "frame", "frames"), (unsigned long long)first);
 	v->st->total = c->loops ? v->st->range.count * c->loops : 0;
 	return 0;
 }

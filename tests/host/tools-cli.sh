@@ -86,4 +86,32 @@ check "vplay -o - --json: the object on stderr, after the line" "0 3" \
 "$BIN/vplay" two.mov --json -q >out.txt
 check "vplay --json: one line" "1 2" "$(wc -l <out.txt) $(json out.txt 'j["frames"]')"
 
+# ---- counts agree in number: "1 frame", "0 frames", "2 frames" ----
+# has NAME FILE LINE: FILE has the line LINE
+has() {
+	if grep -qxF -- "$3" "$2"; then pass "$1"; else fail "$1" "no line '$3' in: $(cat "$2")"; fi
+}
+"$BIN/vcap" --size 64x64 --rate max -n 1 --md5 one.md5 -o one.mov 2>err.txt
+has "vcap: 1 frame" err.txt "vcap: one.mov: 1 frame (0 dropped in 0 gaps, 0 filled, 0 flagged), $(
+	sed -n 's/^vcap: one.mov: 1 frames\{0,1\} ([^)]*), //p' err.txt)"
+"$BIN/vcap" --size 64x64 --rate 25 -n 6 --pattern drop-every=5 -o gap.mov 2>err.txt
+has "vcap: 1 gap" err.txt "vcap: gap.mov: 6 frames (1 dropped in 1 gap, 0 filled, 0 flagged), $(
+	sed -n 's/^vcap: gap.mov: 6 frames ([^)]*), //p' err.txt)"
+"$BIN/vplay" one.mov 2>err.txt
+check "vplay: 1 frame" 1 "$(grep -c '^vplay: one.mov: 1 frame to null in .* (1 loop), 0 underruns, 0 late' err.txt)"
+"$BIN/vmov" verify one.mov --md5 one.md5 >out.txt
+has "vmov verify: 1 sample" out.txt "format: UYVY ('2vuy') 64x64, 1 sample"
+has "vmov verify: 1 of 1 sample well placed" out.txt "structure: 1 of 1 sample well placed"
+has "vmov verify: 1 of 1 sample aligned" out.txt "aligned: 1 of 1 sample at a multiple of 4096"
+has "vmov verify: 1 of 1 frame matches" out.txt "md5: 1 of 1 frame matches"
+"$BIN/vmov" verify two.mov >out.txt
+has "vmov verify: 2 samples unchanged" out.txt "structure: 2 of 2 samples well placed"
+"$BIN/vmov" info one.mov >out.txt
+has "vmov info: 1 of 1 sample starts" out.txt "aligned:     1 of 1 sample starts at a multiple of 4096"
+"$BIN/vmov" recover --force one.mov >out.txt
+check "vmov recover: 1 frame" "recovered 1 frame" "$(head -n 1 out.txt | cut -d';' -f1)"
+has "vmov recover: checked 1 frame" out.txt "checked 1 frame against the log's md5s"
+"$BIN/vbench" --size 64x64 --bytes 8K --batch 1 vb.dat >out.txt
+check "vbench: 1 batch" 1 "$(grep -c '^placement 1 batch, 1 at file offsets that are multiples of 4 KiB' out.txt)"
+
 exit $FAILED

@@ -76,6 +76,16 @@ void tool_note(const char *prog, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void tool_note_io(const char *prog, enum dio_mode mode, const char *why)
+{
+	if (mode == DIO_MODE_URING_FIXED && !why[0])
+		return;
+	if (why[0])
+		tool_note(prog, "disk I/O: %s (%s)", dio_mode_name(mode), why);
+	else
+		tool_note(prog, "disk I/O: %s", dio_mode_name(mode));
+}
+
 double tool_now_s(void)
 {
 	struct timespec ts;

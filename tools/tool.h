@@ -3,6 +3,8 @@
 #ifndef VCAP_TOOL_H
 #define VCAP_TOOL_H
 
+#include "dio.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +46,12 @@ int tool_exit(struct tool *t, int code);
 
 /* "prog: note: ..." on stderr, for fallbacks and warnings that are announced once. */
 void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The disk engine's fallback, the same note in every tool: "prog: note: disk I/O: io_uring
+ * without registered buffers, O_DIRECT (RLIMIT_MEMLOCK 64 KiB < 221.6 MiB; raise it with
+ * ulimit -l N for registered buffers)". Nothing when it ran as asked: io_uring with
+ * registered buffers. */
+void tool_note_io(const char *prog, enum dio_mode mode, const char *why);
 
 /* "name: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
 int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint);

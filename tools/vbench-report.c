@@ -38,9 +38,6 @@ static void text_phase(const char *name, const struct vb_phase *ph, bool lat)
 	if (lat)
 		printf(", worst batch latency %.1f ms", ph->max_lat_ns / 1e6);
 	printf("\n");
-	if (ph->mode != DIO_MODE_URING_FIXED || ph->mode_why[0])
-		printf("%-9s %s%s%s\n", "", dio_mode_name(ph->mode), ph->mode_why[0] ? ": " : "",
-		       ph->mode_why);
 }
 
 static void text_placement(const struct vb_result *r)
@@ -68,6 +65,17 @@ static void text_placement(const struct vb_result *r)
 		       "(mkfs.xfs -d agsize=)" :
 		       "make the filesystem stripe-aware (mkfs.xfs -d su=CHUNK,sw=DISKS and mount "
 		       "-o swalloc; mkfs.ext4 -E stride=,stripe_width=)");
+}
+
+void vb_report_io(const struct vb_result *r)
+{
+	const struct vb_phase *w = &r->write, *rd = &r->read;
+
+	if (w->done)
+		tool_note_io("vbench", w->mode, w->mode_why);
+	/* the read phase has an engine of its own; it falls back the same way, said once */
+	if (rd->done && (!w->done || rd->mode != w->mode || strcmp(rd->mode_why, w->mode_why)))
+		tool_note_io("vbench", rd->mode, rd->mode_why);
 }
 
 void vb_report_text(const struct vb_conf *c, const struct vb_result *r)

@@ -388,6 +388,7 @@ int vb_run(const struct vb_conf *c)
 			goto out_report_setup;
 		phase_error("reading", c, &r.read);
 	}
+	vb_report_io(&r);
 	if (c->json)
 		vb_report_json(c, &r);
 	else

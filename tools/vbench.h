@@ -50,6 +50,8 @@ struct vb_result {
 };
 
 int vb_run(const struct vb_conf *c);
+/* The I/O mode, when not io_uring with registered buffers: a note on stderr, once. */
+void vb_report_io(const struct vb_result *r);
 void vb_report_text(const struct vb_conf *c, const struct vb_result *r);
 void vb_report_json(const struct vb_conf *c, const struct vb_result *r);
 

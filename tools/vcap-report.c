@@ -49,9 +49,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 			 "%s stopped the recording of %s after %llu %s", st->err_what, c->out,
 			 (unsigned long long)st->frames,
 			 tool_plural(st->frames, "frame", "frames"));
-	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
-		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),
-			  st->mode_why[0] ? ": " : "", st->mode_why);
+	tool_note_io("vcap", st->mode, st->mode_why);
 	if (c->quiet)
 		return;
 	tool_human_bytes(st->geom.align, unit, sizeof(unit));

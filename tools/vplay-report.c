@@ -112,7 +112,9 @@ void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 		tool_err(c->tool, st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
 			 "%s after %llu %s", st->err_what, (unsigned long long)st->frames,
 			 tool_plural(st->frames, "frame", "frames"));
-	if (!c->quiet && !(c->json && on_stdout)) /* keep stderr parseable JSON then */
+	if (!(c->json && on_stdout)) /* keep stderr parseable JSON then; --json says it */
+		tool_note_io("vplay", st->ahead.mode, st->ahead.mode_why);
+	if (!c->quiet && !(c->json && on_stdout))
 		summary(c, st);
 	if (c->json)
 		json(on_stdout ? stderr : stdout, c, st);

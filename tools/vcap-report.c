@@ -188,6 +188,8 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	tool_json_str(stdout, g->why);
 	printf("},\"mode\":");
 	tool_json_str(stdout, dio_mode_name(st->mode));
+	printf(",\"mode_why\":");
+	tool_json_str(stdout, st->mode_why);
 	printf(",\"stopped_by\":");
 	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
 	printf(",\"error\":");

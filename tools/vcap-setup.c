@@ -1,6 +1,6 @@
 /* vcap's setup: the source opened and its format negotiated before anything is created (a
- * refusal leaves nothing behind), the slots sized to the rate and the memory-lock limit, the
- * file, its MOV index and the capture log created, streaming started; and --realtime.
+ * refusal leaves nothing behind), the slots sized to the rate, the file, its MOV index and the
+ * capture log created, streaming started; and --realtime.
  */
 #include "tool.h"
 #include "vcap-run.h"
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap_accepted *a)
@@ -222,43 +221,6 @@ static unsigned slot_count(const struct vc_conf *c, const struct cap_accepted *a
 	return n > 65536 ? 65536 : (unsigned)n;
 }
 
-/* Bit 14 (CAP_IPC_LOCK) of the effective capabilities: mlock beyond the limit is allowed. */
-static bool may_lock_any(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps & (1ull << 14);
-}
-
-/* The slab is locked in memory (mlock, io_uring registration): check the limit up front. */
-static int check_memlock(const struct vc *v)
-{
-	uint64_t slot = dio_align_up(v->st->acc.frame_bytes,
-				     v->st->geom.align > DIO_PAGE ? v->st->geom.align : DIO_PAGE);
-	uint64_t need = slot * (v->nslots + 1);
-	struct rlimit rl;
-	char n[32], l[32];
-
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    need <= rl.rlim_cur || may_lock_any())
-		return 0;
-	tool_human_bytes(need, n, sizeof(n));
-	tool_human_bytes(rl.rlim_cur, l, sizeof(l));
-	tool_err(v->c->tool, 0, NULL,
-		 "%u frame buffers need %s of locked memory, RLIMIT_MEMLOCK allows %s (raise it: "
-		 "'ulimit -l %llu' (KiB) as root or in limits.conf, LimitMEMLOCK= for a service; "
-		 "or lower --buffers)", v->nslots, n, l, (unsigned long long)(need + 1023) / 1024);
-	return -ENOMEM;
-}
-
 /* For the V4L2 source: what only the device's answer allows checking. */
 static int check_accepted(const struct vc *v)
 {
@@ -306,10 +268,8 @@ int vc_setup(struct vc *v)
 			 "probing the disk under %s", c->out);
 		return ret;
 	}
+	/* no RLIMIT_MEMLOCK check: a slab it cannot register is written unregistered (noted) */
 	v->nslots = slot_count(c, &v->st->acc);
-	ret = check_memlock(v);
-	if (ret < 0)
-		return ret;
 	ret = open_memory(v);
 	if (ret < 0) {
 		tool_err(v->c->tool, ret, "lower --buffers, or raise 'ulimit -l'",

@@ -83,7 +83,11 @@ void vb_report_text(const struct vb_conf *c, const struct vb_result *r)
 	char label[96];
 
 	format_label(c, label, sizeof(label));
-	printf("%-9s %s\n", "path", c->path);
+	if (r->temporary)
+		printf("%-9s %s (a temporary file in %s, %s)\n", "path", r->path, c->path,
+		       c->keep ? "kept" : "removed at the end");
+	else
+		printf("%-9s %s\n", "path", r->path);
 	printf("%-9s %s (%s), %zu bytes a %s, slot %zu, batch %u, depth %u; needs %.1f MB/s\n",
 	       "format", label, cap_field_name(c->field), r->frame_bytes,
 	       c->field == CAP_FIELD_ALTERNATE ? "field" : "frame", r->slot_bytes, c->batch, c->depth,
@@ -124,7 +128,8 @@ void vb_report_json(const struct vb_conf *c, const struct vb_result *r)
 	char label[96];
 
 	printf("{\"path\":");
-	tool_json_str(stdout, c->path);
+	tool_json_str(stdout, r->path);
+	printf(",\"temporary\":%s", r->temporary ? "true" : "false");
 	printf(",\"format\":\"%s\",\"width\":%u,\"height\":%u,\"rate\":\"%u/%u\",\"field\":\"%s\"",
 	       mov_format_name(c->fmt), c->w, c->h, c->rate_num, c->rate_den, cap_field_name(c->field));
 	printf(",\"label\":");

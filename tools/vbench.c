@@ -23,7 +23,9 @@ static const char usage[] =
 "page-aligned buffers; batches of frames in one O_DIRECT write through io_uring, each batch\n"
 "at a stripe-aligned offset of a preallocated file), reads them back and checks them, and\n"
 "reports throughput, CPU cost, worst write latency and the real-time headroom. PATH is a file\n"
-"to create (it must not exist unless --force) and is removed afterwards unless --keep.\n"
+"to create (it must not exist unless --force), or a directory to create a temporary file in\n"
+"(vbench.XXXXXX, named in the report); the file is removed afterwards, also after SIGINT or\n"
+"SIGTERM, unless --keep.\n"
 "\n"
 "Format (what one frame is):\n"
 "  --size WxH         frame size (default 1920x1080)\n"
@@ -46,10 +48,11 @@ static const char usage[] =
 "  --seconds S        write for S seconds (default 10)\n"
 "  --bytes N          write N bytes (K/M/G suffixes), rounded up to whole batches\n"
 "  --write-only       skip the read-back\n"
-"  --read-only        only read PATH, an existing file written by an earlier --keep run\n"
+"  --read-only        only read PATH, an existing file written by an earlier --keep run (for\n"
+"                     a directory, the file its report named)\n"
 "\n"
 "Output:\n"
-"  --keep             keep PATH afterwards\n"
+"  --keep             keep the file afterwards\n"
 "  --force            replace PATH if it exists\n"
 "  --json             print one JSON object with every figure on stdout; a failure before\n"
 "                     the figures is one object too: {\"error\": the error line, \"exit\",\n"
@@ -184,7 +187,8 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 			return -EINVAL;
 	}
 	if (optind != argc - 1) {
-		tool_err(c->tool, 0, "give exactly one PATH, a file to create, e.g. /mnt/raid/vbench.dat",
+		tool_err(c->tool, 0,
+			 "give exactly one PATH, a file to create or a directory, e.g. /mnt/raid",
 			 "%s", optind < argc ? "too many arguments" : "missing PATH");
 		return -EINVAL;
 	}

@@ -38,6 +38,8 @@ struct vb_phase {
 };
 
 struct vb_result {
+	char path[4096]; /* the file measured: PATH, or a temporary file in it */
+	bool temporary;	 /* PATH is a directory: the file was made in it, and goes unless --keep */
 	struct dio_geom geom;
 	size_t frame_bytes, slot_bytes;
 	uint64_t batch_bytes; /* one batch on disk: slots are whole units, so batch x slot */

@@ -114,4 +114,29 @@ has "vmov recover: checked 1 frame" out.txt "checked 1 frame against the log's m
 "$BIN/vbench" --size 64x64 --bytes 8K --batch 1 vb.dat >out.txt
 check "vbench: 1 batch" 1 "$(grep -c '^placement 1 batch, 1 at file offsets that are multiples of 4 KiB' out.txt)"
 
+# ---- vbench DIR: a temporary file inside, named in the report, gone afterwards ----
+mkdir -p vbdir && : >vbdir/keep.txt
+before=$(ls -A vbdir)
+"$BIN/vbench" --size 64x64 --bytes 1M vbdir >out.txt 2>err.txt
+check "vbench DIR: exit" "0 " "$? $(cat err.txt)"
+check "vbench DIR: the report names the file" 1 \
+	"$(grep -c '^path      vbdir/vbench\.[A-Za-z0-9]\{6\} (a temporary file in vbdir, removed at the end)$' out.txt)"
+check "vbench DIR: the directory as it was" "$before" "$(ls -A vbdir)"
+"$BIN/vbench" --size 64x64 --bytes 1M --json vbdir >out.txt
+check "vbench DIR --json: the file, temporary" "True True" \
+	"$(json out.txt '"%s %s" % (j["path"].startswith("vbdir/vbench."), j["temporary"])')"
+check "vbench DIR --json: the directory as it was" "$before" "$(ls -A vbdir)"
+"$BIN/vbench" --size 64x64 --seconds 30 vbdir >out.txt 2>err.txt &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+check "vbench DIR, SIGINT: exit 130, the directory as it was" "130 $before" "$? $(ls -A vbdir)"
+"$BIN/vbench" --size 64x64 --bytes 1M --keep vbdir >out.txt
+kept=$(sed -n 's/^path      \(vbdir\/vbench\.[A-Za-z0-9]*\) (a temporary file in vbdir, kept)$/\1/p' out.txt)
+check "vbench DIR --keep: the file named is kept" "True" "$([[ -n $kept && -s $kept ]] && echo True || cat out.txt)"
+rm -f "$kept"
+"$BIN/vbench" --size 64x64 --bytes 1M vbdir/keep.txt >out.txt 2>err.txt
+check "vbench FILE that exists: still refused" "3 1" "$? $(grep -c 'keep.txt: File exists (use --force' err.txt)"
+
 exit $FAILED

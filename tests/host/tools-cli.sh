@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # What every tool does the same way on its command line and in its summaries: getopt's
-# complaints as one line "tool: ... (see tool --help)", exit 2; -h and --help.
+# complaints as one line "tool: ... (see tool --help)", exit 2; -h and --help; with --json, a
+# failure before the summary is one JSON object {"error", "exit", "meaning"} too, and a JSON
+# summary is one line; counts agree in number ("1 frame", "2 frames"); vbench on a directory
+# measures a temporary file in it and leaves the directory as it was.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh

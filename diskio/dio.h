@@ -96,7 +96,8 @@ int dio_slab_dmabuf(struct dio_slab *slab, unsigned i);
 
 enum dio_mode {
 	DIO_MODE_URING_FIXED,  /* io_uring, registered slab, one WRITE_FIXED/READ_FIXED per batch */
-	DIO_MODE_URING_VEC,    /* io_uring, writev/readv of the slots (registration failed) */
+	DIO_MODE_URING_VEC,    /* io_uring, writev/readv of the slots (registration failed, e.g.
+				* RLIMIT_MEMLOCK: the kernel pins each I/O's pages instead) */
 	DIO_MODE_SYNC_DIRECT,  /* pwritev/preadv with O_DIRECT (io_uring unavailable) */
 	DIO_MODE_BUFFERED,     /* no O_DIRECT on this filesystem: page cache, fdatasync at close */
 };

@@ -29,7 +29,7 @@ const char *dio_mode_name(enum dio_mode mode)
 	case DIO_MODE_URING_FIXED:
 		return "io_uring, registered buffers, O_DIRECT";
 	case DIO_MODE_URING_VEC:
-		return "io_uring, vectored, O_DIRECT";
+		return "io_uring without registered buffers, O_DIRECT";
 	case DIO_MODE_SYNC_DIRECT:
 		return "synchronous pwritev/preadv, O_DIRECT";
 	case DIO_MODE_BUFFERED:
@@ -95,19 +95,42 @@ static int ring_register(struct dio_engine *e, struct dio_slab *slab)
 	return ret;
 }
 
-static void explain_memlock(struct dio_engine *e, struct dio_slab *slab, int err)
+/* "64 KiB", "221.6 MiB", as the tools write sizes (diskio does not call into tools/). */
+static const char *fmt_bytes(uint64_t n, char *buf, size_t len)
 {
-	char hint[160];
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned i = 0;
+	double v = n;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (v == (uint64_t)v)
+		snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[i]);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[i]);
+	return buf;
+}
+
+/* Registration pins the whole slab, counted against RLIMIT_MEMLOCK unless CAP_IPC_LOCK: a
+ * limit below the slab is the usual reason, said with the figures and the ulimit -l (KiB)
+ * that would do. The I/O goes on unregistered, the kernel pinning each one's pages. */
+static void explain_register(struct dio_engine *e, struct dio_slab *slab, int err)
+{
+	uint64_t need = dio_slab_bytes(slab);
+	char limit[32], size[32];
 	struct rlimit rl;
 
-	if (err != -ENOMEM || getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) {
+	if (err != -ENOMEM || getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need) {
 		add_why(e, "registering the slab with io_uring failed", -err, NULL);
 		return;
 	}
-	snprintf(hint, sizeof(hint), "RLIMIT_MEMLOCK is %llu KiB, the slab needs %zu KiB: raise it "
-		 "with 'ulimit -l' or limits.conf memlock, or run with CAP_IPC_LOCK",
-		 (unsigned long long)rl.rlim_cur / 1024, dio_slab_bytes(slab) / 1024);
-	add_why(e, "registering the slab with io_uring failed", -err, hint);
+	snprintf(e->why + strlen(e->why), sizeof(e->why) - strlen(e->why),
+		 "%sRLIMIT_MEMLOCK %s < %s; raise it with ulimit -l %llu for registered buffers",
+		 e->why[0] ? "; " : "", fmt_bytes(rl.rlim_cur, limit, sizeof(limit)),
+		 fmt_bytes(need, size, sizeof(size)), (unsigned long long)(need + 1023) / 1024);
 }
 
 static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)
@@ -162,7 +185,7 @@ int dio_engine_init(struct dio_engine *e, const struct dio_engine_cfg *cfg)
 	e->mode = DIO_MODE_URING_VEC;
 	ret = ring_register(e, cfg->slab);
 	if (ret < 0) {
-		explain_memlock(e, cfg->slab, ret);
+		explain_register(e, cfg->slab, ret);
 		return 0;
 	}
 	e->mode = DIO_MODE_URING_FIXED;

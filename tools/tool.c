@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,19 +14,55 @@
 #include <time.h>
 #include <unistd.h>
 
-void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
+void tool_err(struct tool *t, int err, const char *hint, const char *fmt, ...)
 {
+	size_t len = sizeof(t->err), n;
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(t->err, len, fmt, ap);
 	va_end(ap);
+	n = strlen(t->err);
 	if (err)
-		fprintf(stderr, ": %s", strerror(err < 0 ? -err : err));
-	if (hint && *hint)
-		fprintf(stderr, " (%s)", hint);
-	fputc('\n', stderr);
+		n += snprintf(t->err + n, len - n, ": %s", strerror(err < 0 ? -err : err));
+	if (hint && *hint && n < len)
+		snprintf(t->err + n, len - n, " (%s)", hint);
+	fprintf(stderr, "%s: %s\n", t->name, t->err);
+}
+
+const char *tool_exit_meaning(int code)
+{
+	switch (code) {
+	case EXIT_OK:
+		return "done";
+	case EXIT_FAILURE_RUN:
+		return "failed while running";
+	case EXIT_USAGE:
+		return "bad command line or option value";
+	case EXIT_SETUP:
+		return "setup failed; nothing is left behind";
+	case EXIT_DROPS:
+		return "--on-drop fail: frames were dropped; --on-underrun fail: an underrun";
+	case EXIT_NOSPACE:
+		return "the disk filled up";
+	case EXIT_INTERRUPTED:
+		return "stopped by SIGINT or SIGTERM before the end";
+	}
+	return "";
+}
+
+int tool_exit(struct tool *t, int code)
+{
+	FILE *f = t->json_stderr ? stderr : stdout;
+
+	if (!t->json || !code || !t->err[0])
+		return code;
+	fprintf(f, "{\"error\": ");
+	tool_json_str(f, t->err);
+	fprintf(f, ", \"exit\": %d, \"meaning\": ", code);
+	tool_json_str(f, tool_exit_meaning(code));
+	fprintf(f, "}\n");
+	return code;
 }
 
 void tool_note(const char *prog, const char *fmt, ...)
@@ -37,6 +74,16 @@ void tool_note(const char *prog, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void tool_note_io(const char *prog, enum dio_mode mode, const char *why)
+{
+	if (mode == DIO_MODE_URING_FIXED && !why[0])
+		return;
+	if (why[0])
+		tool_note(prog, "disk I/O: %s (%s)", dio_mode_name(mode), why);
+	else
+		tool_note(prog, "disk I/O: %s", dio_mode_name(mode));
 }
 
 double tool_now_s(void)
@@ -68,9 +115,63 @@ int tool_signal_taken(int fd)
 	return read(fd, &si, sizeof(si)) == sizeof(si) ? (int)si.ssi_signo : 0;
 }
 
-int tool_bad_value(const char *prog, const char *opt, const char *val, const char *hint)
+int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint)
 {
-	tool_err(prog, 0, hint, "invalid %s '%s'", opt, val);
+	tool_err(t, 0, hint, "invalid %s '%s'", opt, val);
+	return -EINVAL;
+}
+
+/* The long option arg ("--name" or "--name=value") names, as getopt_long matches it: the exact
+ * name, else a prefix of one, or of several that are the same option (--colour, --color).
+ * NULL when none is; *ret_ambiguous when several different ones are. */
+static const struct option *long_option(const char *arg, const struct option *options,
+					bool *ret_ambiguous)
+{
+	size_t len = strcspn(arg + 2, "=");
+	const struct option *o, *found = NULL;
+
+	*ret_ambiguous = false;
+	for (o = options; o->name; o++) {
+		if (strncmp(o->name, arg + 2, len))
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		if (found && (found->has_arg != o->has_arg || found->flag != o->flag ||
+			      found->val != o->val))
+			*ret_ambiguous = true;
+		if (!found)
+			found = o;
+	}
+	return *ret_ambiguous ? NULL : found;
+}
+
+int tool_bad_option(struct tool *t, int opt, char *const argv[], const struct option *options)
+{
+	/* getopt leaves optind past a long option, but not always past a short one ("-xq"):
+	 * the short option is optopt, the long one is argv[optind - 1], when that names the
+	 * option getopt complained about (optopt is its val, or 0 when it names none) */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const struct option *o = NULL;
+	bool ambiguous = false;
+	char hint[64];
+
+	if (!strncmp(arg, "--", 2) && arg[2])
+		o = long_option(arg, options, &ambiguous);
+	if (o && (o->flag || o->val != optopt))
+		o = NULL;
+	snprintf(hint, sizeof(hint), "see %s --help", t->name);
+	if (opt == ':' && o)
+		tool_err(t, 0, hint, "option '--%s' requires an argument", o->name);
+	else if (opt == ':')
+		tool_err(t, 0, hint, "option '-%c' requires an argument", optopt);
+	else if (o)
+		tool_err(t, 0, hint, "option '--%s' takes no argument", o->name);
+	else if (optopt)
+		tool_err(t, 0, hint, "invalid option '-%c'", optopt);
+	else if (ambiguous)
+		tool_err(t, 0, hint, "option '%.*s' is ambiguous", (int)strcspn(arg, "="), arg);
+	else
+		tool_err(t, 0, hint, "unrecognized option '%s'", arg);
 	return -EINVAL;
 }
 
@@ -221,6 +322,11 @@ int tool_parse_seconds(const char *s, double *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+const char *tool_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 const char *tool_human_bytes(uint64_t n, char *buf, unsigned len)

@@ -3,6 +3,8 @@
 #ifndef VCAP_TOOL_H
 #define VCAP_TOOL_H
 
+#include "dio.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,16 +20,50 @@ enum tool_exit {
 	EXIT_INTERRUPTED = 130, /* stopped by a second SIGINT before finishing cleanly */
 };
 
-/* "prog: what: strerror(err) (hint)" on stderr; err is a positive or negative errno, 0 for
+/* The tool that prints: its name starts every line, and the last error line is kept for
+ * tool_exit(). Each tool's main owns one; the tool's configuration points to it, so a copy of
+ * the configuration reaches the same one. */
+struct tool {
+	const char *name;
+	bool json;	  /* --json was given: tool_exit() prints a failure as JSON too */
+	bool json_stderr; /* ... on stderr, as stdout carries frames (vplay -o -) */
+	char err[1024];	  /* the last line tool_err() printed, without "name: " */
+};
+
+/* "name: what: strerror(err) (hint)" on stderr; err is a positive or negative errno, 0 for
  * none; hint may be NULL. */
-void tool_err(const char *prog, int err, const char *hint, const char *fmt, ...)
+void tool_err(struct tool *t, int err, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* What an exit status means, one phrase (the table of README.md). */
+const char *tool_exit_meaning(int code);
+
+/* Returns code. With --json, a failure (code not 0) that tool_err() said is also one JSON
+ * object, {"error": the line without "name: ", "exit": code, "meaning": ...}, so a script
+ * gets an object also when the tool stops before its own JSON summary: call it on those
+ * exits only. */
+int tool_exit(struct tool *t, int code);
 
 /* "prog: note: ..." on stderr, for fallbacks and warnings that are announced once. */
 void tool_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* "prog: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
-int tool_bad_value(const char *prog, const char *opt, const char *val, const char *hint);
+/* The disk engine's fallback, the same note in every tool: "prog: note: disk I/O: io_uring
+ * without registered buffers, O_DIRECT (RLIMIT_MEMLOCK 64 KiB < 221.6 MiB; raise it with
+ * ulimit -l N for registered buffers)". Nothing when it ran as asked: io_uring with
+ * registered buffers. */
+void tool_note_io(const char *prog, enum dio_mode mode, const char *why);
+
+/* "name: invalid OPT 'VAL' (hint)" on stderr; returns -EINVAL for the option parser. */
+int tool_bad_value(struct tool *t, const char *opt, const char *val, const char *hint);
+
+struct option;
+
+/* What getopt_long's '?' or ':' (opt) means, as one line: "name: unrecognized option
+ * '--bogus' (see name --help)", or invalid option '-x', option '--md5' requires an argument,
+ * takes no argument, is ambiguous. For getopt_long called with opterr = 0 and an optstring
+ * that starts with ':' (so that it prints nothing and tells a missing argument by ':'), right
+ * after it returned. Returns -EINVAL for the option parser. */
+int tool_bad_option(struct tool *t, int opt, char *const argv[], const struct option *options);
 
 /* The pixel formats, one "  NAME  description" line each with the given indent, into buf
  * (for --help). Returns buf. */
@@ -52,6 +88,9 @@ double tool_now_s(void);
 int tool_signals_open(void);
 /* The signal waiting on fd (SIGINT or SIGTERM), or 0 when none is. */
 int tool_signal_taken(int fd);
+
+/* The word for n things, one or many: "1 frame", "0 frames", "2 frames" in summaries. */
+const char *tool_plural(uint64_t n, const char *one, const char *many);
 
 /* Format a byte count for humans: "192 KiB", "3.9 GiB". Returns buf. */
 const char *tool_human_bytes(uint64_t n, char *buf, unsigned len);

@@ -38,9 +38,6 @@ static void text_phase(const char *name, const struct vb_phase *ph, bool lat)
 	if (lat)
 		printf(", worst batch latency %.1f ms", ph->max_lat_ns / 1e6);
 	printf("\n");
-	if (ph->mode != DIO_MODE_URING_FIXED || ph->mode_why[0])
-		printf("%-9s %s%s%s\n", "", dio_mode_name(ph->mode), ph->mode_why[0] ? ": " : "",
-		       ph->mode_why);
 }
 
 static void text_placement(const struct vb_result *r)
@@ -50,14 +47,15 @@ static void text_placement(const struct vb_result *r)
 
 	tool_human_bytes(r->geom.align, unit, sizeof(unit));
 	tool_human_bytes(st, stripe, sizeof(stripe));
-	printf("%-9s %u batches, %u at file offsets that are multiples of %s", "placement",
-	       r->nbatches, r->batches_aligned, unit);
+	printf("%-9s %u %s, %u at file offsets that are multiples of %s", "placement", r->nbatches,
+	       tool_plural(r->nbatches, "batch", "batches"), r->batches_aligned, unit);
 	if (r->fiemap_mapped < 0) {
 		printf("; device placement unknown (FIEMAP not supported here)\n");
 		return;
 	}
-	printf("; on %s %d of %d start %s-aligned (FIEMAP)\n", r->geom.dev[0] ? r->geom.dev : "the device",
-	       r->fiemap_aligned, r->fiemap_mapped, stripe);
+	printf("; on %s %d of %d %s %s-aligned (FIEMAP)\n",
+	       r->geom.dev[0] ? r->geom.dev : "the device", r->fiemap_aligned, r->fiemap_mapped,
+	       tool_plural(r->fiemap_aligned, "starts", "start"), stripe);
 	/* advice only where there is a stripe to straddle */
 	if (r->geom.stripe && r->fiemap_aligned < r->fiemap_mapped)
 		printf("%-9s the file offsets are aligned, but the filesystem's allocator placed "
@@ -69,12 +67,27 @@ static void text_placement(const struct vb_result *r)
 		       "-o swalloc; mkfs.ext4 -E stride=,stripe_width=)");
 }
 
+void vb_report_io(const struct vb_result *r)
+{
+	const struct vb_phase *w = &r->write, *rd = &r->read;
+
+	if (w->done)
+		tool_note_io("vbench", w->mode, w->mode_why);
+	/* the read phase has an engine of its own; it falls back the same way, said once */
+	if (rd->done && (!w->done || rd->mode != w->mode || strcmp(rd->mode_why, w->mode_why)))
+		tool_note_io("vbench", rd->mode, rd->mode_why);
+}
+
 void vb_report_text(const struct vb_conf *c, const struct vb_result *r)
 {
 	char label[96];
 
 	format_label(c, label, sizeof(label));
-	printf("%-9s %s\n", "path", c->path);
+	if (r->temporary)
+		printf("%-9s %s (a temporary file in %s, %s)\n", "path", r->path, c->path,
+		       c->keep ? "kept" : "removed at the end");
+	else
+		printf("%-9s %s\n", "path", r->path);
 	printf("%-9s %s (%s), %zu bytes a %s, slot %zu, batch %u, depth %u; needs %.1f MB/s\n",
 	       "format", label, cap_field_name(c->field), r->frame_bytes,
 	       c->field == CAP_FIELD_ALTERNATE ? "field" : "frame", r->slot_bytes, c->batch, c->depth,
@@ -115,7 +128,8 @@ void vb_report_json(const struct vb_conf *c, const struct vb_result *r)
 	char label[96];
 
 	printf("{\"path\":");
-	tool_json_str(stdout, c->path);
+	tool_json_str(stdout, r->path);
+	printf(",\"temporary\":%s", r->temporary ? "true" : "false");
 	printf(",\"format\":\"%s\",\"width\":%u,\"height\":%u,\"rate\":\"%u/%u\",\"field\":\"%s\"",
 	       mov_format_name(c->fmt), c->w, c->h, c->rate_num, c->rate_den, cap_field_name(c->field));
 	printf(",\"label\":");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct vb_state {
@@ -211,7 +212,8 @@ static int write_phase(struct vb_state *s)
 	if (c->bytes)
 		o.expected_bytes = (c->bytes + (uint64_t)c->batch * s->r->frame_bytes - 1) /
 				   ((uint64_t)c->batch * s->r->frame_bytes) * s->r->batch_bytes;
-	ret = dio_writer_open(c->path, &s->r->geom, s->slab, &o, &w);
+	o.force |= s->r->temporary; /* the file made for this run, still empty */
+	ret = dio_writer_open(s->r->path, &s->r->geom, s->slab, &o, &w);
 	if (ret < 0)
 		return ret;
 	ph->mode = dio_writer_mode(w);
@@ -243,7 +245,7 @@ static int read_phase(struct vb_state *s, uint64_t nbatches)
 	double t0, cpu0;
 	int ret = 0;
 
-	ret = dio_reader_open(c->path, s->slab, &o, &rd);
+	ret = dio_reader_open(s->r->path, s->slab, &o, &rd);
 	if (ret < 0)
 		return ret;
 	ph->mode = dio_reader_mode(rd);
@@ -279,6 +281,36 @@ static int read_phase(struct vb_state *s, uint64_t nbatches)
 	return 0;
 }
 
+/* PATH as given, or for a directory a new file inside it, "DIR/vbench.XXXXXX". A named file,
+ * not O_TMPFILE: the writer's O_DIRECT fd, the read-back and FIEMAP open it by name. Made
+ * with SIGINT and SIGTERM already blocked, so that a signal ends in vb_run's cleanup, which
+ * removes it. */
+static int pick_path(struct vb_state *s)
+{
+	const struct vb_conf *c = s->c;
+	size_t len = strlen(c->path);
+	char tmpl[sizeof(s->r->path)];
+	struct stat st;
+	int fd;
+
+	if (stat(c->path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (c->read_only)
+		return -EISDIR;
+	while (len > 1 && c->path[len - 1] == '/')
+		len--;
+	if (snprintf(tmpl, sizeof(tmpl), "%.*s%svbench.XXXXXX", (int)len, c->path,
+		     c->path[len - 1] == '/' ? "" : "/") >= (int)sizeof(tmpl))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	memcpy(s->r->path, tmpl, sizeof(tmpl));
+	s->r->temporary = true;
+	return 0;
+}
+
 static int setup(struct vb_state *s)
 {
 	const struct vb_conf *c = s->c;
@@ -290,7 +322,13 @@ static int setup(struct vb_state *s)
 	r->frame_bytes = mov_format_frame_size(c->fmt, c->w, alt ? c->h / 2 : c->h);
 	r->need_mbps = mov_format_frame_size(c->fmt, c->w, c->h) * (double)c->rate_num /
 		       c->rate_den / 1e6;
-	ret = dio_geom_probe(c->path, "/sys", c->align, &r->geom);
+	s->sigfd = tool_signals_open(); /* before pick_path makes a file to remove */
+	if (s->sigfd < 0)
+		return s->sigfd;
+	ret = pick_path(s);
+	if (ret < 0)
+		return ret;
+	ret = dio_geom_probe(r->path, "/sys", c->align, &r->geom);
 	if (ret < 0)
 		return ret;
 	s->groups = c->depth + 1;
@@ -302,10 +340,7 @@ static int setup(struct vb_state *s)
 	/* a grey picture rather than zeros, so nothing downstream can shortcut zero pages */
 	memset(dio_slab_base(s->slab), 0x80, dio_slab_bytes(s->slab));
 	s->busy = calloc(s->groups, sizeof(*s->busy));
-	if (!s->busy)
-		return -ENOMEM;
-	s->sigfd = tool_signals_open();
-	return s->sigfd < 0 ? s->sigfd : 0;
+	return s->busy ? 0 : -ENOMEM;
 }
 
 static void check_placement(struct vb_state *s)
@@ -316,7 +351,7 @@ static void check_placement(struct vb_state *s)
 	int fd, n;
 
 	r->fiemap_mapped = r->fiemap_aligned = -1;
-	fd = open(s->c->path, O_RDONLY | O_CLOEXEC);
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	n = dio_fiemap_aligned(fd, r->batch_off, r->nbatches, stripe, r->geom.part_start, &mapped);
@@ -340,29 +375,34 @@ static int exit_code(const struct vb_result *r)
 	return EXIT_OK;
 }
 
-static void explain_setup_error(const struct vb_conf *c, int err)
+static void explain_setup_error(const struct vb_conf *c, const struct vb_result *r, int err)
 {
 	if (err == -EEXIST)
-		tool_err("vbench", err, "use --force to replace it, or another PATH", "%s", c->path);
+		tool_err(c->tool, err, "use --force to replace it, or another PATH", "%s", r->path);
 	else if (err == -ENOENT)
-		tool_err("vbench", err, "the directory must exist", "%s", c->path);
+		tool_err(c->tool, err, "the directory must exist", "%s", r->path);
+	else if (err == -EISDIR && c->read_only)
+		tool_err(c->tool, err, "--read-only reads the file an earlier --keep run left",
+			 "%s", r->path);
 	else if (err == -ENOMEM)
-		tool_err("vbench", err, "lower --batch or --depth", "allocating the frame slab");
+		tool_err(c->tool, err, "lower --batch or --depth", "allocating the frame slab");
 	else
-		tool_err("vbench", err, NULL, "setting up %s", c->path);
+		tool_err(c->tool, err, NULL, "setting up %s", r->path);
 }
 
-static void phase_error(const char *what, const struct vb_conf *c, const struct vb_phase *ph)
+static void phase_error(const char *what, const struct vb_conf *c, const struct vb_result *r,
+			const struct vb_phase *ph)
 {
 	if (ph->err == -ENOSPC)
-		tool_err("vbench", ph->err, "free space or pick a smaller --bytes",
-			 "%s %s stopped after %.2f GB", what, c->path, ph->bytes / 1e9);
+		tool_err(c->tool, ph->err, "free space or pick a smaller --bytes",
+			 "%s %s stopped after %.2f GB", what, r->path, ph->bytes / 1e9);
 	else if (ph->err)
-		tool_err("vbench", ph->err, NULL, "%s %s", what, c->path);
+		tool_err(c->tool, ph->err, NULL, "%s %s", what, r->path);
 	if (ph->bad_frames)
-		tool_err("vbench", 0, "the disk or a layer under it returned wrong data",
-			 "read-back of %s: %llu frames differ from what was written", c->path,
-			 (unsigned long long)ph->bad_frames);
+		tool_err(c->tool, 0, "the disk or a layer under it returned wrong data",
+			 "read-back of %s: %llu %s from what was written", r->path,
+			 (unsigned long long)ph->bad_frames,
+			 tool_plural(ph->bad_frames, "frame differs", "frames differ"));
 }
 
 int vb_run(const struct vb_conf *c)
@@ -371,6 +411,7 @@ int vb_run(const struct vb_conf *c)
 	struct vb_state s = { .c = c, .r = &r, .sigfd = -1, .tty = isatty(2) };
 	int ret;
 
+	snprintf(r.path, sizeof(r.path), "%s", c->path); /* pick_path may change it */
 	ret = setup(&s);
 	if (ret < 0)
 		goto out_report_setup;
@@ -378,15 +419,16 @@ int vb_run(const struct vb_conf *c)
 		ret = write_phase(&s);
 		if (ret < 0)
 			goto out_report_setup;
-		phase_error("writing", c, &r.write);
+		phase_error("writing", c, &r, &r.write);
 		check_placement(&s);
 	}
 	if (!c->write_only && !r.write.err && !r.interrupted) {
 		ret = read_phase(&s, r.nbatches);
 		if (ret < 0)
 			goto out_report_setup;
-		phase_error("reading", c, &r.read);
+		phase_error("reading", c, &r, &r.read);
 	}
+	vb_report_io(&r);
 	if (c->json)
 		vb_report_json(c, &r);
 	else
@@ -395,11 +437,12 @@ int vb_run(const struct vb_conf *c)
 	goto out_cleanup;
 
 out_report_setup:
-	explain_setup_error(c, ret);
-	ret = ret == -ENOMEM ? EXIT_FAILURE_RUN : EXIT_SETUP;
+	explain_setup_error(c, &r, ret);
+	ret = tool_exit(c->tool, ret == -ENOMEM ? EXIT_FAILURE_RUN : EXIT_SETUP);
 out_cleanup:
-	if (!c->keep && !c->read_only && r.write.done)
-		unlink(c->path);
+	/* what this run made: the file it wrote, or the temporary one even if nothing was */
+	if (!c->keep && (r.temporary || (!c->read_only && r.write.done)))
+		unlink(r.path);
 	if (s.sigfd >= 0)
 		close(s.sigfd);
 	free(s.busy);

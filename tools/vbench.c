@@ -23,7 +23,9 @@ static const char usage[] =
 "page-aligned buffers; batches of frames in one O_DIRECT write through io_uring, each batch\n"
 "at a stripe-aligned offset of a preallocated file), reads them back and checks them, and\n"
 "reports throughput, CPU cost, worst write latency and the real-time headroom. PATH is a file\n"
-"to create (it must not exist unless --force) and is removed afterwards unless --keep.\n"
+"to create (it must not exist unless --force), or a directory to create a temporary file in\n"
+"(vbench.XXXXXX, named in the report); the file is removed afterwards, also after SIGINT or\n"
+"SIGTERM, unless --keep.\n"
 "\n"
 "Format (what one frame is):\n"
 "  --size WxH         frame size (default 1920x1080)\n"
@@ -46,19 +48,23 @@ static const char usage[] =
 "  --seconds S        write for S seconds (default 10)\n"
 "  --bytes N          write N bytes (K/M/G suffixes), rounded up to whole batches\n"
 "  --write-only       skip the read-back\n"
-"  --read-only        only read PATH, an existing file written by an earlier --keep run\n"
+"  --read-only        only read PATH, an existing file written by an earlier --keep run (for\n"
+"                     a directory, the file its report named)\n"
 "\n"
 "Output:\n"
-"  --keep             keep PATH afterwards\n"
+"  --keep             keep the file afterwards\n"
 "  --force            replace PATH if it exists\n"
-"  --json             print one JSON object with every figure on stdout\n"
+"  --json             print one JSON object with every figure on stdout; a failure before\n"
+"                     the figures is one object too: {\"error\": the error line, \"exit\",\n"
+"                     \"meaning\"}\n"
 "  -h, --help         this text\n"
 "\n"
-"The report gives: the alignment unit and why it was chosen; the I/O mode (and why, when it\n"
-"is not io_uring with registered buffers); write and read MB/s (10^6 bytes/s); CPU-seconds\n"
-"(user+system, io_uring workers included) per GB; the worst batch latency; how many batches\n"
-"start at a unit-aligned file offset and, from FIEMAP, how many also start stripe-aligned on\n"
-"the device; and the headroom, e.g. \"sustains 6.3 x 1920x1080 UYVY 29.97i\".\n"
+"The report gives: the alignment unit and why it was chosen; write and read MB/s (10^6\n"
+"bytes/s); CPU-seconds (user+system, io_uring workers included) per GB; the worst batch\n"
+"latency; how many batches start at a unit-aligned file offset and, from FIEMAP, how many\n"
+"also start stripe-aligned on the device; and the headroom, e.g. \"sustains 6.3 x 1920x1080\n"
+"UYVY 29.97i\". When the I/O is not io_uring with registered buffers (e.g. RLIMIT_MEMLOCK\n"
+"below the buffers' size), a note on stderr says which mode it was and why, once.\n"
 "\n"
 "Exit status:\n"
 "  0  measured; 1  an I/O error during the run; 2  bad command line;\n"
@@ -113,39 +119,40 @@ static void print_usage(FILE *f)
 	fprintf(f, usage, tool_format_list(list, sizeof(list), 23));
 }
 
-static int bad(const char *opt, const char *val, const char *hint)
+static int bad(const struct vb_conf *c, const char *opt, const char *val, const char *hint)
 {
-	return tool_bad_value("vbench", opt, val, hint);
+	return tool_bad_value(c->tool, opt, val, hint);
 }
 
 static int parse_opt(struct vb_conf *c, int opt, const char *arg)
 {
 	switch (opt) {
 	case OPT_SIZE:
-		return tool_parse_size(arg, &c->w, &c->h) ? bad("--size", arg, "use WxH, e.g. 1920x1080") : 0;
+		return tool_parse_size(arg, &c->w, &c->h) ? bad(c, "--size", arg, "use WxH, e.g. 1920x1080") : 0;
 	case OPT_FORMAT:
 		c->fmt = mov_format_find(arg);
-		return c->fmt ? 0 : bad("--format", arg, "see --help for the list, e.g. UYVY");
+		return c->fmt ? 0 : bad(c, "--format", arg, "see --help for the list, e.g. UYVY");
 	case OPT_RATE:
-		return tool_parse_rate(arg, &c->rate_num, &c->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001") : 0;
+		return tool_parse_rate(arg, &c->rate_num, &c->rate_den) ? bad(c, "--rate", arg, "use N/D, e.g. 30000/1001") : 0;
 	case OPT_FIELD:
-		return cap_field_parse(arg, &c->field) ? bad("--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
+		return cap_field_parse(arg, &c->field) ? bad(c, "--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
 	case OPT_BATCH:
-		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad("--batch", arg, "1 to 512 frames") : 0;
+		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad(c, "--batch", arg, "1 to 512 frames") : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+							      : 0;
 	case OPT_ALIGN:
 		if (!strcmp(arg, "auto"))
 			return c->align = 0;
 		if (tool_parse_bytes(arg, &c->align) || !c->align || c->align % 4096)
-			return bad("--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
+			return bad(c, "--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
 		return 0;
 	case OPT_SECONDS:
 		c->bytes = 0;
-		return tool_parse_seconds(arg, &c->seconds) ? bad("--seconds", arg, "a positive number") : 0;
+		return tool_parse_seconds(arg, &c->seconds) ? bad(c, "--seconds", arg, "a positive number") : 0;
 	case OPT_BYTES:
 		c->seconds = 0;
-		return tool_parse_bytes(arg, &c->bytes) || !c->bytes ? bad("--bytes", arg, "e.g. 2G or 512M") : 0;
+		return tool_parse_bytes(arg, &c->bytes) || !c->bytes ? bad(c, "--bytes", arg, "e.g. 2G or 512M") : 0;
 	case OPT_NO_URING:
 		return c->no_uring = true, 0;
 	case OPT_NO_DIRECT:
@@ -168,24 +175,25 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage(stdout);
 			exit(EXIT_OK);
 		}
-		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
-			if (opt == '?')
-				fprintf(stderr, "Try 'vbench --help'.\n");
+		if (opt == '?' || opt == ':')
+			return tool_bad_option(c->tool, opt, argv, options);
+		if (parse_opt(c, opt, optarg) < 0)
 			return -EINVAL;
-		}
 	}
 	if (optind != argc - 1) {
-		tool_err("vbench", 0, "give exactly one PATH, a file to create, e.g. /mnt/raid/vbench.dat",
+		tool_err(c->tool, 0,
+			 "give exactly one PATH, a file to create or a directory, e.g. /mnt/raid",
 			 "%s", optind < argc ? "too many arguments" : "missing PATH");
 		return -EINVAL;
 	}
 	if (c->write_only && c->read_only) {
-		tool_err("vbench", 0, "choose one", "--write-only and --read-only exclude each other");
+		tool_err(c->tool, 0, "choose one", "--write-only and --read-only exclude each other");
 		return -EINVAL;
 	}
 	c->path = argv[optind];
@@ -194,19 +202,24 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 
 int main(int argc, char **argv)
 {
+	struct tool t = { .name = "vbench" };
 	struct vb_conf c = {
+		.tool = &t,
 		.w = 1920, .h = 1080, .rate_num = 30000, .rate_den = 1001,
 		.field = CAP_FIELD_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
 	};
 	const char *why;
+	int ret;
 
 	c.fmt = mov_format_find("UYVY");
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &c);
+	t.json = c.json;
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
 	if (mov_format_check(c.fmt, c.w, c.h, &why) < 0) {
-		tool_err("vbench", 0, "pick another size or format", "%s at %ux%u: %s",
+		tool_err(c.tool, 0, "pick another size or format", "%s at %ux%u: %s",
 			 mov_format_name(c.fmt), c.w, c.h, why);
-		return EXIT_USAGE;
+		return tool_exit(&t, EXIT_USAGE);
 	}
 	return vb_run(&c);
 }

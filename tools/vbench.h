@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct tool;
+
 struct vb_conf {
+	struct tool *tool; /* main's: every error line goes through it */
 	const char *path;
 	const struct mov_format *fmt;
 	unsigned w, h, rate_num, rate_den;
@@ -35,6 +38,8 @@ struct vb_phase {
 };
 
 struct vb_result {
+	char path[4096]; /* the file measured: PATH, or a temporary file in it */
+	bool temporary;	 /* PATH is a directory: the file was made in it, and goes unless --keep */
 	struct dio_geom geom;
 	size_t frame_bytes, slot_bytes;
 	uint64_t batch_bytes; /* one batch on disk: slots are whole units, so batch x slot */
@@ -47,6 +52,8 @@ struct vb_result {
 };
 
 int vb_run(const struct vb_conf *c);
+/* The I/O mode, when not io_uring with registered buffers: a note on stderr, once. */
+void vb_report_io(const struct vb_result *r);
 void vb_report_text(const struct vb_conf *c, const struct vb_result *r);
 void vb_report_json(const struct vb_conf *c, const struct vb_result *r);
 

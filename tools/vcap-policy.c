@@ -43,9 +43,9 @@ static void report_drop(struct vc *v, const struct vc_drop *d, uint64_t filled)
 		snprintf(seq, sizeof(seq), "sequence %llu", (unsigned long long)d->sequence);
 	if (v->c->progress)
 		fprintf(stderr, "\r\033[K");
-	tool_note("vcap", "drop: %llu frame%s (%llu field%s) lost before frame %llu (%s)%s%s",
-		  (unsigned long long)d->count, d->count == 1 ? "" : "s",
-		  (unsigned long long)d->fields, d->fields == 1 ? "" : "s",
+	tool_note("vcap", "drop: %llu %s (%llu %s) lost before frame %llu (%s)%s%s",
+		  (unsigned long long)d->count, tool_plural(d->count, "frame", "frames"),
+		  (unsigned long long)d->fields, tool_plural(d->fields, "field", "fields"),
 		  (unsigned long long)d->before_frame, seq,
 		  d->starved ? "; buffers full: the disk is too slow" : "",
 		  filled ? "; filled with the frame before" : "");
@@ -246,7 +246,7 @@ int vc_open_policies(struct vc *v)
 		return -EINVAL;
 	if (!c->cap.rate_num || !c->cap.rate_den) {
 		if (c->start_tc || c->stop_tc || c->fields || c->duration_tc) {
-			tool_err("vcap", 0, "give --rate",
+			tool_err(v->c->tool, 0, "give --rate",
 				 "the %s source does not say its frame rate", c->source->name);
 			return -EINVAL;
 		}
@@ -256,7 +256,7 @@ int vc_open_policies(struct vc *v)
 
 	v->mark = calloc(v->nslots, sizeof(*v->mark));
 	if (!v->mark) {
-		tool_err("vcap", ENOMEM, NULL, "allocating the capture state");
+		tool_err(v->c->tool, ENOMEM, NULL, "allocating the capture state");
 		return -ENOMEM;
 	}
 	v->recording = !c->start_tc;

@@ -29,9 +29,10 @@ void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned he
 	double left = disk_left_s(c, st);
 	double mbps = st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0;
 
-	fprintf(stderr, "\rvcap: %llu frames  %.1f s  %.1f MB/s  buffer %3.0f%%  drops %llu",
-		(unsigned long long)st->frames, st->seconds, mbps,
-		st->nslots ? 100.0 * held / st->nslots : 0, (unsigned long long)st->drops);
+	fprintf(stderr, "\rvcap: %llu %s  %.1f s  %.1f MB/s  buffer %3.0f%%  drops %llu",
+		(unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		st->seconds, mbps, st->nslots ? 100.0 * held / st->nslots : 0,
+		(unsigned long long)st->drops);
 	if (left >= 0)
 		fprintf(stderr, "  disk %lu:%02lu:%02lu left", (unsigned long)left / 3600,
 			(unsigned long)left / 60 % 60, (unsigned long)left % 60);
@@ -56,35 +57,36 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	char unit[32], dar[48];
 
 	if (st->err)
-		tool_err("vcap", st->err,
+		tool_err(c->tool, st->err,
 			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
 					    : "the file holds every frame before it",
-			 "%s stopped the recording of %s after %llu frames", st->err_what, c->out,
-			 (unsigned long long)st->frames);
-	if (st->mode != DIO_MODE_URING_FIXED || st->mode_why[0])
-		tool_note("vcap", "disk I/O: %s%s%s", dio_mode_name(st->mode),
-			  st->mode_why[0] ? ": " : "", st->mode_why);
+			 "%s stopped the recording of %s after %llu %s", st->err_what, c->out,
+			 (unsigned long long)st->frames,
+			 tool_plural(st->frames, "frame", "frames"));
+	tool_note_io("vcap", st->mode, st->mode_why);
 	if (c->quiet)
 		return;
 	tool_human_bytes(st->geom.align, unit, sizeof(unit));
 	if (st->tc_breaks)
-		tool_note("vcap", "device timecode broke %llu time%s (see tc-break in %s)",
-			  (unsigned long long)st->tc_breaks, st->tc_breaks > 1 ? "s" : "",
-			  st->journal);
+		tool_note("vcap", "device timecode broke %llu %s (see tc-break in %s)",
+			  (unsigned long long)st->tc_breaks,
+			  tool_plural(st->tc_breaks, "time", "times"), st->journal);
 	fprintf(stderr,
-		"vcap: %s: %llu frames (%llu dropped in %llu gaps, %llu filled, %llu "
+		"vcap: %s: %llu %s (%llu dropped in %llu %s, %llu filled, %llu "
 		"flagged), %.1f MB/s, aligned to %s, max buffer fill %.0f%%, stopped by %s\n",
-		c->out, (unsigned long long)st->frames, (unsigned long long)st->drops,
-		(unsigned long long)st->gaps, (unsigned long long)st->fills,
+		c->out, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		(unsigned long long)st->drops, (unsigned long long)st->gaps,
+		tool_plural(st->gaps, "gap", "gaps"), (unsigned long long)st->fills,
 		(unsigned long long)st->flagged,
 		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
 		st->stop_reason ? st->stop_reason : "-");
 	display_aspect(st, dar, sizeof(dar));
 	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps, %s (pasp %u:%u from %s); buffers %s, "
-		"%llu pixel copies (%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width,
+		"%llu %s (%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width,
 		st->acc.height, cap_field_name(st->acc.field), st->acc.rate_num, st->acc.rate_den,
 		dar, st->sar_num, st->sar_den, st->aspect_source ? st->aspect_source : "-",
 		cap_buf_mode_name(st->acc.mode), (unsigned long long)st->src.copies,
+		tool_plural(st->src.copies, "pixel copy", "pixel copies"),
 		st->src.copied_bytes / 1e6);
 }
 
@@ -214,6 +216,8 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	tool_json_str(stdout, g->why);
 	printf("},\"mode\":");
 	tool_json_str(stdout, dio_mode_name(st->mode));
+	printf(",\"mode_why\":");
+	tool_json_str(stdout, st->mode_why);
 	printf(",\"stopped_by\":");
 	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
 	printf(",\"error\":");

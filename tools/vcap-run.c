@@ -438,7 +438,7 @@ int vc_run(const struct vc_conf *c, struct vc_stats *st)
 	record(&v);
 	c->source->stop(v.src);
 	if (nothing_recorded(&v)) {
-		tool_err("vcap", st->err, "check the device sends timecode (v4l2-ctl --all)",
+		tool_err(c->tool, st->err, "check the device sends timecode (v4l2-ctl --all)",
 			 "no timecode from the %s source within 5 s", c->source->name);
 		cleanup(&v, true);
 		return st->err;

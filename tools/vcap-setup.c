@@ -1,6 +1,6 @@
 /* vcap's setup: the source opened and its format negotiated before anything is created (a
- * refusal leaves nothing behind), the slots sized to the rate and the memory-lock limit, the
- * file, its MOV index and the capture log created, streaming started; and --realtime.
+ * refusal leaves nothing behind), the slots sized to the rate, the file, its MOV index and the
+ * capture log created, streaming started; and --realtime.
  */
 #include "tool.h"
 #include "vcap-run.h"
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 /* The pasp's inputs: --aspect, the device's pixel aspect, the frame size. */
@@ -109,10 +108,10 @@ static int take_lock(struct vc *v)
 	ret = mov_lock_take(v->c->out, &v->lock, &holder);
 	if (ret == -EBUSY) {
 		if (holder)
-			tool_err("vcap", 0, "wait for it to finish, or record to another name",
+			tool_err(v->c->tool, 0, "wait for it to finish, or record to another name",
 				 "%s: being recorded by vcap pid %d", v->c->out, holder);
 		else
-			tool_err("vcap", 0, "wait for it to finish, or record to another name",
+			tool_err(v->c->tool, 0, "wait for it to finish, or record to another name",
 				 "%s: locked by another recording or a vmov recover", v->c->out);
 		return ret;
 	}
@@ -133,7 +132,7 @@ static int open_outputs(struct vc *v)
 	v->st->aspect_source = aspect_source(c, &v->st->acc);
 	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
 	if (ret < 0) {
-		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating %s", c->out);
 		return ret;
 	}
@@ -146,7 +145,7 @@ static int open_outputs(struct vc *v)
 	/* without --timecode the index waits for the first frame and its device timecode */
 	ret = c->timecode ? vc_open_index(v, c->timecode) : 0;
 	if (ret < 0) {
-		tool_err("vcap", ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
+		tool_err(v->c->tool, ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
 			 "starting the MOV index of %s", c->out);
 		return ret;
 	}
@@ -158,7 +157,7 @@ static int open_outputs(struct vc *v)
 	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
 		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
 	if (ret < 0)
-		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating the capture log %s", v->st->journal);
 	return ret;
 }
@@ -173,9 +172,9 @@ static int open_source(struct vc *v)
 	ret = ops->open(&v->c->cap, &why, &v->src);
 	if (ret < 0) {
 		if (why.what[0])
-			tool_err("vcap", ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
+			tool_err(v->c->tool, ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
 		else
-			tool_err("vcap", ret, NULL, "opening the %s source", ops->name);
+			tool_err(v->c->tool, ret, NULL, "opening the %s source", ops->name);
 		return ret;
 	}
 	ops->describe(v->src, &v->st->acc);
@@ -193,9 +192,9 @@ static int start_source_buffers(struct vc *v)
 	ret = ops->attach(v->src, v->slab, &why);
 	if (ret < 0) {
 		if (why.what[0])
-			tool_err("vcap", ret, why.hint, "%s", why.what);
+			tool_err(v->c->tool, ret, why.hint, "%s", why.what);
 		else
-			tool_err("vcap", ret, NULL, "setting up the %s source's buffers",
+			tool_err(v->c->tool, ret, NULL, "setting up the %s source's buffers",
 				 ops->name);
 		return ret;
 	}
@@ -218,7 +217,7 @@ static int start_streaming(struct vc *v)
 	if (ret >= 0)
 		ret = ops->start(v->src);
 	if (ret < 0)
-		tool_err("vcap", ret, NULL, "starting the %s source", ops->name);
+		tool_err(v->c->tool, ret, NULL, "starting the %s source", ops->name);
 	return ret;
 }
 
@@ -250,43 +249,6 @@ static unsigned slot_count(const struct vc_conf *c, const struct cap_accepted *a
 	return n > 65536 ? 65536 : (unsigned)n;
 }
 
-/* Bit 14 (CAP_IPC_LOCK) of the effective capabilities: mlock beyond the limit is allowed. */
-static bool may_lock_any(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps & (1ull << 14);
-}
-
-/* The slab is locked in memory (mlock, io_uring registration): check the limit up front. */
-static int check_memlock(const struct vc *v)
-{
-	uint64_t slot = dio_align_up(v->st->acc.frame_bytes,
-				     v->st->geom.align > DIO_PAGE ? v->st->geom.align : DIO_PAGE);
-	uint64_t need = slot * (v->nslots + 1);
-	struct rlimit rl;
-	char n[32], l[32];
-
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    need <= rl.rlim_cur || may_lock_any())
-		return 0;
-	tool_human_bytes(need, n, sizeof(n));
-	tool_human_bytes(rl.rlim_cur, l, sizeof(l));
-	tool_err("vcap", 0, NULL,
-		 "%u frame buffers need %s of locked memory, RLIMIT_MEMLOCK allows %s (raise it: "
-		 "'ulimit -l %llu' (KiB) as root or in limits.conf, LimitMEMLOCK= for a service; "
-		 "or lower --buffers)", v->nslots, n, l, (unsigned long long)(need + 1023) / 1024);
-	return -ENOMEM;
-}
-
 /* For the V4L2 source: what only the device's answer allows checking. */
 static int check_accepted(const struct vc *v)
 {
@@ -295,7 +257,7 @@ static int check_accepted(const struct vc *v)
 
 	if (v->c->timecode &&
 	    mov_timecode_check(v->c->timecode, a->rate_num, a->rate_den, &why) < 0) {
-		tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		tool_err(v->c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
 			 "invalid --timecode '%s' at %u/%u fps: %s", v->c->timecode, a->rate_num,
 			 a->rate_den, why);
 		return -EINVAL;
@@ -312,7 +274,7 @@ int vc_setup(struct vc *v)
 	if (ret < 0)
 		return ret;
 	if (!c->force && access(c->out, F_OK) == 0) {
-		tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s",
+		tool_err(v->c->tool, EEXIST, "use --force to replace it, or another name", "%s",
 			 c->out);
 		return -EEXIST;
 	}
@@ -330,17 +292,15 @@ int vc_setup(struct vc *v)
 		return ret;
 	ret = dio_geom_probe(c->out, "/sys", c->align, &v->st->geom);
 	if (ret < 0) {
-		tool_err("vcap", ret, ret == -ENOENT ? "the directory must exist" : NULL,
+		tool_err(v->c->tool, ret, ret == -ENOENT ? "the directory must exist" : NULL,
 			 "probing the disk under %s", c->out);
 		return ret;
 	}
+	/* no RLIMIT_MEMLOCK check: a slab it cannot register is written unregistered (noted) */
 	v->nslots = slot_count(c, &v->st->acc);
-	ret = check_memlock(v);
-	if (ret < 0)
-		return ret;
 	ret = open_memory(v);
 	if (ret < 0) {
-		tool_err("vcap", ret, "lower --buffers, or raise 'ulimit -l'",
+		tool_err(v->c->tool, ret, "lower --buffers, or raise 'ulimit -l'",
 			 "allocating %u frame buffers", v->nslots);
 		return ret;
 	}
@@ -368,10 +328,10 @@ void vc_go_realtime(struct vc *v)
 	v->st->rt_fifo = !fifo;
 	v->st->rt_locked = !lock;
 	if (fifo)
-		tool_err("vcap", fifo, "run as root, or raise 'ulimit -r'; recording anyway",
+		tool_err(v->c->tool, fifo, "run as root, or raise 'ulimit -r'; recording anyway",
 			 "--realtime: SCHED_FIFO");
 	if (lock)
-		tool_err("vcap", lock, "raise 'ulimit -l'; recording anyway",
+		tool_err(v->c->tool, lock, "raise 'ulimit -l'; recording anyway",
 			 "--realtime: locking memory");
 	if (!fifo && !lock && !v->c->quiet)
 		tool_note("vcap", "realtime: SCHED_FIFO priority %d, memory locked",

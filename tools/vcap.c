@@ -100,9 +100,9 @@ static const char usage[] =
 "  --batch V          frames per write (default 8)\n"
 "  --depth Q          writes in flight (default 4)\n"
 "  --buffers N        frame slots in memory (default batch x (depth + 1) plus half a\n"
-"                     second of frames, rounded up to whole batches). They are locked in\n"
-"                     memory: more than RLIMIT_MEMLOCK ('ulimit -l') is refused up front\n"
-"                     unless the process may lock any amount (CAP_IPC_LOCK)\n"
+"                     second of frames, rounded up to whole batches). They are registered\n"
+"                     with io_uring when RLIMIT_MEMLOCK ('ulimit -l') or CAP_IPC_LOCK\n"
+"                     allows; else vcap writes them unregistered and a note says why\n"
 "  --align auto|BYTES alignment of every batch and frame (default auto: the RAID stripe from\n"
 "                     md, XFS or ext4 geometry, else the direct-I/O block)\n"
 "\n"
@@ -126,7 +126,8 @@ static const char usage[] =
 "  --json             print a JSON summary on stdout at the end: frames, fields, drops (each\n"
 "                     gap: before_frame, sequence, count, fields, starved), flagged frames,\n"
 "                     fills, timecode and its breaks, mode, alignment, MB/s, buffer fill,\n"
-"                     what stopped it, the exit code and its meaning\n"
+"                     what stopped it, the exit code and its meaning. A failure before that\n"
+"                     is one object too: {\"error\": the error line, \"exit\", \"meaning\"}\n"
 "  -q, --quiet        no progress line\n"
 "  -h, --help         this text\n"
 "\n"
@@ -144,7 +145,7 @@ static const char usage[] =
 "  2  bad command line\n"
 "  3  setup failed (FILE exists, or another vcap or vmov recover holds it, format or\n"
 "     timecode invalid, no such source or device, the device does not offer what was\n"
-"     asked, RLIMIT_MEMLOCK too low, no device timecode for --start-timecode); no file\n"
+"     asked, no device timecode for --start-timecode); no file\n"
 "     is left, and a file held by another is not touched\n"
 "  4  frames were dropped and --on-drop fail was given; the file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
@@ -232,9 +233,9 @@ static void print_usage(void)
 	printf(usage, src, tool_format_list(fmt, sizeof(fmt), 23));
 }
 
-static int bad(const char *opt, const char *val, const char *hint)
+static int bad(const struct vc_conf *c, const char *opt, const char *val, const char *hint)
 {
-	return tool_bad_value("vcap", opt, val, hint);
+	return tool_bad_value(c->tool, opt, val, hint);
 }
 
 static int parse_on_drop(const char *s, enum vc_on_drop *ret)
@@ -270,13 +271,13 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 	char buf[256], *save = NULL, *kv;
 
 	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		return bad("--pattern", arg, hint);
+		return bad(c, "--pattern", arg, hint);
 	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *v = strchr(kv, '=');
 		int ret = -EINVAL;
 
 		if (!v)
-			return bad("--pattern", kv, hint);
+			return bad(c, "--pattern", kv, hint);
 		*v++ = '\0';
 		if (!strcmp(kv, "timecode") &&
 		    snprintf(c->pattern_tc, sizeof(c->pattern_tc), "%s", v) < (int)sizeof(c->pattern_tc))
@@ -294,7 +295,7 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 		else if (!strcmp(kv, "seq-repeat-every"))
 			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.seq_repeat_every);
 		if (ret < 0)
-			return bad("--pattern", arg, hint);
+			return bad(c, "--pattern", arg, hint);
 	}
 	return 0;
 }
@@ -308,27 +309,28 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	case OPT_SOURCE:
 		c->source = cap_source_find(arg);
 		c->source_given = true;
-		return c->source ? 0 : bad("--source", arg, "see --help for the sources, e.g. pattern");
+		return c->source ? 0 : bad(c, "--source", arg, "see --help for the sources, e.g. pattern");
 	case OPT_SIZE:
 		if (!strcmp(arg, "auto"))
 			return k->width = k->height = 0, 0;
-		return tool_parse_size(arg, &k->width, &k->height) ? bad("--size", arg, "use WxH, e.g. 1920x1080, or auto") : 0;
+		return tool_parse_size(arg, &k->width, &k->height) ? bad(c, "--size", arg, "use WxH, e.g. 1920x1080, or auto") : 0;
 	case OPT_FORMAT:
 		if (!strcmp(arg, "auto"))
 			return k->format = NULL, 0;
 		k->format = mov_format_find(arg);
-		return k->format ? 0 : bad("--format", arg, "see --help for the list, e.g. UYVY");
+		return k->format ? 0
+				 : bad(c, "--format", arg, "see --help for the list, e.g. UYVY");
 	case OPT_RATE:
 		if (!strcmp(arg, "max"))
 			return k->paced = false, 0;
 		if (!strcmp(arg, "auto"))
 			return k->rate_num = k->rate_den = 0, 0;
-		return tool_parse_rate(arg, &k->rate_num, &k->rate_den) ? bad("--rate", arg, "use N/D, e.g. 30000/1001, max or auto") : 0;
+		return tool_parse_rate(arg, &k->rate_num, &k->rate_den) ? bad(c, "--rate", arg, "use N/D, e.g. 30000/1001, max or auto") : 0;
 	case OPT_FIELD:
 		if (!strcmp(arg, "auto"))
 			return k->field_auto = true, 0;
 		k->field_auto = false;
-		return cap_field_parse(arg, &k->field) ? bad("--field", arg, "none, interlaced-tb, interlaced-bt, seq-tb, seq-bt, alternate or auto") : 0;
+		return cap_field_parse(arg, &k->field) ? bad(c, "--field", arg, "none, interlaced-tb, interlaced-bt, seq-tb, seq-bt, alternate or auto") : 0;
 	case OPT_DEVICE:
 		return k->device = arg, 0;
 	case OPT_INPUT:
@@ -339,7 +341,7 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 		return k->dv_timings = arg, 0;
 	case OPT_START_FIELD:
 		if (strcmp(arg, "top") && strcmp(arg, "bottom"))
-			return bad("--start-field", arg, "top or bottom");
+			return bad(c, "--start-field", arg, "top or bottom");
 		return k->start_field = arg[0] == 't' ? V4L2_FIELD_TOP : V4L2_FIELD_BOTTOM, 0;
 	case OPT_BUFFERS_MODE:
 		if (!strcmp(arg, "auto"))
@@ -348,20 +350,20 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 			return k->buffers = CAP_BUFFERS_DMABUF, 0;
 		if (!strcmp(arg, "mmap"))
 			return k->buffers = CAP_BUFFERS_MMAP, 0;
-		return bad("--buffers-mode", arg, "auto, dmabuf or mmap");
+		return bad(c, "--buffers-mode", arg, "auto, dmabuf or mmap");
 	case OPT_ZERO_COPY:
 		return k->zero_copy = true, 0;
 	case 'n':
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
-			return bad("--frames", arg, "a positive number of frames");
+			return bad(c, "--frames", arg, "a positive number of frames");
 		return c->frames = n, 0;
 	case 't':
 		if (strpbrk(arg, ":;"))
 			return c->duration_tc = arg, 0; /* checked against the rate later */
-		return tool_parse_seconds(arg, &c->seconds) ? bad("--duration", arg, "seconds, e.g. 10 or 2.5, or HH:MM:SS:FF") : 0;
+		return tool_parse_seconds(arg, &c->seconds) ? bad(c, "--duration", arg, "seconds, e.g. 10 or 2.5, or HH:MM:SS:FF") : 0;
 	case OPT_FIELDS:
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
-			return bad("--fields", arg, "a positive, even number of fields");
+			return bad(c, "--fields", arg, "a positive, even number of fields");
 		return c->fields = n, 0;
 	case OPT_FILL_DROPS:
 		return c->fill_drops = true, 0;
@@ -376,27 +378,28 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	case OPT_TIMECODE:
 		return c->timecode = arg, 0;
 	case OPT_COLOUR:
-		return mov_colour_parse(arg, &c->colour) ? bad("--colour", arg, "auto, none, bt601-525, bt601-625, bt709 or bt2020") : 0;
+		return mov_colour_parse(arg, &c->colour) ? bad(c, "--colour", arg, "auto, none, bt601-525, bt601-625, bt709 or bt2020") : 0;
 	case OPT_ASPECT:
-		return parse_aspect(arg, c) ? bad("--aspect", arg, "W:H, e.g. 4:3 or 16:9") : 0;
+		return parse_aspect(arg, c) ? bad(c, "--aspect", arg, "W:H, e.g. 4:3 or 16:9") : 0;
 	case OPT_BATCH:
-		return tool_parse_uint(arg, 1, 256, &c->batch) ? bad("--batch", arg, "1 to 256 frames") : 0;
+		return tool_parse_uint(arg, 1, 256, &c->batch) ? bad(c, "--batch", arg, "1 to 256 frames") : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+							      : 0;
 	case OPT_BUFFERS:
-		return tool_parse_uint(arg, 2, 65536, &c->buffers) ? bad("--buffers", arg, "2 to 65536 slots") : 0;
+		return tool_parse_uint(arg, 2, 65536, &c->buffers) ? bad(c, "--buffers", arg, "2 to 65536 slots") : 0;
 	case OPT_ALIGN:
 		if (!strcmp(arg, "auto"))
 			return c->align = 0;
 		if (tool_parse_bytes(arg, &c->align) || !c->align || c->align % 4096)
-			return bad("--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
+			return bad(c, "--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
 		return 0;
 	case 'o':
 		return c->out = arg, 0;
 	case OPT_MD5:
 		return c->md5_path = arg, 0;
 	case OPT_ON_DROP:
-		return parse_on_drop(arg, &c->on_drop) ? bad("--on-drop", arg, "continue, stop or fail") : 0;
+		return parse_on_drop(arg, &c->on_drop) ? bad(c, "--on-drop", arg, "continue, stop or fail") : 0;
 	case OPT_FORCE:
 		return c->force = true, 0;
 	case OPT_JSON:
@@ -413,7 +416,7 @@ static int bad_tc(const struct vc_conf *c, const char *opt, const char *tc)
 
 	if (!tc || mov_timecode_check(tc, c->cap.rate_num, c->cap.rate_den, &why) == 0)
 		return 0;
-	tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+	tool_err(c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
 		 "invalid %s '%s' at %u/%u fps: %s", opt, tc, c->cap.rate_num, c->cap.rate_den,
 		 why);
 	return -EINVAL;
@@ -423,16 +426,17 @@ static int bad_tc(const struct vc_conf *c, const char *opt, const char *tc)
 static int check_amount_args(const struct vc_conf *c)
 {
 	if (!!c->frames + !!c->fields + (c->seconds > 0 || c->duration_tc) > 1) {
-		tool_err("vcap", 0, "give one of them", "-n, --fields and -t all say when to stop");
+		tool_err(c->tool, 0, "give one of them",
+			 "-n, --fields and -t all say when to stop");
 		return -EINVAL;
 	}
 	if (c->fields % 2) {
-		tool_err("vcap", 0, "give an even number (a MOV sample is a whole frame)",
+		tool_err(c->tool, 0, "give an even number (a MOV sample is a whole frame)",
 			 "--fields %llu", (unsigned long long)c->fields);
 		return -EINVAL;
 	}
 	if (c->start_tc && c->stop_tc && !strcmp(c->start_tc, c->stop_tc)) {
-		tool_err("vcap", 0, "--stop-timecode is inclusive: give a later one",
+		tool_err(c->tool, 0, "--stop-timecode is inclusive: give a later one",
 			 "--start-timecode and --stop-timecode are both %s", c->start_tc);
 		return -EINVAL;
 	}
@@ -447,7 +451,7 @@ int vc_check_policies(struct vc_conf *c)
 	    bad_tc(c, "--pattern timecode", c->cap.pattern.timecode))
 		return -EINVAL;
 	if (c->fields && c->cap.field == CAP_FIELD_NONE) {
-		tool_err("vcap", 0, "use -n for progressive video", "--fields %llu with --field none",
+		tool_err(c->tool, 0, "use -n for progressive video", "--fields %llu with --field none",
 			 (unsigned long long)c->fields);
 		return -EINVAL;
 	}
@@ -457,7 +461,7 @@ int vc_check_policies(struct vc_conf *c)
 		/* a duration in timecode labels: HH:MM:SS:FF frames at the capture rate */
 		if (mov_timecode_frames(c->duration_tc, c->cap.rate_num, c->cap.rate_den, &n) < 0 ||
 		    n < 1)
-			return bad("--duration", c->duration_tc, "seconds, or HH:MM:SS:FF with FF below the rate");
+			return bad(c, "--duration", c->duration_tc, "seconds, or HH:MM:SS:FF with FF below the rate");
 		c->frames = n;
 		c->by_duration = true;
 	}
@@ -488,7 +492,7 @@ static void pattern_defaults(struct cap_config *k)
 static int check_device_conf(struct vc_conf *c)
 {
 	if (!c->cap.paced) {
-		tool_err("vcap", 0, "the device sets the pace; leave --rate max out",
+		tool_err(c->tool, 0, "the device sets the pace; leave --rate max out",
 			 "--rate max: only the pattern source");
 		return -EINVAL;
 	}
@@ -504,7 +508,7 @@ static int check_conf(struct vc_conf *c)
 	const char *why;
 
 	if (!c->out) {
-		tool_err("vcap", 0, "add -o FILE.mov", "no output file");
+		tool_err(c->tool, 0, "add -o FILE.mov", "no output file");
 		return -EINVAL;
 	}
 	if (!c->source_given && c->cap.device)
@@ -513,18 +517,18 @@ static int check_conf(struct vc_conf *c)
 		return check_device_conf(c);
 	pattern_defaults(&c->cap);
 	if (c->cap.field == CAP_FIELD_ALTERNATE) {
-		tool_err("vcap", 0, "use interlaced-tb/-bt or seq-tb/-bt", "--field alternate: "
+		tool_err(c->tool, 0, "use interlaced-tb/-bt or seq-tb/-bt", "--field alternate: "
 			 "the %s source delivers whole frames", c->source->name);
 		return -EINVAL;
 	}
 	if (mov_format_check(c->cap.format, c->cap.width, c->cap.height, &why) < 0) {
-		tool_err("vcap", 0, "pick another --size or --format", "%s at %ux%u: %s",
+		tool_err(c->tool, 0, "pick another --size or --format", "%s at %ux%u: %s",
 			 mov_format_name(c->cap.format), c->cap.width, c->cap.height, why);
 		return -EINVAL;
 	}
 	if (c->timecode && mov_timecode_check(c->timecode, c->cap.rate_num, c->cap.rate_den,
 					      &why) < 0) {
-		tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		tool_err(c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
 			 "invalid --timecode '%s': %s", c->timecode, why);
 		return -EINVAL;
 	}
@@ -537,19 +541,19 @@ static int parse_args(int argc, char **argv, struct vc_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "n:t:o:qh", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((opt = getopt_long(argc, argv, ":n:t:o:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);
 		}
-		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
-			if (opt == '?')
-				fprintf(stderr, "Try 'vcap --help'.\n");
+		if (opt == '?' || opt == ':')
+			return tool_bad_option(c->tool, opt, argv, options);
+		if (parse_opt(c, opt, optarg) < 0)
 			return -EINVAL;
-		}
 	}
 	if (optind < argc) {
-		tool_err("vcap", 0, "the output goes after -o", "unexpected argument '%s'",
+		tool_err(c->tool, 0, "the output goes after -o", "unexpected argument '%s'",
 			 argv[optind]);
 		return -EINVAL;
 	}
@@ -569,7 +573,9 @@ static int exit_code(const struct vc_conf *c, const struct vc_stats *st)
 
 int main(int argc, char **argv)
 {
+	struct tool t = { .name = "vcap" };
 	struct vc_conf c = {
+		.tool = &t,
 		.source = cap_source_find("pattern"),
 		.cap = { .paced = true, .field_auto = true }, /* auto: defaults per source */
 		.batch = 8,
@@ -578,13 +584,15 @@ int main(int argc, char **argv)
 	struct vc_stats st = { 0 };
 	int ret;
 
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &c);
+	t.json = c.json;
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
 	c.progress = !c.quiet && isatty(2);
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vcap's own words */
 	ret = vc_run(&c, &st);
 	if (ret < 0)
-		return EXIT_SETUP; /* vc_run said what and removed what it created */
+		return tool_exit(&t, EXIT_SETUP); /* vc_run said what, removed what it created */
 	st.exit_code = exit_code(&c, &st);
 	vc_report(&c, &st);
 	return st.exit_code;

@@ -11,7 +11,10 @@
 
 enum vc_on_drop { VC_DROP_CONTINUE, VC_DROP_STOP, VC_DROP_FAIL };
 
+struct tool;
+
 struct vc_conf {
+	struct tool *tool; /* main's: every error line goes through it */
 	const char *out;
 	const struct cap_source_ops *source;
 	bool source_given; /* else --device picks v4l2 */

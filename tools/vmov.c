@@ -18,8 +18,7 @@
 static const char *const prog = "vmov";
 
 enum opt {
-	OPT_HELP = 256,
-	OPT_JSON,
+	OPT_JSON = 256,
 	OPT_SAMPLES,
 	OPT_MD5,
 	OPT_ALIGN,
@@ -28,7 +27,7 @@ enum opt {
 };
 
 static const struct option options[] = {
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "samples", no_argument, NULL, OPT_SAMPLES },
 	{ "md5", required_argument, NULL, OPT_MD5 },
@@ -39,6 +38,7 @@ static const struct option options[] = {
 };
 
 struct args {
+	struct tool *tool; /* main's: every error line goes through it */
 	const char *cmd;
 	const char *file;
 	bool json;
@@ -88,7 +88,9 @@ static void usage(FILE *f)
 		"            recover says so and exits 0.\n"
 		"\n"
 		"Options:\n"
-		"  --json           info: print one JSON object instead of text.\n"
+		"  --json           info: print one JSON object instead of text. Any command: a\n"
+		"                   failure is one JSON object too: {\"error\": the error line,\n"
+		"                   \"exit\", \"meaning\"}.\n"
 		"  --samples        info: also list every sample (offset, size, pts); in JSON as\n"
 		"                   \"samples\": [[offset, size, pts], ...].\n"
 		"  --md5 SIDE.md5   verify: a sidecar in FFmpeg's framemd5 format, as printed by\n"
@@ -103,7 +105,7 @@ static void usage(FILE *f)
 		"                   finished cleanly or was recovered (its end line), e.g. after\n"
 		"                   the moov was damaged; and replace an existing md5 sidecar.\n"
 		"  --journal PATH   recover: the journal, instead of FILE.vcj.\n"
-		"  --help           This text.\n"
+		"  -h, --help       This text.\n"
 		"\n"
 		"Pixel formats known to the table (name, V4L2 fourcc, MOV tag):\n");
 	for (i = 0; (fmt = mov_format_at(i)); i++) {
@@ -135,9 +137,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
-		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
 		case OPT_JSON:
@@ -151,7 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_ALIGN:
 			if (tool_parse_bytes(optarg, &a->align) < 0 || !a->align) {
-				tool_err(prog, 0, "e.g. --align 4096 or --align 192K",
+				tool_err(a->tool, 0, "e.g. --align 4096 or --align 192K",
 					 "--align %s: not a byte count above 0", optarg);
 				return -EINVAL;
 			}
@@ -163,11 +166,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->journal = optarg;
 			break;
 		default:
-			return -EINVAL; /* getopt printed the reason */
+			return tool_bad_option(a->tool, c, argv, options);
 		}
 	}
 	if (argc - optind != 2) {
-		tool_err(prog, 0, "see vmov --help", "expected a command and one FILE");
+		tool_err(a->tool, 0, "see vmov --help", "expected a command and one FILE");
 		return -EINVAL;
 	}
 	a->cmd = argv[optind];
@@ -175,19 +178,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static int open_reader(const char *file, struct mov_reader **ret)
+static int open_reader(const struct args *a, struct mov_reader **ret)
 {
+	const char *file = a->file;
 	char why[160];
 	int ret_open = mov_reader_open(file, ret, why, sizeof(why));
 
 	if (ret_open == -EINVAL && mov_journal_exists(file))
-		tool_err(prog, 0,
+		tool_err(a->tool, 0,
 			 "it has a capture log: if its recording was killed, run vmov recover",
 			 "%s: %s", file, why);
 	else if (ret_open < 0 && why[0])
-		tool_err(prog, 0, NULL, "%s: %s", file, why);
+		tool_err(a->tool, 0, NULL, "%s: %s", file, why);
 	else if (ret_open < 0)
-		tool_err(prog, ret_open, NULL, "opening %s", file);
+		tool_err(a->tool, ret_open, NULL, "opening %s", file);
 	return ret_open;
 }
 
@@ -215,7 +219,7 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	const struct mov_sample *s = mov_reader_samples(r);
 	struct mov_info in;
 	char cc[5], rate[48], hb[32];
-	uint64_t i;
+	uint64_t i, n;
 
 	mov_reader_info(r, &in);
 	fmt_rate(&in, rate, sizeof(rate));
@@ -234,8 +238,8 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 		printf("pixel aspect: %u:%u\n", in.sar_num, in.sar_den);
 	printf("timecode:    %s", in.timecode[0] ? in.timecode : "none");
 	if (in.timecode_breaks)
-		printf(" (%u break%s in the timecode track)", in.timecode_breaks,
-		       in.timecode_breaks == 1 ? "" : "s");
+		printf(" (%u %s in the timecode track)", in.timecode_breaks,
+		       tool_plural(in.timecode_breaks, "break", "breaks"));
 	printf("\n");
 	if (in.samples)
 		printf("frame size:  %" PRIu32 " bytes, rows of %" PRIu32 " bytes\n", in.frame_size,
@@ -245,8 +249,10 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	if (in.samples)
 		printf("first frame: offset %" PRIu64 ", %" PRIu32 " bytes\n", s[0].offset,
 		       s[0].size);
-	printf("aligned:     %" PRIu64 " of %" PRIu64 " samples start at a multiple of 4096\n",
-	       count_aligned(r, 4096), in.samples);
+	n = count_aligned(r, 4096);
+	printf("aligned:     %" PRIu64 " of %" PRIu64 " %s %s at a multiple of 4096\n", n,
+	       in.samples, tool_plural(in.samples, "sample", "samples"),
+	       tool_plural(n, "starts", "start"));
 	for (i = 0; samples && i < in.samples; i++)
 		printf("sample %" PRIu64 ": offset %" PRIu64 " size %" PRIu32 " pts %" PRId64 "\n", i,
 		       s[i].offset, s[i].size, s[i].pts);
@@ -292,7 +298,7 @@ static int cmd_info(const struct args *a)
 {
 	struct mov_reader *r;
 
-	if (open_reader(a->file, &r) < 0)
+	if (open_reader(a, &r) < 0)
 		return EXIT_SETUP;
 	if (a->json)
 		print_info_json(a->file, r, a->samples);
@@ -387,10 +393,11 @@ static int md5_of(int fd, const struct mov_sample *s, uint8_t **buf, size_t *cap
 }
 
 /* Returns the number of mismatches, or -errno. */
-static int64_t verify_md5(const char *file, const char *md5_path, const struct mov_reader *r)
+static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 {
+	const char *file = a->file, *md5_path = a->md5;
 	const struct mov_sample *s = mov_reader_samples(r);
-	uint64_t i, n = 0, bad = 0, mism = 0, count = mov_reader_count(r);
+	uint64_t i, n = 0, bad = 0, mism = 0, good, count = mov_reader_count(r);
 	struct md5_line *want = NULL;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
@@ -399,24 +406,26 @@ static int64_t verify_md5(const char *file, const char *md5_path, const struct m
 
 	ret = read_framemd5(md5_path, &want, &n);
 	if (ret < 0) {
-		tool_err(prog, ret, ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
+		tool_err(a->tool, ret,
+			 ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
 			 "reading %s", md5_path);
 		return ret;
 	}
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		tool_err(prog, ret, NULL, "opening %s", file);
+		tool_err(a->tool, ret, NULL, "opening %s", file);
 		goto out_free;
 	}
 	if (n != count) {
-		printf("md5: the sidecar has %" PRIu64 " frames, the file %" PRIu64 "\n", n, count);
+		printf("md5: the sidecar has %" PRIu64 " %s, the file %" PRIu64 "\n", n,
+		       tool_plural(n, "frame", "frames"), count);
 		bad++;
 	}
 	for (i = 0; i < n && i < count; i++) {
 		ret = md5_of(fd, &s[i], &buf, &cap, hex);
 		if (ret < 0) {
-			tool_err(prog, ret, NULL, "reading frame %" PRIu64 " of %s", i, file);
+			tool_err(a->tool, ret, NULL, "reading frame %" PRIu64 " of %s", i, file);
 			goto out_close;
 		}
 		if (want[i].size != s[i].size || strcmp(want[i].hex, hex)) {
@@ -427,8 +436,9 @@ static int64_t verify_md5(const char *file, const char *md5_path, const struct m
 			bad++;
 		}
 	}
-	printf("md5: %" PRIu64 " of %" PRIu64 " frames match\n", (n < count ? n : count) - mism,
-	       count);
+	good = (n < count ? n : count) - mism;
+	printf("md5: %" PRIu64 " of %" PRIu64 " %s %s\n", good, count,
+	       tool_plural(count, "frame", "frames"), tool_plural(good, "matches", "match"));
 	ret = 0;
 out_close:
 	close(fd);
@@ -477,29 +487,30 @@ static int cmd_verify(const struct args *a)
 	int64_t md5_bad = 0;
 	char cc[5];
 
-	if (open_reader(a->file, &r) < 0)
+	if (open_reader(a, &r) < 0)
 		return EXIT_SETUP;
 	mov_reader_info(r, &in);
-	printf("format: %s ('%s') %ux%u, %" PRIu64 " samples\n",
+	printf("format: %s ('%s') %ux%u, %" PRIu64 " %s\n",
 	       in.format ? mov_format_name(in.format) : "not in the table",
-	       mov_fourcc_str(in.tag, cc), in.width, in.height, in.samples);
+	       mov_fourcc_str(in.tag, cc), in.width, in.height, in.samples,
+	       tool_plural(in.samples, "sample", "samples"));
 	bad = in.samples ? 0 : 1;
 	if (!in.samples)
 		printf("structure: no samples\n");
 	n = verify_structure(r, &in);
-	printf("structure: %" PRIu64 " of %" PRIu64 " samples well placed\n", in.samples - n,
-	       in.samples);
+	printf("structure: %" PRIu64 " of %" PRIu64 " %s well placed\n", in.samples - n, in.samples,
+	       tool_plural(in.samples, "sample", "samples"));
 	bad += n;
-	printf("aligned: %" PRIu64 " of %" PRIu64 " samples at a multiple of 4096\n",
-	       count_aligned(r, 4096), in.samples);
+	printf("aligned: %" PRIu64 " of %" PRIu64 " %s at a multiple of 4096\n",
+	       count_aligned(r, 4096), in.samples, tool_plural(in.samples, "sample", "samples"));
 	if (a->align) {
 		n = count_aligned(r, a->align);
-		printf("aligned: %" PRIu64 " of %" PRIu64 " samples at a multiple of %" PRIu64 "\n",
-		       n, in.samples, a->align);
+		printf("aligned: %" PRIu64 " of %" PRIu64 " %s at a multiple of %" PRIu64 "\n", n,
+		       in.samples, tool_plural(in.samples, "sample", "samples"), a->align);
 		bad += in.samples - n;
 	}
 	if (a->md5) {
-		md5_bad = verify_md5(a->file, a->md5, r);
+		md5_bad = verify_md5(a, r);
 		if (md5_bad < 0) {
 			mov_reader_free(r);
 			return EXIT_SETUP;
@@ -531,13 +542,14 @@ static void write_sidecar(const struct args *a, const char *journal,
 	if (ret == -EEXIST)
 		tool_note(prog,
 			  "%s exists and was kept; it may be from an earlier recording "
-			  "(--force replaces it with the %" PRIu64 " frames recovered)",
-			  side, res->frames);
+			  "(--force replaces it with the %" PRIu64 " %s recovered)",
+			  side, res->frames, tool_plural(res->frames, "frame", "frames"));
 	else if (ret < 0)
-		tool_err(prog, ret, NULL, "writing the md5 sidecar %s", side);
+		tool_err(a->tool, ret, NULL, "writing the md5 sidecar %s", side);
 	else
-		printf("wrote %s: the md5 of each of the %" PRIu64 " frames, from the log\n", side,
-		       res->frames);
+		printf("wrote %s: the md5 of %s %" PRIu64 " %s, from the log\n", side,
+		       tool_plural(res->frames, "its", "each of the"), res->frames,
+		       tool_plural(res->frames, "frame", "frames"));
 }
 
 /* A log with its end line: say whether the file is complete, which is what the user asked. */
@@ -546,14 +558,14 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 	struct mov_reader *r;
 
 	if (mov_reader_open(a->file, &r, NULL, 0) < 0) {
-		tool_err(prog, 0, "use --force to rebuild the index from the log",
+		tool_err(a->tool, 0, "use --force to rebuild the index from the log",
 			 "%s: its log says it was %s, but its index cannot be read", a->file,
 			 res->was_recovered ? "recovered" : "finished cleanly by vcap");
 		return EXIT_SETUP;
 	}
-	printf("%s is complete (%" PRIu64 " frames): %s; nothing to do (--force rebuilds the "
+	printf("%s is complete (%" PRIu64 " %s): %s; nothing to do (--force rebuilds the "
 	       "index from the log again)\n",
-	       a->file, mov_reader_count(r),
+	       a->file, mov_reader_count(r), tool_plural(mov_reader_count(r), "frame", "frames"),
 	       res->was_recovered ? "it was recovered already" : "vcap finished it cleanly");
 	mov_reader_free(r);
 	return EXIT_OK;
@@ -566,41 +578,41 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 	switch (ret) {
 	case -EBUSY:
 		if (res->holder)
-			tool_err(prog, 0, "wait for it to finish",
+			tool_err(a->tool, 0, "wait for it to finish",
 				 "%s: being recorded by vcap pid %d", a->file, res->holder);
 		else
-			tool_err(prog, 0, "wait for it to finish",
+			tool_err(a->tool, 0, "wait for it to finish",
 				 "%s: locked by a recording or another vmov recover", a->file);
 		return EXIT_SETUP;
 	case -EILSEQ:
-		tool_err(prog, 0, "give this recording's log with --journal PATH",
+		tool_err(a->tool, 0, "give this recording's log with --journal PATH",
 			 "%s is not the log of %s: frame %" PRIu64 " in the file differs from the "
 			 "log's md5 (nothing was changed)",
 			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -ESTALE:
 		tool_err(
-		    prog, 0, "give this recording's log with --journal PATH",
+		    a->tool, 0, "give this recording's log with --journal PATH",
 		    "%s is not the log of %s: the file carries another recording's id (nothing "
 		    "was changed)",
 		    journal, a->file);
 		return EXIT_SETUP;
 	case -EMEDIUMTYPE:
-		tool_err(prog, 0, "give this recording's log with --journal PATH",
+		tool_err(a->tool, 0, "give this recording's log with --journal PATH",
 			 "%s is not the log of %s: its frame %" PRIu64
 			 " is not of the log's format "
 			 "and size (nothing was changed)",
 			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -EBADMSG:
-		tool_err(prog, 0, "it must start with \"vcj 1\"", "%s: not a valid journal",
+		tool_err(a->tool, 0, "it must start with \"vcj 1\"", "%s: not a valid journal",
 			 journal);
 		return EXIT_SETUP;
 	case -ENODATA:
-		tool_err(prog, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
+		tool_err(a->tool, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
 		return EXIT_SETUP;
 	}
-	tool_err(prog, ret, NULL, "recovering %s", a->file);
+	tool_err(a->tool, ret, NULL, "recovering %s", a->file);
 	return ret == -ENOENT || ret == -EACCES ? EXIT_SETUP : EXIT_FAILURE_RUN;
 }
 
@@ -608,11 +620,11 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 static int check_inputs(const struct args *a, const char *journal)
 {
 	if (access(a->file, F_OK) < 0) {
-		tool_err(prog, errno, NULL, "%s", a->file);
+		tool_err(a->tool, errno, NULL, "%s", a->file);
 		return -1;
 	}
 	if (access(journal, F_OK) < 0) {
-		tool_err(prog, errno,
+		tool_err(a->tool, errno,
 			 a->journal ? NULL
 				    : "recovery needs the capture log vcap writes next to the "
 				      "file; if it is elsewhere, give it with --journal PATH",
@@ -631,7 +643,7 @@ static int cmd_recover(const struct args *a)
 
 	if (!journal) {
 		if (mov_journal_path(a->file, jpath, sizeof(jpath)) < 0) {
-			tool_err(prog, ENAMETOOLONG, NULL, "%s", a->file);
+			tool_err(a->tool, ENAMETOOLONG, NULL, "%s", a->file);
 			return EXIT_USAGE;
 		}
 		journal = jpath;
@@ -643,14 +655,15 @@ static int cmd_recover(const struct args *a)
 		return already_done(a, &res);
 	if (ret < 0)
 		return recover_failed(a, journal, ret, &res);
-	printf("recovered %" PRIu64 " frames", res.frames);
+	printf("recovered %" PRIu64 " %s", res.frames, tool_plural(res.frames, "frame", "frames"));
 	if (res.dropped)
-		printf(" (%" PRIu64 " journaled frames past the end of the file left out)",
-		       res.dropped);
+		printf(" (%" PRIu64 " journaled %s past the end of the file left out)", res.dropped,
+		       tool_plural(res.dropped, "frame", "frames"));
 	printf("; %s is now %" PRIu64 " bytes (%s)\n", a->file, res.size,
 	       tool_human_bytes(res.size, hb, sizeof(hb)));
 	if (res.checked)
-		printf("checked %" PRIu64 " frames against the log's md5s\n", res.checked);
+		printf("checked %" PRIu64 " %s against the log's md5s\n", res.checked,
+		       tool_plural(res.checked, "frame", "frames"));
 	write_sidecar(a, journal, &res);
 	free(res.md5);
 	return EXIT_OK;
@@ -658,18 +671,23 @@ static int cmd_recover(const struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct tool t = { .name = prog };
+	struct args a = { .tool = &t };
+	int ret;
 
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vmov's own words */
-	if (parse_args(argc, argv, &a) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &a);
+	t.json = a.json;
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
+	/* no JSON summary to say a failure in: tool_exit says the error, if there was one */
 	if (!strcmp(a.cmd, "info"))
-		return cmd_info(&a);
+		return tool_exit(&t, cmd_info(&a));
 	if (!strcmp(a.cmd, "verify"))
-		return cmd_verify(&a);
+		return tool_exit(&t, cmd_verify(&a));
 	if (!strcmp(a.cmd, "recover"))
-		return cmd_recover(&a);
-	tool_err(prog, 0, "the commands are info, verify and recover", "unknown command '%s'",
+		return tool_exit(&t, cmd_recover(&a));
+	tool_err(&t, 0, "the commands are info, verify and recover", "unknown command '%s'",
 		 a.cmd);
-	return EXIT_USAGE;
+	return tool_exit(&t, EXIT_USAGE);
 }

@@ -40,37 +40,41 @@ void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned he
 		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
 }
 
+/* One line, as vcap's and vbench's. */
 static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 {
 	const struct mov_info *in = &st->info;
 
-	fprintf(f, "{\n  \"file\": ");
+	fprintf(f, "{\"file\":");
 	tool_json_str(f, c->in);
-	fprintf(f, ",\n  \"output\": ");
+	fprintf(f, ",\"output\":");
 	tool_json_str(f, c->out);
-	fprintf(f, ",\n  \"sink\": \"%s\",\n  \"sink_mode\": ", c->sink_name);
+	fprintf(f, ",\"sink\":\"%s\",\"sink_mode\":", c->sink_name);
 	tool_json_str(f, st->sink.mode);
-	fprintf(f, ",\n  \"format\": \"%s\",\n  \"size\": \"%ux%u\",\n  \"rate\": \"%u/%u\",\n"
-		"  \"field\": \"%s\",\n  \"paced\": %s,\n", mov_format_name(in->format), in->width,
-		in->height, in->rate_num, in->rate_den, mov_field_name(in->field),
-		st->paced ? "true" : "false");
-	fprintf(f, "  \"start\": %llu,\n  \"frames_per_loop\": %llu,\n  \"loops_asked\": %llu,\n"
-		"  \"loops\": %llu,\n  \"frames\": %llu,\n  \"underruns\": %llu,\n  \"late\": %llu,\n"
-		"  \"copies\": %llu,\n", (unsigned long long)st->range.first,
-		(unsigned long long)st->range.count, (unsigned long long)c->loops,
-		(unsigned long long)loops_done(st), (unsigned long long)st->frames,
-		(unsigned long long)st->underruns, (unsigned long long)st->late,
-		(unsigned long long)st->copies);
-	fprintf(f, "  \"read_mode\": \"%s\",\n  \"read_mode_why\": ", dio_mode_name(st->ahead.mode));
+	fprintf(f,
+		",\"format\":\"%s\",\"size\":\"%ux%u\",\"rate\":\"%u/%u\",\"field\":\"%s\","
+		"\"paced\":%s",
+		mov_format_name(in->format), in->width, in->height, in->rate_num, in->rate_den,
+		mov_field_name(in->field), st->paced ? "true" : "false");
+	fprintf(f,
+		",\"start\":%llu,\"frames_per_loop\":%llu,\"loops_asked\":%llu,\"loops\":%llu,"
+		"\"frames\":%llu,\"underruns\":%llu,\"late\":%llu,\"copies\":%llu",
+		(unsigned long long)st->range.first, (unsigned long long)st->range.count,
+		(unsigned long long)c->loops, (unsigned long long)loops_done(st),
+		(unsigned long long)st->frames, (unsigned long long)st->underruns,
+		(unsigned long long)st->late, (unsigned long long)st->copies);
+	fprintf(f, ",\"read_mode\":\"%s\",\"read_mode_why\":", dio_mode_name(st->ahead.mode));
 	tool_json_str(f, st->ahead.mode_why);
-	fprintf(f, ",\n  \"read_layout\": \"%s\",\n  \"reads\": %llu,\n  \"batch\": %u,\n"
-		"  \"depth\": %u,\n  \"slots\": %u,\n  \"slot_bytes\": %zu,\n",
+	fprintf(f,
+		",\"read_layout\":\"%s\",\"reads\":%llu,\"batch\":%u,\"depth\":%u,"
+		"\"slots\":%u,\"slot_bytes\":%zu",
 		st->ahead.batched ? "batched: frames on aligned slots, up to batch per read"
 				  : "one aligned superset per frame (unaligned file)",
 		(unsigned long long)st->ahead.reads, c->batch, c->depth, st->nslots,
 		st->ahead.slot_size);
-	fprintf(f, "  \"bytes\": %llu,\n  \"disk_bytes\": %llu,\n  \"seconds\": %.6f,\n"
-		"  \"mbps\": %.1f,\n  \"max_read_ms\": %.3f,\n  \"stop\": \"%s\",\n  \"error\": ",
+	fprintf(f,
+		",\"bytes\":%llu,\"disk_bytes\":%llu,\"seconds\":%.6f,\"mbps\":%.1f,"
+		"\"max_read_ms\":%.3f,\"stop\":\"%s\",\"error\":",
 		(unsigned long long)st->ahead.bytes, (unsigned long long)st->ahead.disk_bytes,
 		st->seconds, mbps(st), st->ahead.max_lat_ns / 1e6,
 		st->stop_reason ? st->stop_reason : "end");
@@ -82,30 +86,35 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 	} else {
 		fprintf(f, "null");
 	}
-	fprintf(f, "\n}\n");
+	fprintf(f, "}\n");
 }
 
 /* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */
 static void summary(const struct vp_conf *c, const struct vp_stats *st)
 {
-	fprintf(stderr, "vplay: %s: %llu frames to %s in %.1f s (%llu loop%s), %llu underruns, "
-		"%llu late, stopped by %s\n", c->in, (unsigned long long)st->frames, c->out,
-		st->seconds, (unsigned long long)loops_done(st), loops_done(st) == 1 ? "" : "s",
-		(unsigned long long)st->underruns, (unsigned long long)st->late,
+	fprintf(stderr,
+		"vplay: %s: %llu %s to %s in %.1f s (%llu %s), %llu %s, %llu late, stopped by %s\n",
+		c->in, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		c->out, st->seconds, (unsigned long long)loops_done(st),
+		tool_plural(loops_done(st), "loop", "loops"), (unsigned long long)st->underruns,
+		tool_plural(st->underruns, "underrun", "underruns"), (unsigned long long)st->late,
 		st->stop_reason ? st->stop_reason : "end");
-	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu copies\n",
+	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu %s\n",
 		dio_mode_name(st->ahead.mode), mbps(st), st->sink.mode,
-		(unsigned long long)st->copies);
+		(unsigned long long)st->copies, tool_plural(st->copies, "copy", "copies"));
 }
 
 void vp_report(const struct vp_conf *c, const struct vp_stats *st)
 {
-	bool on_stdout = !strcmp(c->sink_name, "file") && !strcmp(c->target, "-");
+	bool on_stdout = c->tool->json_stderr;
 
 	if (st->err)
-		tool_err("vplay", st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
-			 "%s after %llu frames", st->err_what, (unsigned long long)st->frames);
-	if (!c->quiet && !(c->json && on_stdout)) /* keep stderr parseable JSON then */
+		tool_err(c->tool, st->err, st->err == -EPIPE ? "the reading program stopped" : NULL,
+			 "%s after %llu %s", st->err_what, (unsigned long long)st->frames,
+			 tool_plural(st->frames, "frame", "frames"));
+	if (!(c->json && on_stdout)) /* keep stderr parseable JSON then; --json says it */
+		tool_note_io("vplay", st->ahead.mode, st->ahead.mode_why);
+	if (!c->quiet && !(c->json && on_stdout))
 		summary(c, st);
 	if (c->json)
 		json(on_stdout ? stderr : stdout, c, st);

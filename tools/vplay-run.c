@@ -68,22 +68,22 @@ static int open_input(struct vp *v)
 	int ret = mov_reader_open(in, &v->mr, why, sizeof(why));
 
 	if ((ret == -EINVAL || ret == -ENODATA) && mov_journal_exists(in)) {
-		tool_err("vplay", 0, RECOVER_HINT, "%s: %s", in, why);
+		tool_err(v->c->tool, 0, RECOVER_HINT, "%s: %s", in, why);
 		return ret;
 	}
 	if (ret < 0 && why[0]) {
-		tool_err("vplay", 0, NULL, "%s: %s", in, why);
+		tool_err(v->c->tool, 0, NULL, "%s: %s", in, why);
 		return ret;
 	}
 	if (ret < 0) {
-		tool_err("vplay", ret, NULL, "%s", in);
+		tool_err(v->c->tool, ret, NULL, "%s", in);
 		return ret;
 	}
 	mov_reader_info(v->mr, info);
 	if (!info->format) {
 		char tag[5];
 
-		tool_err("vplay", 0, "vplay plays uncompressed video such as UYVY, v210, RGB",
+		tool_err(v->c->tool, 0, "vplay plays uncompressed video such as UYVY, v210, RGB",
 			 "%s: sample format '%s' (%s) is not one vplay can play", in,
 			 mov_fourcc_str(info->tag, tag), info->codec);
 		return -ENOTSUP;
@@ -113,22 +113,22 @@ static int start_from_tc(struct vp *v, const char *tc, uint64_t *ret)
 	if (err == 0)
 		return 0;
 	if (err == -ENOENT) {
-		tool_err("vplay", 0, "give --start as a frame number", "--start %s: %s has no "
+		tool_err(v->c->tool, 0, "give --start as a frame number", "--start %s: %s has no "
 			 "timecode track", tc, v->c->in);
 	} else if (err == -EDOM) {
-		tool_err("vplay", 0, play_timecode_is_drop(in->timecode) ?
+		tool_err(v->c->tool, 0, play_timecode_is_drop(in->timecode) ?
 			 "write it HH:MM:SS;FF" : "write it HH:MM:SS:FF", "--start %s: the "
 			 "file's timecode %s is %sdrop-frame", tc, in->timecode,
 			 play_timecode_is_drop(in->timecode) ? "" : "non-");
 	} else if (err == -ESRCH) {
 		tc_range(v, range, sizeof(range));
-		tool_err("vplay", 0, range, "--start %s: no frame of %s has that timecode", tc,
+		tool_err(v->c->tool, 0, range, "--start %s: no frame of %s has that timecode", tc,
 			 v->c->in);
 	} else {
 		const char *why = "HH:MM:SS:FF";
 
 		mov_timecode_check(tc, in->rate_num, in->rate_den, &why);
-		tool_err("vplay", 0, NULL, "invalid --start '%s' at %u/%u frames per second: %s",
+		tool_err(v->c->tool, 0, NULL, "invalid --start '%s' at %u/%u frames per second: %s",
 			 tc, in->rate_num, in->rate_den, why);
 	}
 	return -EDOM;
@@ -147,24 +147,25 @@ static int plan_range(struct vp *v)
 			return ret;
 	} else if (c->start) {
 		if (tool_parse_uint(c->start, 0, 4000000000u, &f) < 0) {
-			tool_err("vplay", 0, "a frame number from 0, or a timecode HH:MM:SS:FF",
+			tool_err(v->c->tool, 0, "a frame number from 0, or a timecode HH:MM:SS:FF",
 				 "invalid --start '%s'", c->start);
 			return -EDOM;
 		}
 		first = f;
 	}
 	if (first >= n) {
-		tool_err("vplay", 0, NULL, "--start %s: %s has %llu frames (0 to %llu)", c->start,
-			 c->in, (unsigned long long)n, (unsigned long long)n - 1);
+		tool_err(v->c->tool, 0, NULL, "--start %s: %s has %llu %s (0 to %llu)", c->start,
+			 c->in, (unsigned long long)n, tool_plural(n, "frame", "frames"),
+			 (unsigned long long)n - 1);
 		return -EDOM;
 	}
 	v->st->range = (struct play_range){ .first = first, .count = n - first, .loops = c->loops };
 	if (c->frames && c->frames < n - first)
 		v->st->range.count = c->frames;
 	else if (c->frames && c->frames > n - first)
-		tool_note("vplay", "-n %llu: only %llu frames from frame %llu to the end",
+		tool_note("vplay", "-n %llu: only %llu %s from frame %llu to the end",
 			  (unsigned long long)c->frames, (unsigned long long)(n - first),
-			  (unsigned long long)first);
+			  tool_plural(n - first, "frame", "frames"), (unsigned long long)first);
 	v->st->total = c->loops ? v->st->range.count * c->loops : 0;
 	return 0;
 }
@@ -202,10 +203,11 @@ static int open_ahead(struct vp *v)
 	ret = play_ahead_open(c->in, mov_reader_samples(v->mr), mov_reader_count(v->mr),
 			      &v->st->range, &o, &v->ahead);
 	if (ret == -ENODATA)
-		tool_err("vplay", 0, mov_journal_exists(c->in) ? RECOVER_HINT : "a truncated file",
+		tool_err(v->c->tool, 0,
+			 mov_journal_exists(c->in) ? RECOVER_HINT : "a truncated file",
 			 "%s: the index points past the end of the file", c->in);
 	else if (ret < 0)
-		tool_err("vplay", ret, ret == -ENOMEM ? "lower --buffers or --latency" : NULL,
+		tool_err(v->c->tool, ret, ret == -ENOMEM ? "lower --buffers or --latency" : NULL,
 			 "reading %s with %u frame buffers", c->in, o.nslots);
 	v->st->nslots = o.nslots;
 	return ret;
@@ -242,7 +244,8 @@ static int open_sink(struct vp *v)
 	const struct vp_conf *c = v->c;
 	const struct mov_info *in = &v->st->info;
 	struct play_config cfg = {
-		.format = in->format, .width = in->width, .height = in->height, .stride = in->stride,
+		.format = in->format, .width = in->width, .height = in->height,
+		.stride = in->stride,
 		.rate_num = in->rate_num, .rate_den = in->rate_den, .field = in->field,
 		.target = c->target, .mode = c->mode, .preroll = c->preroll, .paced = v->st->paced,
 		.zero_copy = c->zero_copy, .force = c->force, .skewed = frames_skewed(v),
@@ -250,19 +253,19 @@ static int open_sink(struct vp *v)
 	int ret = c->sink->open(&cfg, play_ahead_slab(v->ahead), &v->sink);
 
 	if (ret == -ENOTTY && !strcmp(c->target, "-"))
-		tool_err("vplay", 0, sink_hint(c, ret), "-o -: stdout is a terminal");
+		tool_err(v->c->tool, 0, sink_hint(c, ret), "-o -: stdout is a terminal");
 	else if (ret == -EINVAL)
-		tool_err("vplay", 0, "the device cannot take this format; convert the file or "
+		tool_err(v->c->tool, 0, "the device cannot take this format; convert the file or "
 			 "pick another output", "-o %s: %ux%u %s %s", c->out, in->width,
 			 in->height, mov_format_name(in->format), mov_field_name(in->field));
 	else if (ret == -ERANGE && !strcmp(c->sink_name, "kms"))
-		tool_err("vplay", 0,
+		tool_err(v->c->tool, 0,
 			 "frames are shown at their own size: the connector's modes are "
 			 "in /sys/class/drm/card*-CONNECTOR/modes",
 			 "-o %s: no display mode %ux%u%s%s", c->out, in->width, in->height,
 			 c->mode ? " matching --mode " : "", c->mode ? c->mode : "");
 	else if (ret < 0)
-		tool_err("vplay", ret, sink_hint(c, ret), "-o %s",
+		tool_err(v->c->tool, ret, sink_hint(c, ret), "-o %s",
 			 !strcmp(c->out, "-") ? "- (stdout)" : c->out);
 	return ret;
 }
@@ -274,7 +277,7 @@ static int check_outputs(struct vp *v)
 	const char *clash = NULL;
 
 	if (!c->sink) {
-		tool_err("vplay", 0, "outputs in this build are listed by --help",
+		tool_err(v->c->tool, 0, "outputs in this build are listed by --help",
 			 "-o %s: this build has no %s output", c->out, c->sink_name);
 		return -ENODEV;
 	}
@@ -284,12 +287,12 @@ static int check_outputs(struct vp *v)
 	else if (!c->force && c->md5_path && access(c->md5_path, F_OK) == 0)
 		clash = c->md5_path;
 	if (clash) {
-		tool_err("vplay", EEXIST, "use --force to replace it, or another name", "%s", clash);
+		tool_err(v->c->tool, EEXIST, "use --force to replace it, or another name", "%s", clash);
 		return -EEXIST;
 	}
 	v->st->paced = c->paced >= 0 ? c->paced : strcmp(c->sink_name, "file") != 0;
 	if (v->st->paced && (!v->st->info.rate_num || !v->st->info.rate_den)) {
-		tool_err("vplay", 0, "use --rate max", "%s has no frame rate to play at", c->in);
+		tool_err(v->c->tool, 0, "use --rate max", "%s has no frame rate to play at", c->in);
 		return -EINVAL;
 	}
 	return 0;
@@ -307,7 +310,7 @@ static int open_md5(struct vp *v)
 		return -ENOMEM;
 	ret = tool_framemd5_open(c->md5_path, c->in, c->force, &v->md5);
 	if (ret < 0)
-		tool_err("vplay", ret, NULL, "creating %s", c->md5_path);
+		tool_err(v->c->tool, ret, NULL, "creating %s", c->md5_path);
 	return ret;
 }
 
@@ -327,7 +330,7 @@ static int setup(struct vp *v)
 	if (ret >= 0)
 		ret = open_md5(v);
 	if (ret >= 0 && (v->sigfd = tool_signals_open()) < 0) {
-		tool_err("vplay", v->sigfd, NULL, "blocking SIGINT/SIGTERM");
+		tool_err(v->c->tool, v->sigfd, NULL, "blocking SIGINT/SIGTERM");
 		ret = v->sigfd;
 	}
 	return ret;

@@ -70,8 +70,11 @@ static const char usage[] =
 "  --zero-copy        fail (exit 3) instead of copying frames into device buffers\n"
 "  --force            replace an existing output file or md5 file\n"
 "  --json             print a JSON summary on stdout at the end (on stderr with -o -):\n"
-"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode\n"
-"  -q, --quiet        no progress line and no summary (errors are still printed)\n"
+"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode.\n"
+"                     A failure before that is one object too: {\"error\": the error line,\n"
+"                     \"exit\", \"meaning\"}\n"
+"  -q, --quiet        no progress line and no summary (errors and the note of a disk I/O\n"
+"                     fallback are still printed)\n"
 "  -h, --help         this text\n"
 "\n"
 "On a terminal, a progress line shows the frame, the loop, read MB/s, frames buffered (read\n"
@@ -151,9 +154,9 @@ static void print_usage(void)
 	printf(usage, list);
 }
 
-static int bad(const char *opt, const char *val, const char *hint)
+static int bad(const struct vp_conf *c, const char *opt, const char *val, const char *hint)
 {
-	return tool_bad_value("vplay", opt, val, hint);
+	return tool_bad_value(c->tool, opt, val, hint);
 }
 
 /* -o: a sink name and what it opens. */
@@ -185,40 +188,41 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 		return c->start = arg, 0;
 	case 'n':
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
-			return bad("--frames", arg, "a positive number of frames");
+			return bad(c, "--frames", arg, "a positive number of frames");
 		return c->frames = n, 0;
 	case OPT_LOOP:
 		if (tool_parse_uint(arg, 0, 4000000000u, &n))
-			return bad("--loop", arg, "a number of passes, 0 for until stopped");
+			return bad(c, "--loop", arg, "a number of passes, 0 for until stopped");
 		return c->loops = n, 0;
 	case OPT_RATE:
 		if (strcmp(arg, "realtime") && strcmp(arg, "max"))
-			return bad("--rate", arg, "realtime or max");
+			return bad(c, "--rate", arg, "realtime or max");
 		return c->paced = !strcmp(arg, "realtime"), 0;
 	case OPT_PREROLL:
 		return tool_parse_uint(arg, 0, 1024, &c->preroll)
-			   ? bad("--preroll", arg, "0 to 1024 frames")
+			   ? bad(c, "--preroll", arg, "0 to 1024 frames")
 			   : 0;
 	case OPT_ON_UNDERRUN:
 		if (strcmp(arg, "continue") && strcmp(arg, "fail"))
-			return bad("--on-underrun", arg, "continue or fail");
+			return bad(c, "--on-underrun", arg, "continue or fail");
 		return c->on_underrun =
 			   strcmp(arg, "fail") ? VP_UNDERRUN_CONTINUE : VP_UNDERRUN_FAIL,
 		       0;
 	case OPT_LATENCY:
 		return tool_parse_uint(arg, 1, 600000, &c->latency_ms)
-			   ? bad("--latency", arg, "milliseconds, e.g. 500")
+			   ? bad(c, "--latency", arg, "milliseconds, e.g. 500")
 			   : 0;
 	case OPT_BUFFERS:
 		return tool_parse_uint(arg, 2, 65536, &c->buffers)
-			   ? bad("--buffers", arg, "2 to 65536 frames")
+			   ? bad(c, "--buffers", arg, "2 to 65536 frames")
 			   : 0;
 	case OPT_BATCH:
 		return tool_parse_uint(arg, 1, 256, &c->batch)
-			   ? bad("--batch", arg, "1 to 256 frames")
+			   ? bad(c, "--batch", arg, "1 to 256 frames")
 			   : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad("--depth", arg, "1 to 64") : 0;
+		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+							      : 0;
 	case OPT_MD5:
 		return c->md5_path = arg, 0;
 	case OPT_ZERO_COPY:
@@ -237,7 +241,7 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 
 		if (sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2 &&
 		    (sscanf(arg, "%ux%u@%u%c", &w, &h, &r, &tail) != 3 || !r))
-			return bad("--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
+			return bad(c, "--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
 		return c->mode = arg, 0;
 	}
 	case 'q':
@@ -250,23 +254,23 @@ static int parse_args(int argc, char **argv, struct vp_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
+	opterr = 0; /* tool_bad_option says it, in one line */
+	while ((opt = getopt_long(argc, argv, ":o:n:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);
 		}
-		if (opt == '?' || parse_opt(c, opt, optarg) < 0) {
-			if (opt == '?')
-				fprintf(stderr, "Try 'vplay --help'.\n");
+		if (opt == '?' || opt == ':')
+			return tool_bad_option(c->tool, opt, argv, options);
+		if (parse_opt(c, opt, optarg) < 0)
 			return -EINVAL;
-		}
 	}
 	if (optind == argc) {
-		tool_err("vplay", 0, "e.g. vplay a.mov -o null", "no input file");
+		tool_err(c->tool, 0, "e.g. vplay a.mov -o null", "no input file");
 		return -EINVAL;
 	}
 	if (optind + 1 < argc) {
-		tool_err("vplay", 0, "one input file; the output goes after -o",
+		tool_err(c->tool, 0, "one input file; the output goes after -o",
 			 "unexpected argument '%s'", argv[optind + 1]);
 		return -EINVAL;
 	}
@@ -287,7 +291,9 @@ static int exit_code(const struct vp_conf *c, const struct vp_stats *st)
 
 int main(int argc, char **argv)
 {
+	struct tool t = { .name = "vplay" };
 	struct vp_conf c = {
+		.tool = &t,
 		.loops = 1,
 		.paced = -1,
 		.preroll = 3,
@@ -301,14 +307,18 @@ int main(int argc, char **argv)
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
 	parse_output(&c, "null");
 	/* getopt_long permutes: "vplay a.mov -o null" and "vplay -o null a.mov" both work */
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
+	ret = parse_args(argc, argv, &c);
+	t.json = c.json;
+	/* stdout carries the frames: the JSON goes to stderr */
+	t.json_stderr = !strcmp(c.sink_name, "file") && !strcmp(c.target, "-");
+	if (ret < 0)
+		return tool_exit(&t, EXIT_USAGE);
 	c.progress = !c.quiet && isatty(2);
 	ret = vp_run(&c, &st);
-	if (ret == -EDOM)
-		return EXIT_USAGE; /* --start/-n do not fit the file: said by vp_run */
+	if (ret == -EDOM) /* --start/-n do not fit the file: said by vp_run */
+		return tool_exit(&t, EXIT_USAGE);
 	if (ret < 0)
-		return EXIT_SETUP;
+		return tool_exit(&t, EXIT_SETUP);
 	vp_report(&c, &st);
 	return exit_code(&c, &st);
 }

@@ -10,7 +10,10 @@
 
 enum vp_on_underrun { VP_UNDERRUN_CONTINUE, VP_UNDERRUN_FAIL };
 
+struct tool;
+
 struct vp_conf {
+	struct tool *tool;		  /* main's: every error line goes through it */
 	const char *in;
 	const char *out;		  /* -o as given */
 	const struct play_sink_ops *sink; /* NULL: the build has no such sink */

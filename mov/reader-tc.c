@@ -45,7 +45,9 @@ static int description(struct mov_tc_map *m, const AVCodecParameters *par, unsig
 		return -EBADMSG;
 	scale = mov_rb32(x + 8);
 	dur = mov_rb32(x + 12);
-	if (!scale || !dur || scale / dur > 1000)
+	/* under half a label a second rounds to 0 labels: the day would have none */
+	if (!scale || !dur || scale > INT32_MAX || dur > INT32_MAX || scale / dur > 1000 ||
+	    (scale + dur / 2) / dur == 0)
 		return -EBADMSG;
 	m->fps = (scale + dur / 2) / dur;
 	m->drop = mov_rb32(x + 4) & TMCD_DROP ? mov_timecode_drop_labels(m->fps) : 0;

@@ -188,6 +188,21 @@ def case_sizes2(out):
     store(out, head, moov, tail)
 
 
+def case_tmcd_slow(out):
+    """A damaged timecode description: frameDuration three times the timeScale, a third of a
+    label a second (no label rate at all once rounded)."""
+    src = out + ".src.mov"
+    ffmpeg(*lavfi("320x240", 25, 5), *UYVY, "-timecode", "10:00:00:00", src)
+    head, moov, tail = load(src)
+    os.unlink(src)
+    stsd = track(moov, b"tmcd").one("mdia/minf/stbl/stsd")
+    e = bytearray(stsd.body)
+    scale = u32(e, 8 + 24)  # the entry: size, 'tmcd', 8 reserved, 4 reserved, flags, timeScale
+    e[8 + 28:8 + 32] = struct.pack(">I", 3 * scale)  # frameDuration
+    stsd.body = bytes(e)
+    store(out, head, moov, tail)
+
+
 def case_tmcd_break(out):
     """A timecode track with two samples: 10:00:00:00 for frames 0-4, then 10:00:40:00."""
     src = out + ".src.mov"

@@ -6,6 +6,7 @@
 #include "vcap-run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/videodev2.h>
 #include <libavutil/md5.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap_accepted *a)
@@ -94,7 +96,87 @@ static int take_lock(struct vc *v)
 	return 0; /* not lockable here (-ENOLCK, -EINVAL...): the open that follows says why */
 }
 
-/* Create the file, start the index and the journal. Says what failed. */
+/* The --md5 sidecar is created first, before the file (O_EXCL: never replaced unless
+ * --force), so that a sidecar that cannot be written stops the recording before it starts;
+ * its lines are written at the end. With --force an existing one is kept until then. */
+static int open_sidecar(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	int ret;
+
+	if (!c->md5_path)
+		return 0;
+	v->md5_fd = open(c->md5_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (v->md5_fd >= 0)
+		v->md5_created = true;
+	else if (errno == EEXIST && c->force)
+		v->md5_fd = open(c->md5_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (v->md5_fd >= 0)
+		return 0;
+	ret = -errno;
+	tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it, or another name" : NULL,
+		 "creating the md5 sidecar %s", c->md5_path);
+	return ret;
+}
+
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static bool is_sidecar(const struct vc *v, const char *path)
+{
+	return v->md5_fd >= 0 && same_file(v->md5_fd, path);
+}
+
+/* --md5 naming the file or its log by another path (./a.mov for a.mov, a hard link): the
+ * sidecar written at the end would overwrite the recording. Without --force it shows as
+ * the file or log existing once the sidecar is created; with it, as the same file. */
+static int check_sidecar_apart(const struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	const char *other = is_sidecar(v, c->out) ? c->out : v->st->journal;
+
+	if (!is_sidecar(v, other))
+		return 0;
+	tool_err("vcap", 0, "give the sidecar its own name, e.g. take1.md5",
+		 "--md5 %s: the same file as %s", c->md5_path, other);
+	return -EINVAL;
+}
+
+/* Every output before the source is opened or anything is created, so that a refusal
+ * leaves nothing behind and nothing is found out only after the recording. The lock comes
+ * first: a file being recorded is named as such, not as merely existing. */
+static int check_outputs(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	const char *what = "", *clash = NULL;
+	int ret;
+
+	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
+	if (ret < 0) {
+		tool_err("vcap", ret, NULL, "-o %s", c->out);
+		return ret;
+	}
+	ret = take_lock(v);
+	if (ret < 0 || c->force)
+		return ret;
+	if (access(c->out, F_OK) == 0)
+		clash = c->out;
+	else if (access(v->st->journal, F_OK) == 0)
+		what = "the capture log ", clash = v->st->journal;
+	else if (c->md5_path && access(c->md5_path, F_OK) == 0)
+		what = "--md5 ", clash = c->md5_path;
+	if (!clash)
+		return 0;
+	tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s%s", what, clash);
+	return -EEXIST;
+}
+
+/* Create the sidecar, the file, start the index and the journal. Says what failed. */
 static int open_outputs(struct vc *v)
 {
 	const struct vc_conf *c = v->c;
@@ -103,7 +185,12 @@ static int open_outputs(struct vc *v)
 			      .expected_bytes = c->frames * v->st->slot_bytes };
 	int ret;
 
+	ret = open_sidecar(v);
+	if (ret < 0)
+		return ret;
 	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
+	if (ret == -EEXIST && is_sidecar(v, c->out))
+		return check_sidecar_apart(v);
 	if (ret < 0) {
 		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating %s", c->out);
@@ -122,17 +209,19 @@ static int open_outputs(struct vc *v)
 			 "starting the MOV index of %s", c->out);
 		return ret;
 	}
-	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
-	if (ret >= 0)
-		ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
+	ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
 	if (ret >= 0 && c->md5_path)
 		ret = mov_journal_set_sidecar(v->jn, c->md5_path); /* for vmov recover */
 	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
 		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
-	if (ret < 0)
+	if (ret == -EEXIST && is_sidecar(v, v->st->journal))
+		return check_sidecar_apart(v);
+	if (ret < 0) {
 		tool_err("vcap", ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating the capture log %s", v->st->journal);
-	return ret;
+		return ret;
+	}
+	return check_sidecar_apart(v);
 }
 
 /* Open the source and negotiate: before anything is created, so a refusal leaves nothing. */
@@ -280,14 +369,9 @@ int vc_setup(struct vc *v)
 	const struct vc_conf *c = v->c;
 	int ret;
 
-	ret = take_lock(v);
+	ret = check_outputs(v);
 	if (ret < 0)
 		return ret;
-	if (!c->force && access(c->out, F_OK) == 0) {
-		tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s",
-			 c->out);
-		return -EEXIST;
-	}
 	ret = open_source(v);
 	if (ret < 0)
 		return ret;

@@ -103,7 +103,9 @@ static const char usage[] =
 "Output:\n"
 "  -o, --output FILE  the MOV to write (required); never replaced unless --force\n"
 "  --md5 FILE         also write an FFmpeg framemd5 sidecar, identical to what\n"
-"                     'ffmpeg -i FILE.mov -c copy -f framemd5 -' prints\n"
+"                     'ffmpeg -i FILE.mov -c copy -f framemd5 -' prints: created empty\n"
+"                     before the first frame (never replaced unless --force), filled at the\n"
+"                     end; after a crash, vmov recover fills it from the capture log\n"
 "  --on-drop POLICY   continue (default), stop (finish the file at the first drop) or fail\n"
 "                     (record on, finish the file, then exit 4). Every drop is reported on\n"
 "                     stderr as it happens, one line each: frames and fields lost, before\n"
@@ -473,12 +475,29 @@ static int check_device_conf(struct vc_conf *c)
 	return c->policies_deferred ? 0 : vc_check_policies(c);
 }
 
+/* --md5 naming the file or its capture log: the sidecar would overwrite the recording. */
+static bool md5_is_output(const struct vc_conf *c)
+{
+	char log[4096];
+
+	if (!c->md5_path)
+		return false;
+	if (!strcmp(c->md5_path, c->out))
+		return true;
+	return mov_journal_path(c->out, log, sizeof(log)) == 0 && !strcmp(c->md5_path, log);
+}
+
 static int check_conf(struct vc_conf *c)
 {
 	const char *why;
 
 	if (!c->out) {
 		tool_err("vcap", 0, "add -o FILE.mov", "no output file");
+		return -EINVAL;
+	}
+	if (md5_is_output(c)) {
+		tool_err("vcap", 0, "give the sidecar its own name, e.g. take1.md5",
+			 "--md5 %s: the file -o records to, or its capture log", c->md5_path);
 		return -EINVAL;
 	}
 	if (!c->source_given && c->cap.device)

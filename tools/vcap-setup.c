@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -147,33 +148,100 @@ static int check_sidecar_apart(const struct vc *v)
 	return -EINVAL;
 }
 
+static const char *file_type(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFDIR:
+		return "directory";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFSOCK:
+		return "socket";
+	}
+	return "special file";
+}
+
+/* What is at one output path (name says which: "-o a.mov"). vcap writes only regular files:
+ * its batches go through O_DIRECT at aligned offsets and the index is written by seeking
+ * back, and opening a fifo would block. A symbolic link is followed only with --force (a
+ * dangling one then creates what it names): never written through unless asked. */
+static int check_target(const char *name, const char *path, const char *opt, bool force)
+{
+	char hint[300];
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return 0; /* nothing there; creating it says why not, if it cannot be */
+	if (S_ISLNK(sb.st_mode) && !force) {
+		tool_err("vcap", 0,
+			 "vcap writes through a link only with --force; or give another name",
+			 "%s: a symbolic link", name);
+		return -EEXIST;
+	}
+	if (S_ISLNK(sb.st_mode) && stat(path, &sb) < 0)
+		return 0;
+	if (S_ISREG(sb.st_mode))
+		return 0;
+	if (!opt)
+		snprintf(hint, sizeof(hint), "remove it, or record to another name");
+	else if (S_ISDIR(sb.st_mode))
+		snprintf(hint, sizeof(hint), "%s takes a file path, e.g. %s/take1.%s", opt, path,
+			 strcmp(opt, "--md5") ? "mov" : "md5");
+	else
+		snprintf(hint, sizeof(hint), "%s takes a file path; vcap creates the file", opt);
+	tool_err("vcap", 0, hint, "%s: a %s%s", name, file_type(sb.st_mode),
+		 S_ISDIR(sb.st_mode) ? "" : ", not a regular file");
+	return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+}
+
+static const char not_a_pipe[] =
+    "O_DIRECT and a seekable MOV index need a regular file; record to a file and read it with vplay -o -";
+
 /* Every output before the source is opened or anything is created, so that a refusal
  * leaves nothing behind and nothing is found out only after the recording. The lock comes
- * first: a file being recorded is named as such, not as merely existing. */
+ * before "exists": a file being recorded is named as such. */
 static int check_outputs(struct vc *v)
 {
 	const struct vc_conf *c = v->c;
-	const char *what = "", *clash = NULL;
+	char name[3][4200];
+	const char *path[3] = { c->out, v->st->journal, c->md5_path };
+	const char *opt[3] = { "-o", NULL, "--md5" }; /* the log is not named by an option */
 	int ret;
 
+	if (!strcmp(c->out, "-")) {
+		tool_err("vcap", 0, not_a_pipe, "-o -: vcap writes a file, not a pipe");
+		return -EINVAL;
+	}
+	if (c->md5_path && !strcmp(c->md5_path, "-")) {
+		tool_err("vcap", 0, "give it a file name, e.g. --md5 take1.md5",
+			 "--md5 -: vcap writes the sidecar to a file, not to stdout");
+		return -EINVAL;
+	}
 	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
 	if (ret < 0) {
 		tool_err("vcap", ret, NULL, "-o %s", c->out);
 		return ret;
 	}
-	ret = take_lock(v);
-	if (ret < 0 || c->force)
-		return ret;
-	if (access(c->out, F_OK) == 0)
-		clash = c->out;
-	else if (access(v->st->journal, F_OK) == 0)
-		what = "the capture log ", clash = v->st->journal;
-	else if (c->md5_path && access(c->md5_path, F_OK) == 0)
-		what = "--md5 ", clash = c->md5_path;
-	if (!clash)
-		return 0;
-	tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s%s", what, clash);
-	return -EEXIST;
+	snprintf(name[0], sizeof(name[0]), "-o %s", c->out);
+	snprintf(name[1], sizeof(name[1]), "the capture log %s", v->st->journal);
+	snprintf(name[2], sizeof(name[2]), "--md5 %s", c->md5_path ? c->md5_path : "");
+	for (unsigned i = 0; i < 3 && ret >= 0; i++)
+		if (path[i])
+			ret = check_target(name[i], path[i], opt[i], c->force);
+	if (ret >= 0)
+		ret = take_lock(v);
+	for (unsigned i = 0; i < 3 && ret >= 0 && !c->force; i++) {
+		if (path[i] && access(path[i], F_OK) == 0) {
+			tool_err("vcap", EEXIST, "use --force to replace it, or another name", "%s",
+				 name[i]);
+			ret = -EEXIST;
+		}
+	}
+	return ret;
 }
 
 /* Create the sidecar, the file, start the index and the journal. Says what failed. */

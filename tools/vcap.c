@@ -139,16 +139,25 @@ static const char usage[] =
 "field, V4L2 flags, timestamp, timecode, md5 (with --md5) and a note (lost=N, lost-fields=N,\n"
 "starved, fill, tc-break).\n"
 "\n"
-"Exit status:\n"
+"Exit status (2 and 3: nothing is left behind, and a file held by another is not touched):\n"
 "  0  recorded; the file is complete\n"
 "  1  an error during the recording (I/O, or the device failed, e.g. a fatal streaming\n"
 "     error); the file is finished with every frame captured before it (or, if even that\n"
 "     failed, recoverable with vmov recover)\n"
-"  2  bad command line\n"
-"  3  setup failed (FILE exists, or another vcap or vmov recover holds it, format or\n"
-"     timecode invalid, no such source or device, the device does not offer what was\n"
-"     asked, RLIMIT_MEMLOCK too low, no device timecode for --start-timecode); no file\n"
-"     is left, and a file held by another is not touched\n"
+"  2  the command line alone is wrong, found before any file or device is touched: an\n"
+"     unknown option; a value that does not parse or is out of range (--format NV12,\n"
+"     --timecode 25:00:00:00, a drop-frame label that does not exist such as 00:01:00;00\n"
+"     at 30000/1001, ';' at 25 fps, 01:00:00:25 with --rate 25); options that contradict\n"
+"     each other (-n with -t, --fields with --field none, --md5 naming FILE); a size the\n"
+"     format table refuses (UYVY or RGB24 721 pixels wide)\n"
+"  3  the command line is fine but this machine refuses it: FILE, its log or the md5\n"
+"     sidecar exists (without --force) or is not a regular file (-o -, a device, a\n"
+"     directory); another vcap or vmov recover holds FILE; no such device; the source\n"
+"     does not offer what was asked (format, size, rate, standard, input, field mode, a\n"
+"     --start-field its field mode does not start with, zero copy), and the pattern source\n"
+"     refuses as a device does (no --std or --input, 2 lines or more); a timecode the\n"
+"     device's rate does not have (--rate auto); RLIMIT_MEMLOCK too low; no device\n"
+"     timecode for --start-timecode\n"
 "  4  frames were dropped and --on-drop fail was given; the file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
 
@@ -402,7 +411,40 @@ static int bad_tc(const struct vc_conf *c, const char *opt, const char *tc)
 	return -EINVAL;
 }
 
-/* What needs neither the rate nor the field mode. */
+/* --fields counts the fields of interlaced frames. */
+static int fields_on_progressive(const struct vc_conf *c)
+{
+	if (c->cap.field != CAP_FIELD_NONE)
+		return 0;
+	tool_err("vcap", 0, "use -n for progressive video", "--fields %llu with --field none",
+		 (unsigned long long)c->fields);
+	return -EINVAL;
+}
+
+/* A timecode no frame rate has (25:00:00:00; 00:01:00;00, a drop-frame label none of the
+ * drop-frame rates has): wrong on the command line alone, before a device says its rate. */
+static int bad_tc_at_any_rate(const char *opt, const char *tc)
+{
+	static const unsigned rates[][2] = {
+		{ 30000, 1001 }, { 60000, 1001 }, { 120000, 1001 }, { 1000, 1 }
+	};
+	const char *why = NULL, *first = NULL;
+
+	if (!tc)
+		return 0;
+	for (unsigned i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		if (mov_timecode_check(tc, rates[i][0], rates[i][1], &why) == 0)
+			return 0;
+		if (!first)
+			first = why;
+	}
+	tool_err("vcap", 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		 "invalid %s '%s': %s", opt, tc, first);
+	return -EINVAL;
+}
+
+/* What needs neither the rate nor the field mode (--fields with an explicit --field none is
+ * refused here too). */
 static int check_amount_args(const struct vc_conf *c)
 {
 	if (!!c->frames + !!c->fields + (c->seconds > 0 || c->duration_tc) > 1) {
@@ -414,6 +456,8 @@ static int check_amount_args(const struct vc_conf *c)
 			 "--fields %llu", (unsigned long long)c->fields);
 		return -EINVAL;
 	}
+	if (c->fields && !c->cap.field_auto && fields_on_progressive(c) < 0)
+		return -EINVAL;
 	if (c->start_tc && c->stop_tc && !strcmp(c->start_tc, c->stop_tc)) {
 		tool_err("vcap", 0, "--stop-timecode is inclusive: give a later one",
 			 "--start-timecode and --stop-timecode are both %s", c->start_tc);
@@ -429,11 +473,8 @@ int vc_check_policies(struct vc_conf *c)
 	if (bad_tc(c, "--start-timecode", c->start_tc) || bad_tc(c, "--stop-timecode", c->stop_tc) ||
 	    bad_tc(c, "--pattern timecode", c->cap.pattern.timecode))
 		return -EINVAL;
-	if (c->fields && c->cap.field == CAP_FIELD_NONE) {
-		tool_err("vcap", 0, "use -n for progressive video", "--fields %llu with --field none",
-			 (unsigned long long)c->fields);
+	if (c->fields && fields_on_progressive(c) < 0)
 		return -EINVAL;
-	}
 	if (c->fields)
 		c->frames = c->fields / 2;
 	if (c->duration_tc) {
@@ -467,7 +508,8 @@ static void pattern_defaults(struct cap_config *k)
 }
 
 /* The V4L2 source: values are checked against the device at setup; here only what the
- * command line alone decides. */
+ * command line alone decides (exit 2): a timecode no rate has, or, with --rate, one that
+ * rate does not have (the device must then run at it, or setup stops). */
 static int check_device_conf(struct vc_conf *c)
 {
 	if (!c->cap.paced) {
@@ -475,7 +517,12 @@ static int check_device_conf(struct vc_conf *c)
 			 "--rate max: only the pattern source");
 		return -EINVAL;
 	}
-	if (check_amount_args(c) < 0)
+	if (check_amount_args(c) < 0 || bad_tc_at_any_rate("--timecode", c->timecode) ||
+	    bad_tc_at_any_rate("--start-timecode", c->start_tc) ||
+	    bad_tc_at_any_rate("--stop-timecode", c->stop_tc) ||
+	    bad_tc_at_any_rate("--duration", c->duration_tc))
+		return -EINVAL;
+	if (c->cap.rate_num && bad_tc(c, "--timecode", c->timecode))
 		return -EINVAL;
 	/* rate or field mode from the device: vcap-run checks the policies after negotiation */
 	c->policies_deferred = !c->cap.rate_num || c->cap.field_auto;

@@ -124,11 +124,12 @@ static void usage(FILE *f)
 		"  %d  success (verify: every check passed; recover: the file is complete, also\n"
 		"     when it already was)\n"
 		"  %d  verify found a problem, or recovery failed while rewriting the index\n"
-		"  %d  bad command line\n"
-		"  %d  the file or journal cannot be opened or parsed, or recover was refused\n"
-		"     (the file is being recorded, the journal is another recording's, no\n"
-		"     frame survived, a complete file whose index cannot be read, without\n"
-		"     --force); the file is left as it was\n",
+		"  %d  the command line alone is wrong (an unknown command or option, a value\n"
+		"     that does not parse)\n"
+		"  %d  the command line is fine but the file or journal cannot be opened or\n"
+		"     parsed, or recover was refused (the file is being recorded, the journal\n"
+		"     is another recording's, no frame survived, a complete file whose index\n"
+		"     cannot be read, without --force); the file is left as it was\n",
 		EXIT_OK, EXIT_FAILURE_RUN, EXIT_USAGE, EXIT_SETUP);
 }
 

@@ -91,10 +91,12 @@ static const char usage[] =
 "  0    played everything asked (with --loop 0: until SIGINT/SIGTERM)\n"
 "  1    failed while playing (read error, output error, a reader that closed the pipe\n"
 "       by itself: after SIGINT/SIGTERM a closed pipe is the signal's stop)\n"
-"  2    bad command line, or --start/-n outside the file\n"
-"  3    setup failed: FILE missing, not a MOV, its index damaged or pointing past the end of\n"
-"       a truncated file, a format vplay cannot play, an output the device cannot take, no\n"
-"       such device, the output file exists without --force\n"
+"  2    the command line alone is wrong (an unknown option, a value that does not parse or\n"
+"       is out of range), or --start/-n outside the file\n"
+"  3    the command line is fine but this machine refuses it: FILE missing, not a MOV, its\n"
+"       index damaged or pointing past the end of a truncated file, a format vplay cannot\n"
+"       play, an output the device cannot take, no such device, the output file exists\n"
+"       without --force\n"
 "  4    --on-underrun fail, and the output ran out of frames\n"
 "  130  stopped by SIGINT or SIGTERM before the end\n";
 

@@ -130,7 +130,7 @@ static const char usage[] =
 "                     gap: before_frame, sequence, count, fields, starved), flagged frames,\n"
 "                     fills, timecode and its breaks, mode, alignment, MB/s, buffer fill,\n"
 "                     what stopped it, the exit code and its meaning\n"
-"  -q, --quiet        no progress line\n"
+"  -q, --quiet        no progress line and no summary (errors and warnings are still printed)\n"
 "  -h, --help         this text\n"
 "\n"
 "While recording, a progress line on a terminal shows frames, MB/s, buffer fill, drops and\n"

@@ -71,7 +71,7 @@ static const char usage[] =
 "  --force            replace an existing output file or md5 file\n"
 "  --json             print a JSON summary on stdout at the end (on stderr with -o -):\n"
 "                     frames, loops, underruns, late, copies, read mode, MB/s, output mode\n"
-"  -q, --quiet        no progress line and no summary (errors are still printed)\n"
+"  -q, --quiet        no progress line and no summary (errors and warnings are still printed)\n"
 "  -h, --help         this text\n"
 "\n"
 "On a terminal, a progress line shows the frame, the loop, read MB/s, frames buffered (read\n"

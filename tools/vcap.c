@@ -48,7 +48,7 @@ static const char usage[] =
 "                     the one before)\n"
 "\n"
 "V4L2 device (--source v4l2), through libv4l2 with its format conversion disabled:\n"
-"  --device PATH      the capture device (default /dev/video0)\n"
+"  -d, --device PATH  the capture device (default /dev/video0); -d as v4l2-ctl takes it\n"
 "  --input N|NAME     select an input by index or name (default: the current one)\n"
 "  --std NAME|auto    analog standard: pal, ntsc, secam, pal-m, ntsc-m-jp, ... as\n"
 "                     'v4l2-ctl --list-standards' names them; auto queries the signal\n"
@@ -183,7 +183,6 @@ enum {
 	OPT_START_TC,
 	OPT_STOP_TC,
 	OPT_PATTERN,
-	OPT_DEVICE,
 	OPT_INPUT,
 	OPT_STD,
 	OPT_DV_TIMINGS,
@@ -218,7 +217,7 @@ static const struct option options[] = {
 	{ "start-timecode", required_argument, NULL, OPT_START_TC },
 	{ "stop-timecode", required_argument, NULL, OPT_STOP_TC },
 	{ "pattern", required_argument, NULL, OPT_PATTERN },
-	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "device", required_argument, NULL, 'd' },
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "std", required_argument, NULL, OPT_STD },
 	{ "dv-timings", required_argument, NULL, OPT_DV_TIMINGS },
@@ -323,7 +322,7 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 			return k->field_auto = true, 0;
 		k->field_auto = false;
 		return cap_field_parse(arg, &k->field) ? bad("--field", arg, "none, interlaced-tb, interlaced-bt, seq-tb, seq-bt, alternate or auto") : 0;
-	case OPT_DEVICE:
+	case 'd':
 		return k->device = arg, 0;
 	case OPT_INPUT:
 		return k->input = arg, 0;
@@ -584,7 +583,7 @@ static int parse_args(int argc, char **argv, struct vc_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "n:t:o:qh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:t:o:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);

@@ -32,6 +32,9 @@ static const char usage[] =
 "                                   unless --force)\n"
 "                     This build's outputs:\n"
 "%s"
+"  -d, --device PATH  the same as -o PATH for a V4L2 output device, as v4l2-ctl takes -d;\n"
+"                     any path (a udev link such as /dev/v4l/by-path/...) is a device here,\n"
+"                     never a file to create\n"
 "  --connector CONN   the same as -o kms:CONN\n"
 "  --mode WxH[@HZ]    kms: the display mode to set; it must be the file's frame size (no\n"
 "                     scaling); default the connector's mode of that size, preferred first\n"
@@ -120,6 +123,7 @@ enum {
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "device", required_argument, NULL, 'd' },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "frames", required_argument, NULL, 'n' },
 	{ "loop", required_argument, NULL, OPT_LOOP },
@@ -183,6 +187,11 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 	switch (opt) {
 	case 'o':
 		return parse_output(c, arg), 0;
+	case 'd': /* a device whatever its path: -o takes only /dev/video* for one */
+		parse_output(c, arg);
+		c->sink_name = "v4l2";
+		c->sink = play_sink_find(c->sink_name);
+		return 0;
 	case OPT_START:
 		return c->start = arg, 0;
 	case 'n':
@@ -252,7 +261,7 @@ static int parse_args(int argc, char **argv, struct vp_conf *c)
 {
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:n:qh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:d:n:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);

@@ -63,6 +63,11 @@ expect 3 "-o - (stdout is not a regular file)" "${P[@]}" -o -
 expect 3 "-o /dev/null, even with --force" "${P[@]}" --force -o /dev/null
 expect 3 "-o a directory" "${P[@]}" -o dir.mov
 expect 3 "no such device" --device $NODEV -n 5 -o a.mov
+expect 3 "no such device, as -d (v4l2-ctl's name)" -d $NODEV -n 5 -o a.mov
+"$VCAP" --device $NODEV -n 5 -o a.mov 2>long.err
+"$VCAP" -d $NODEV -n 5 -o a.mov 2>short.err
+check "-d DEVICE says what --device DEVICE says" "$(cat long.err)" "$(cat short.err)"
+rm -f long.err short.err
 expect 3 "no such device, with a timecode some rate has" --device $NODEV \
 	--timecode 01:00:00:29 -n 5 -o a.mov
 expect 3 "the pattern source has no --std" "${P[@]}" --std pal -o a.mov

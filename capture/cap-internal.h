@@ -35,6 +35,17 @@ void cap_v4l2_release(struct cap_v4l2_dev *dev);
 /* v4l2_ioctl, retried on EINTR: the result, or -errno. */
 int cap_v4l2_ioctl(int fd, unsigned long req, void *arg);
 
+/* ---- field parity (fields.c) ---- */
+
+/* The parity (V4L2_FIELD_TOP/BOTTOM) each frame of mode f starts with, given --start-field
+ * asked (0: not given) and, for ALTERNATE, seq_first, the parity sent first in a sequence.
+ * interlaced-tb and seq-tb start top, -bt bottom: asking the other parity is refused, and so
+ * is any parity for progressive frames; ALTERNATE starts on asked, else on seq_first. Every
+ * source applies it, so the pattern source refuses what a device would. 0 and *ret_start, or
+ * -EINVAL with *why filled. */
+int cap_field_start(enum cap_field f, uint32_t asked, uint32_t seq_first, struct cap_why *why,
+		    uint32_t *ret_start);
+
 /* ---- ALTERNATE: fields paired into frames by (sequence, field) (fields.c) ----
  *
  * V4L2 gives both fields of a frame the same sequence; which comes first in time follows the

@@ -1,13 +1,50 @@
-/* ALTERNATE field pairing: which half of which frame a delivered field belongs to. Pure logic,
- * no device: the V4L2 source feeds it and copies the field where it says. */
+/* Field parity, pure logic, no device: which parity a frame of each mode starts with (the
+ * --start-field rule every source applies), and ALTERNATE field pairing, which half of which
+ * frame a delivered field belongs to (the V4L2 source feeds it and copies the field where it
+ * says). */
 #include "cap-internal.h"
 
 #include <errno.h>
 #include <linux/videodev2.h>
+#include <stdio.h>
 
 static uint32_t parity(uint32_t f)
 {
 	return f == V4L2_FIELD_BOTTOM ? V4L2_FIELD_BOTTOM : V4L2_FIELD_TOP;
+}
+
+/* The rule: an interleaved or sequential frame starts with the parity its mode names (-tb
+ * top, -bt bottom), so another --start-field is a contradiction, not a choice; progressive
+ * frames have no parity at all; only ALTERNATE, whose fields come one per buffer, can pair
+ * them starting from either. */
+int cap_field_start(enum cap_field f, uint32_t asked, uint32_t seq_first, struct cap_why *why,
+		    uint32_t *ret_start)
+{
+	bool bt = f == CAP_FIELD_INTERLACED_BT || f == CAP_FIELD_SEQ_BT;
+	uint32_t own = bt ? V4L2_FIELD_BOTTOM : V4L2_FIELD_TOP;
+	const char *name = asked == V4L2_FIELD_BOTTOM ? "bottom" : "top";
+
+	if (f == CAP_FIELD_ALTERNATE) {
+		*ret_start = asked ? parity(asked) : parity(seq_first);
+		return 0;
+	}
+	if (!asked || (asked == own && f != CAP_FIELD_NONE)) {
+		*ret_start = own;
+		return 0;
+	}
+	if (f == CAP_FIELD_NONE) {
+		snprintf(why->what, sizeof(why->what),
+			 "--start-field %s: progressive frames have no field parity", name);
+		snprintf(why->hint, sizeof(why->hint),
+			 "leave --start-field out, or give an interlaced --field");
+		return -EINVAL;
+	}
+	snprintf(why->what, sizeof(why->what), "--start-field %s: %s frames start with a %s field",
+		 name, cap_field_name(f), bt ? "bottom" : "top");
+	snprintf(why->hint, sizeof(why->hint),
+		 "use --field %s; a device's alternate mode pairs fields from either parity",
+		 bt ? "interlaced-tb or seq-tb" : "interlaced-bt or seq-bt");
+	return -EINVAL;
 }
 
 void cap_fields_init(struct cap_fields *p, uint32_t start_parity, uint32_t seq_first_parity)

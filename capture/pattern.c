@@ -24,6 +24,7 @@ struct pattern {
 	struct dio_slab *slab;
 	unsigned lines;  /* lines in one buffer (half the frame for ALTERNATE) */
 	uint64_t stride; /* bytes per line */
+	uint32_t start_field; /* parity each frame starts with (cap_field_start) */
 	unsigned *queue; /* FIFO of queued slots */
 	uint64_t *queued_at;
 	unsigned head, count, cap;
@@ -154,6 +155,7 @@ static int pattern_open(const struct cap_config *cfg, struct cap_why *why,
 			struct cap_source **ret_src)
 {
 	struct pattern *p;
+	int ret;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -182,6 +184,11 @@ static int pattern_open(const struct cap_config *cfg, struct cap_why *why,
 		free(p);
 		return -EINVAL;
 	}
+	ret = cap_field_start(p->cfg.field, cfg->start_field, V4L2_FIELD_TOP, why, &p->start_field);
+	if (ret < 0) {
+		free(p);
+		return ret;
+	}
 	p->lines = p->cfg.field == CAP_FIELD_ALTERNATE ? p->cfg.height / 2 : p->cfg.height;
 	p->stride = mov_format_stride(p->cfg.format, p->cfg.width);
 	/* ALTERNATE buffers are fields: twice as many per second */
@@ -202,7 +209,7 @@ static void pattern_describe(const struct cap_source *src, struct cap_accepted *
 		.rate_num = p->cfg.rate_num,
 		.rate_den = p->cfg.rate_den,
 		.field = p->cfg.field,
-		.start_field = V4L2_FIELD_TOP,
+		.start_field = p->start_field,
 		.bytesperline = (uint32_t)p->stride,
 		.sizeimage = (uint32_t)(p->stride * p->lines),
 		.frame_bytes = mov_format_frame_size(p->cfg.format, p->cfg.width, p->cfg.height),

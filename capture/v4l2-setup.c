@@ -478,7 +478,6 @@ static int check_field(struct cap_v4l2_dev *d, struct cap_why *why)
 {
 	const struct cap_config *c = &d->cfg;
 	struct cap_accepted *a = &d->acc;
-	bool bt = a->field == CAP_FIELD_INTERLACED_BT || a->field == CAP_FIELD_SEQ_BT;
 
 	if (!c->field_auto && a->field != c->field) {
 		say(why, -EINVAL, "--field %s: %s gives %s on input %s%s%s",
@@ -490,26 +489,10 @@ static int check_field(struct cap_v4l2_dev *d, struct cap_why *why)
 						    : "");
 		return -EINVAL;
 	}
-	a->start_field = bt ? V4L2_FIELD_BOTTOM : V4L2_FIELD_TOP;
-	if (a->field == CAP_FIELD_ALTERNATE) {
-		/* a frame is the two fields of one sequence unless another start is asked */
-		a->start_field = d->seq_first = seq_first_parity(d);
-		if (c->start_field)
-			a->start_field = c->start_field;
-		return 0;
-	}
-	if (!c->start_field || c->start_field == a->start_field)
-		return 0;
-	if (a->field == CAP_FIELD_NONE)
-		return say(why, -EINVAL, "--start-field: progressive frames have no field parity");
-	say(why, -EINVAL, "--start-field %s: %s frames start with a %s field",
-	    c->start_field == V4L2_FIELD_BOTTOM ? "bottom" : "top", cap_field_name(a->field),
-	    bt ? "bottom" : "top");
-	snprintf(why->hint, sizeof(why->hint),
-		 "use --field %s, or alternate to pair fields "
-		 "from either parity",
-		 bt ? "interlaced-tb or seq-tb" : "interlaced-bt or seq-bt");
-	return -EINVAL;
+	/* ALTERNATE: a frame is the two fields of one sequence unless another start is asked */
+	if (a->field == CAP_FIELD_ALTERNATE)
+		d->seq_first = seq_first_parity(d);
+	return cap_field_start(a->field, c->start_field, d->seq_first, why, &a->start_field);
 }
 
 /* With a standard or DV timings the rate follows them; elsewhere (webcams) ask S_PARM. */

@@ -44,25 +44,21 @@ static int64_t last_duration(const struct mov_info *in, const struct mov_sample 
 	       ((int64_t)in->tb_num * in->rate_num);
 }
 
-int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
-		       struct tool_framemd5 **ret_md5)
+/* The writer on fd, which it owns from here on (closed on failure too). */
+static int framemd5_on_fd(int fd, const char *mov_path, struct tool_framemd5 **ret_md5)
 {
 	struct tool_framemd5 *m = calloc(1, sizeof(*m));
-	int fd, ret;
+	int ret = -ENOMEM;
 
 	if (!m)
-		return -ENOMEM;
+		goto out_close_fd;
 	ret = mov_reader_open(mov_path, &m->r, NULL, 0);
 	if (ret < 0)
 		goto out_free;
 	mov_reader_info(m->r, &m->in);
-	fd = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
-	ret = -errno;
-	if (fd < 0)
-		goto out_reader;
 	m->f = fdopen(fd, "w");
 	if (!m->f) {
-		close(fd);
+		ret = -errno;
 		goto out_reader;
 	}
 	header(m->f, &m->in);
@@ -73,7 +69,19 @@ out_reader:
 	mov_reader_free(m->r);
 out_free:
 	free(m);
+out_close_fd:
+	close(fd);
 	return ret;
+}
+
+int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
+		       struct tool_framemd5 **ret_md5)
+{
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
+
+	if (fd < 0)
+		return -errno;
+	return framemd5_on_fd(fd, mov_path, ret_md5);
 }
 
 int tool_framemd5_line(struct tool_framemd5 *m, uint64_t i, const uint8_t md5[16])
@@ -106,24 +114,24 @@ int tool_framemd5_close(struct tool_framemd5 *m)
 	return ret;
 }
 
-int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
-			uint64_t n, int force)
+/* n must be the file's sample count: checked before anything is written. */
+static int check_count(const char *mov_path, uint64_t n)
 {
 	struct mov_reader *r;
-	struct tool_framemd5 *m;
 	int ret;
 
-	/* check the count before creating anything */
 	ret = mov_reader_open(mov_path, &r, NULL, 0);
 	if (ret < 0)
 		return ret;
 	ret = mov_reader_count(r) == n ? 0 : -EINVAL;
 	mov_reader_free(r);
-	if (ret < 0)
-		return ret;
-	ret = tool_framemd5_open(out_path, mov_path, force, &m);
-	if (ret < 0)
-		return ret;
+	return ret;
+}
+
+static int write_lines(struct tool_framemd5 *m, const uint8_t (*md5)[16], uint64_t n)
+{
+	int ret = 0;
+
 	for (uint64_t i = 0; i < n && ret == 0; i++)
 		ret = tool_framemd5_line(m, i, md5[i]);
 	if (ret < 0) {
@@ -131,4 +139,34 @@ int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_
 		return ret;
 	}
 	return tool_framemd5_close(m);
+}
+
+int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
+			uint64_t n, int force)
+{
+	struct tool_framemd5 *m;
+	int ret;
+
+	ret = check_count(mov_path, n); /* before creating anything */
+	if (ret >= 0)
+		ret = tool_framemd5_open(out_path, mov_path, force, &m);
+	return ret < 0 ? ret : write_lines(m, md5, n);
+}
+
+int tool_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16], uint64_t n)
+{
+	struct tool_framemd5 *m;
+	int ret, own;
+
+	ret = check_count(mov_path, n);
+	if (ret < 0)
+		return ret;
+	/* what was in the file goes (--force kept an old sidecar until now) */
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0)
+		return -errno;
+	ret = framemd5_on_fd(own, mov_path, &m);
+	return ret < 0 ? ret : write_lines(m, md5, n);
 }

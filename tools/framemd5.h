@@ -11,6 +11,10 @@
  * (else -EINVAL). */
 int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
 			uint64_t n, int force);
+/* The same into fd, a file the caller opened for writing (and keeps, and closes): whatever it
+ * held is replaced. Lets a recorder create its sidecar before the recording and fill it at
+ * the end. */
+int tool_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16], uint64_t n);
 
 /* The same lines written one at a time, for a player that checksums frames as they go out:
  * open creates out_path (O_EXCL unless force) and writes the header; each line is sample i's

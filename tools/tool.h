@@ -12,8 +12,10 @@
 enum tool_exit {
 	EXIT_OK = 0,
 	EXIT_FAILURE_RUN = 1, /* the job failed while running (I/O error, device error) */
-	EXIT_USAGE = 2,       /* bad command line or option value */
-	EXIT_SETUP = 3,       /* the device, file or system cannot do what was asked */
+	EXIT_USAGE = 2,       /* the command line alone is wrong: found before any file or
+			       * device is touched */
+	EXIT_SETUP = 3,       /* the command line is fine, but the device, a file or the
+			       * system refuses it */
 	EXIT_DROPS = 4,       /* finished, but frames were dropped and --on-drop fail was set
 			       * (vplay: the output underran and --on-underrun fail was set) */
 	EXIT_NOSPACE = 5,     /* the disk filled up; everything before it is kept */

@@ -67,8 +67,11 @@ static const char usage[] =
 "below the buffers' size), a note on stderr says which mode it was and why, once.\n"
 "\n"
 "Exit status:\n"
-"  0  measured; 1  an I/O error during the run; 2  bad command line;\n"
-"  3  PATH or its filesystem cannot be used (exists, no such directory, ...);\n"
+"  0  measured; 1  an I/O error during the run;\n"
+"  2  the command line alone is wrong (a value that does not parse, a size the format\n"
+"     table refuses), found before PATH is touched;\n"
+"  3  the command line is fine but PATH or its filesystem cannot be used (exists, no such\n"
+"     directory, ...);\n"
 "  5  the disk filled up (what was measured until then is still reported);\n"
 "  130  interrupted by SIGINT/SIGTERM (partial figures are reported).\n";
 

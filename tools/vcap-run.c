@@ -381,11 +381,18 @@ static void finish(struct vc *v)
 		if (ret < 0)
 			vc_fail(v, "closing the capture log", ret);
 	}
-	if (size && v->c->md5_path) {
-		ret = tool_framemd5_write(v->c->md5_path, v->c->out, (const uint8_t(*)[16])v->md5,
-					  st->frames, v->c->force);
+	ret = 0;
+	if (size && v->md5_fd >= 0) {
+		ret = tool_framemd5_write_fd(v->md5_fd, v->c->out, (const uint8_t(*)[16])v->md5,
+					     st->frames);
 		if (ret < 0)
 			vc_fail(v, "writing the md5 sidecar", ret);
+	}
+	/* not written, or not whole: no sidecar that disagrees with the file is left (the
+	 * log keeps the md5s; vmov recover writes it from them) */
+	if ((!size || ret < 0) && v->md5_created) {
+		unlink(v->c->md5_path);
+		v->md5_created = false;
 	}
 }
 
@@ -400,6 +407,10 @@ static void cleanup(struct vc *v, bool remove_outputs)
 		unlink(v->c->out);
 	if (remove_outputs && v->jn)
 		unlink(v->st->journal);
+	if (v->md5_fd >= 0)
+		close(v->md5_fd);
+	if (remove_outputs && v->md5_created)
+		unlink(v->c->md5_path);
 	dio_slab_free(v->slab);
 	mov_lock_free(v->lock); /* after the unlink: no other recording starts on it before */
 	av_free(v->hash);
@@ -419,7 +430,7 @@ static bool nothing_recorded(const struct vc *v)
 
 int vc_run(const struct vc_conf *c, struct vc_stats *st)
 {
-	struct vc v = { .own = *c, .st = st, .sigfd = -1 };
+	struct vc v = { .own = *c, .st = st, .sigfd = -1, .md5_fd = -1 };
 	int ret;
 
 	v.c = &v.own;

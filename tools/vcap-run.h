@@ -47,6 +47,8 @@ struct vc {
 	struct mov_writer *mw;
 	struct mov_journal *jn;
 	struct mov_lock *lock; /* on c->out, for the whole recording (mov.h) */
+	int md5_fd;	       /* the --md5 sidecar, opened in setup and written at the end */
+	bool md5_created;      /* by this recording: removed when it is not written */
 	struct cap_source *src;
 	struct cap_frame *meta; /* per slot */
 	struct vc_mark *mark;	/* per slot */

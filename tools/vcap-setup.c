@@ -6,13 +6,17 @@
 #include "vcap-run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/videodev2.h>
 #include <libavutil/md5.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The pasp's inputs: --aspect, the device's pixel aspect, the frame size. */
@@ -118,7 +122,154 @@ static int take_lock(struct vc *v)
 	return 0; /* not lockable here (-ENOLCK, -EINVAL...): the open that follows says why */
 }
 
-/* Create the file, start the index and the journal. Says what failed. */
+/* The --md5 sidecar is created first, before the file (O_EXCL: never replaced unless
+ * --force), so that a sidecar that cannot be written stops the recording before it starts;
+ * its lines are written at the end. With --force an existing one is kept until then. */
+static int open_sidecar(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	int ret;
+
+	if (!c->md5_path)
+		return 0;
+	v->md5_fd = open(c->md5_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (v->md5_fd >= 0)
+		v->md5_created = true;
+	else if (errno == EEXIST && c->force)
+		v->md5_fd = open(c->md5_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (v->md5_fd >= 0)
+		return 0;
+	ret = -errno;
+	tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it, or another name" : NULL,
+		 "creating the md5 sidecar %s", c->md5_path);
+	return ret;
+}
+
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static bool is_sidecar(const struct vc *v, const char *path)
+{
+	return v->md5_fd >= 0 && same_file(v->md5_fd, path);
+}
+
+/* --md5 naming the file or its log by another path (./a.mov for a.mov, a hard link): the
+ * sidecar written at the end would overwrite the recording. Without --force it shows as
+ * the file or log existing once the sidecar is created; with it, as the same file. */
+static int check_sidecar_apart(const struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	const char *other = is_sidecar(v, c->out) ? c->out : v->st->journal;
+
+	if (!is_sidecar(v, other))
+		return 0;
+	tool_err(v->c->tool, 0, "give the sidecar its own name, e.g. take1.md5",
+		 "--md5 %s: the same file as %s", c->md5_path, other);
+	return -EINVAL;
+}
+
+static const char *file_type(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFDIR:
+		return "directory";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFSOCK:
+		return "socket";
+	}
+	return "special file";
+}
+
+/* What is at one output path (name says which: "-o a.mov"). vcap writes only regular files:
+ * its batches go through O_DIRECT at aligned offsets and the index is written by seeking
+ * back, and opening a fifo would block. A symbolic link is followed only with --force (a
+ * dangling one then creates what it names): never written through unless asked. */
+static int check_target(const struct vc *v, const char *name, const char *path, const char *opt)
+{
+	char hint[300];
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return 0; /* nothing there; creating it says why not, if it cannot be */
+	if (S_ISLNK(sb.st_mode) && !v->c->force) {
+		tool_err(v->c->tool, 0,
+			 "vcap writes through a link only with --force; or give another name",
+			 "%s: a symbolic link", name);
+		return -EEXIST;
+	}
+	if (S_ISLNK(sb.st_mode) && stat(path, &sb) < 0)
+		return 0;
+	if (S_ISREG(sb.st_mode))
+		return 0;
+	if (!opt)
+		snprintf(hint, sizeof(hint), "remove it, or record to another name");
+	else if (S_ISDIR(sb.st_mode))
+		snprintf(hint, sizeof(hint), "%s takes a file path, e.g. %s/take1.%s", opt, path,
+			 strcmp(opt, "--md5") ? "mov" : "md5");
+	else
+		snprintf(hint, sizeof(hint), "%s takes a file path; vcap creates the file", opt);
+	tool_err(v->c->tool, 0, hint, "%s: a %s%s", name, file_type(sb.st_mode),
+		 S_ISDIR(sb.st_mode) ? "" : ", not a regular file");
+	return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+}
+
+static const char not_a_pipe[] =
+    "O_DIRECT and a seekable MOV index need a regular file; record to a file and read it with vplay -o -";
+
+/* Every output before the source is opened or anything is created, so that a refusal
+ * leaves nothing behind and nothing is found out only after the recording. The lock comes
+ * before "exists": a file being recorded is named as such. */
+static int check_outputs(struct vc *v)
+{
+	const struct vc_conf *c = v->c;
+	char name[3][4200];
+	const char *path[3] = { c->out, v->st->journal, c->md5_path };
+	const char *opt[3] = { "-o", NULL, "--md5" }; /* the log is not named by an option */
+	int ret;
+
+	if (!strcmp(c->out, "-")) {
+		tool_err(v->c->tool, 0, not_a_pipe, "-o -: vcap writes a file, not a pipe");
+		return -EINVAL;
+	}
+	if (c->md5_path && !strcmp(c->md5_path, "-")) {
+		tool_err(v->c->tool, 0, "give it a file name, e.g. --md5 take1.md5",
+			 "--md5 -: vcap writes the sidecar to a file, not to stdout");
+		return -EINVAL;
+	}
+	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
+	if (ret < 0) {
+		tool_err(v->c->tool, ret, NULL, "-o %s", c->out);
+		return ret;
+	}
+	snprintf(name[0], sizeof(name[0]), "-o %s", c->out);
+	snprintf(name[1], sizeof(name[1]), "the capture log %s", v->st->journal);
+	snprintf(name[2], sizeof(name[2]), "--md5 %s", c->md5_path ? c->md5_path : "");
+	for (unsigned i = 0; i < 3 && ret >= 0; i++)
+		if (path[i])
+			ret = check_target(v, name[i], path[i], opt[i]);
+	if (ret >= 0)
+		ret = take_lock(v);
+	for (unsigned i = 0; i < 3 && ret >= 0 && !c->force; i++) {
+		if (path[i] && access(path[i], F_OK) == 0) {
+			tool_err(v->c->tool, EEXIST, "use --force to replace it, or another name", "%s",
+				 name[i]);
+			ret = -EEXIST;
+		}
+	}
+	return ret;
+}
+
+/* Create the sidecar, the file, start the index and the journal. Says what failed. */
 static int open_outputs(struct vc *v)
 {
 	const struct vc_conf *c = v->c;
@@ -130,7 +281,12 @@ static int open_outputs(struct vc *v)
 	v->st->sar_num = p.sar_num;
 	v->st->sar_den = p.sar_den;
 	v->st->aspect_source = aspect_source(c, &v->st->acc);
+	ret = open_sidecar(v);
+	if (ret < 0)
+		return ret;
 	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
+	if (ret == -EEXIST && is_sidecar(v, c->out))
+		return check_sidecar_apart(v);
 	if (ret < 0) {
 		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating %s", c->out);
@@ -149,17 +305,19 @@ static int open_outputs(struct vc *v)
 			 "starting the MOV index of %s", c->out);
 		return ret;
 	}
-	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
-	if (ret >= 0)
-		ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
+	ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
 	if (ret >= 0 && c->md5_path)
 		ret = mov_journal_set_sidecar(v->jn, c->md5_path); /* for vmov recover */
 	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
 		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
-	if (ret < 0)
+	if (ret == -EEXIST && is_sidecar(v, v->st->journal))
+		return check_sidecar_apart(v);
+	if (ret < 0) {
 		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating the capture log %s", v->st->journal);
-	return ret;
+		return ret;
+	}
+	return check_sidecar_apart(v);
 }
 
 /* Open the source and negotiate: before anything is created, so a refusal leaves nothing. */
@@ -270,14 +428,9 @@ int vc_setup(struct vc *v)
 	const struct vc_conf *c = v->c;
 	int ret;
 
-	ret = take_lock(v);
+	ret = check_outputs(v);
 	if (ret < 0)
 		return ret;
-	if (!c->force && access(c->out, F_OK) == 0) {
-		tool_err(v->c->tool, EEXIST, "use --force to replace it, or another name", "%s",
-			 c->out);
-		return -EEXIST;
-	}
 	ret = open_source(v);
 	if (ret < 0)
 		return ret;

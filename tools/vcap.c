@@ -49,7 +49,7 @@ static const char usage[] =
 "                     the one before)\n"
 "\n"
 "V4L2 device (--source v4l2), through libv4l2 with its format conversion disabled:\n"
-"  --device PATH      the capture device (default /dev/video0)\n"
+"  -d, --device PATH  the capture device (default /dev/video0); -d as v4l2-ctl takes it\n"
 "  --input N|NAME     select an input by index or name (default: the current one)\n"
 "  --std NAME|auto    analog standard: pal, ntsc, secam, pal-m, ntsc-m-jp, ... as\n"
 "                     'v4l2-ctl --list-standards' names them; auto queries the signal\n"
@@ -59,8 +59,9 @@ static const char usage[] =
 "                     discarded until one of that parity, and a frame is that field and the\n"
 "                     next ('fiel' says which is first); the default is the parity the\n"
 "                     standard sends first (top for 625/50, bottom for 525/60), so a frame\n"
-"                     is the two fields of one V4L2 sequence. Other interlaced modes are\n"
-"                     checked: a -tb mode cannot start on a bottom field\n"
+"                     is the two fields of one V4L2 sequence. Other modes are checked, the\n"
+"                     pattern source's too (exit 3): a -tb mode cannot start on a bottom\n"
+"                     field, a -bt mode on a top one, progressive frames on either\n"
 "  --buffers-mode MODE  auto (default): the slab's slots exported as udmabufs and filled\n"
 "                     by the device (V4L2_MEMORY_DMABUF, zero copy), else driver (MMAP)\n"
 "                     buffers with one copy into the slab; dmabuf: zero copy or fail;\n"
@@ -107,9 +108,15 @@ static const char usage[] =
 "                     md, XFS or ext4 geometry, else the direct-I/O block)\n"
 "\n"
 "Output:\n"
-"  -o, --output FILE  the MOV to write (required); never replaced unless --force\n"
+"  -o, --output FILE  the MOV to write (required); never replaced unless --force. A new name\n"
+"                     or a regular file: -, a device or a directory is refused even with\n"
+"                     --force (O_DIRECT batches and a seekable index need a file; to pipe a\n"
+"                     recording, record it, then vplay FILE -o -). A symbolic link (FILE,\n"
+"                     its log or the sidecar) is written through only with --force\n"
 "  --md5 FILE         also write an FFmpeg framemd5 sidecar, identical to what\n"
-"                     'ffmpeg -i FILE.mov -c copy -f framemd5 -' prints\n"
+"                     'ffmpeg -i FILE.mov -c copy -f framemd5 -' prints: created empty\n"
+"                     before the first frame (never replaced unless --force), filled at the\n"
+"                     end; after a crash, vmov recover fills it from the capture log\n"
 "  --on-drop POLICY   continue (default), stop (finish the file at the first drop) or fail\n"
 "                     (record on, finish the file, then exit 4). Every drop is reported on\n"
 "                     stderr as it happens, one line each: frames and fields lost, before\n"
@@ -122,13 +129,15 @@ static const char usage[] =
 "                     Without it, the frame before a gap lasts longer\n"
 "  --realtime         run the capture loop SCHED_FIFO and lock memory, when permitted\n"
 "                     (warns and records anyway when not)\n"
-"  --force            replace FILE, its log and the md5 sidecar if they exist\n"
+"  --force            replace FILE, its log and the md5 sidecar if they exist (each is\n"
+"                     checked before the first frame: without --force an existing one stops\n"
+"                     vcap before it records, with nothing created)\n"
 "  --json             print a JSON summary on stdout at the end: frames, fields, drops (each\n"
 "                     gap: before_frame, sequence, count, fields, starved), flagged frames,\n"
 "                     fills, timecode and its breaks, mode, alignment, MB/s, buffer fill,\n"
 "                     what stopped it, the exit code and its meaning. A failure before that\n"
 "                     is one object too: {\"error\": the error line, \"exit\", \"meaning\"}\n"
-"  -q, --quiet        no progress line\n"
+"  -q, --quiet        no progress line and no summary (errors and warnings are still printed)\n"
 "  -h, --help         this text\n"
 "\n"
 "While recording, a progress line on a terminal shows frames, MB/s, buffer fill, drops and\n"
@@ -137,16 +146,25 @@ static const char usage[] =
 "field, V4L2 flags, timestamp, timecode, md5 (with --md5) and a note (lost=N, lost-fields=N,\n"
 "starved, fill, tc-break).\n"
 "\n"
-"Exit status:\n"
+"Exit status (2 and 3: nothing is left behind, and a file held by another is not touched):\n"
 "  0  recorded; the file is complete\n"
 "  1  an error during the recording (I/O, or the device failed, e.g. a fatal streaming\n"
 "     error); the file is finished with every frame captured before it (or, if even that\n"
 "     failed, recoverable with vmov recover)\n"
-"  2  bad command line\n"
-"  3  setup failed (FILE exists, or another vcap or vmov recover holds it, format or\n"
-"     timecode invalid, no such source or device, the device does not offer what was\n"
-"     asked, no device timecode for --start-timecode); no file\n"
-"     is left, and a file held by another is not touched\n"
+"  2  the command line alone is wrong, found before any file or device is touched: an\n"
+"     unknown option; a value that does not parse or is out of range (--format NV12,\n"
+"     --timecode 25:00:00:00, a drop-frame label that does not exist such as 00:01:00;00\n"
+"     at 30000/1001, ';' at 25 fps, 01:00:00:25 with --rate 25); options that contradict\n"
+"     each other (-n with -t, --fields with --field none, --md5 naming FILE); a size the\n"
+"     format table refuses (UYVY or RGB24 721 pixels wide)\n"
+"  3  the command line is fine but this machine refuses it: FILE, its log or the md5\n"
+"     sidecar exists (without --force) or is not a regular file (-o -, a device, a\n"
+"     directory); another vcap or vmov recover holds FILE; no such device; the source\n"
+"     does not offer what was asked (format, size, rate, standard, input, field mode, a\n"
+"     --start-field its field mode does not start with, zero copy), and the pattern source\n"
+"     refuses as a device does (no --std or --input, 2 lines or more); a timecode the\n"
+"     device's rate does not have (--rate auto); no device timecode\n"
+"     for --start-timecode\n"
 "  4  frames were dropped and --on-drop fail was given; the file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
 
@@ -173,7 +191,6 @@ enum {
 	OPT_START_TC,
 	OPT_STOP_TC,
 	OPT_PATTERN,
-	OPT_DEVICE,
 	OPT_INPUT,
 	OPT_STD,
 	OPT_DV_TIMINGS,
@@ -209,7 +226,7 @@ static const struct option options[] = {
 	{ "start-timecode", required_argument, NULL, OPT_START_TC },
 	{ "stop-timecode", required_argument, NULL, OPT_STOP_TC },
 	{ "pattern", required_argument, NULL, OPT_PATTERN },
-	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "device", required_argument, NULL, 'd' },
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "std", required_argument, NULL, OPT_STD },
 	{ "dv-timings", required_argument, NULL, OPT_DV_TIMINGS },
@@ -331,7 +348,7 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 			return k->field_auto = true, 0;
 		k->field_auto = false;
 		return cap_field_parse(arg, &k->field) ? bad(c, "--field", arg, "none, interlaced-tb, interlaced-bt, seq-tb, seq-bt, alternate or auto") : 0;
-	case OPT_DEVICE:
+	case 'd':
 		return k->device = arg, 0;
 	case OPT_INPUT:
 		return k->input = arg, 0;
@@ -422,7 +439,40 @@ static int bad_tc(const struct vc_conf *c, const char *opt, const char *tc)
 	return -EINVAL;
 }
 
-/* What needs neither the rate nor the field mode. */
+/* --fields counts the fields of interlaced frames. */
+static int fields_on_progressive(const struct vc_conf *c)
+{
+	if (c->cap.field != CAP_FIELD_NONE)
+		return 0;
+	tool_err(c->tool, 0, "use -n for progressive video", "--fields %llu with --field none",
+		 (unsigned long long)c->fields);
+	return -EINVAL;
+}
+
+/* A timecode no frame rate has (25:00:00:00; 00:01:00;00, a drop-frame label none of the
+ * drop-frame rates has): wrong on the command line alone, before a device says its rate. */
+static int bad_tc_at_any_rate(const struct vc_conf *c, const char *opt, const char *tc)
+{
+	static const unsigned rates[][2] = {
+		{ 30000, 1001 }, { 60000, 1001 }, { 120000, 1001 }, { 1000, 1 }
+	};
+	const char *why = NULL, *first = NULL;
+
+	if (!tc)
+		return 0;
+	for (unsigned i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		if (mov_timecode_check(tc, rates[i][0], rates[i][1], &why) == 0)
+			return 0;
+		if (!first)
+			first = why;
+	}
+	tool_err(c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		 "invalid %s '%s': %s", opt, tc, first);
+	return -EINVAL;
+}
+
+/* What needs neither the rate nor the field mode (--fields with an explicit --field none is
+ * refused here too). */
 static int check_amount_args(const struct vc_conf *c)
 {
 	if (!!c->frames + !!c->fields + (c->seconds > 0 || c->duration_tc) > 1) {
@@ -435,6 +485,8 @@ static int check_amount_args(const struct vc_conf *c)
 			 "--fields %llu", (unsigned long long)c->fields);
 		return -EINVAL;
 	}
+	if (c->fields && !c->cap.field_auto && fields_on_progressive(c) < 0)
+		return -EINVAL;
 	if (c->start_tc && c->stop_tc && !strcmp(c->start_tc, c->stop_tc)) {
 		tool_err(c->tool, 0, "--stop-timecode is inclusive: give a later one",
 			 "--start-timecode and --stop-timecode are both %s", c->start_tc);
@@ -450,11 +502,8 @@ int vc_check_policies(struct vc_conf *c)
 	if (bad_tc(c, "--start-timecode", c->start_tc) || bad_tc(c, "--stop-timecode", c->stop_tc) ||
 	    bad_tc(c, "--pattern timecode", c->cap.pattern.timecode))
 		return -EINVAL;
-	if (c->fields && c->cap.field == CAP_FIELD_NONE) {
-		tool_err(c->tool, 0, "use -n for progressive video", "--fields %llu with --field none",
-			 (unsigned long long)c->fields);
+	if (c->fields && fields_on_progressive(c) < 0)
 		return -EINVAL;
-	}
 	if (c->fields)
 		c->frames = c->fields / 2;
 	if (c->duration_tc) {
@@ -488,7 +537,8 @@ static void pattern_defaults(struct cap_config *k)
 }
 
 /* The V4L2 source: values are checked against the device at setup; here only what the
- * command line alone decides. */
+ * command line alone decides (exit 2): a timecode no rate has, or, with --rate, one that
+ * rate does not have (the device must then run at it, or setup stops). */
 static int check_device_conf(struct vc_conf *c)
 {
 	if (!c->cap.paced) {
@@ -496,11 +546,28 @@ static int check_device_conf(struct vc_conf *c)
 			 "--rate max: only the pattern source");
 		return -EINVAL;
 	}
-	if (check_amount_args(c) < 0)
+	if (check_amount_args(c) < 0 || bad_tc_at_any_rate(c, "--timecode", c->timecode) ||
+	    bad_tc_at_any_rate(c, "--start-timecode", c->start_tc) ||
+	    bad_tc_at_any_rate(c, "--stop-timecode", c->stop_tc) ||
+	    bad_tc_at_any_rate(c, "--duration", c->duration_tc))
+		return -EINVAL;
+	if (c->cap.rate_num && bad_tc(c, "--timecode", c->timecode))
 		return -EINVAL;
 	/* rate or field mode from the device: vcap-run checks the policies after negotiation */
 	c->policies_deferred = !c->cap.rate_num || c->cap.field_auto;
 	return c->policies_deferred ? 0 : vc_check_policies(c);
+}
+
+/* --md5 naming the file or its capture log: the sidecar would overwrite the recording. */
+static bool md5_is_output(const struct vc_conf *c)
+{
+	char log[4096];
+
+	if (!c->md5_path)
+		return false;
+	if (!strcmp(c->md5_path, c->out))
+		return true;
+	return mov_journal_path(c->out, log, sizeof(log)) == 0 && !strcmp(c->md5_path, log);
 }
 
 static int check_conf(struct vc_conf *c)
@@ -509,6 +576,11 @@ static int check_conf(struct vc_conf *c)
 
 	if (!c->out) {
 		tool_err(c->tool, 0, "add -o FILE.mov", "no output file");
+		return -EINVAL;
+	}
+	if (md5_is_output(c)) {
+		tool_err(c->tool, 0, "give the sidecar its own name, e.g. take1.md5",
+			 "--md5 %s: the file -o records to, or its capture log", c->md5_path);
 		return -EINVAL;
 	}
 	if (!c->source_given && c->cap.device)
@@ -542,7 +614,7 @@ static int parse_args(int argc, char **argv, struct vc_conf *c)
 	int opt;
 
 	opterr = 0; /* tool_bad_option says it, in one line */
-	while ((opt = getopt_long(argc, argv, ":n:t:o:qh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:n:t:o:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavutil/log.h>
@@ -83,9 +84,9 @@ static void usage(FILE *f)
 		"            in both, the frame size, and, when the journal has md5s (vcap\n"
 		"            --md5), the md5 of every frame; else it is refused and the file is\n"
 		"            left as it was. The --md5 sidecar the recording never wrote is\n"
-		"            written from the journal's md5s (an existing one is kept unless\n"
-		"            --force). A file whose journal has its end line is complete:\n"
-		"            recover says so and exits 0.\n"
+		"            written from the journal's md5s (vcap leaves it empty until the\n"
+		"            end; one with lines in it is kept unless --force). A file whose\n"
+		"            journal has its end line is complete: recover says so and exits 0.\n"
 		"\n"
 		"Options:\n"
 		"  --json           info: print one JSON object instead of text. Any command: a\n"
@@ -125,11 +126,12 @@ static void usage(FILE *f)
 		"  %d  success (verify: every check passed; recover: the file is complete, also\n"
 		"     when it already was)\n"
 		"  %d  verify found a problem, or recovery failed while rewriting the index\n"
-		"  %d  bad command line\n"
-		"  %d  the file or journal cannot be opened or parsed, or recover was refused\n"
-		"     (the file is being recorded, the journal is another recording's, no\n"
-		"     frame survived, a complete file whose index cannot be read, without\n"
-		"     --force); the file is left as it was\n",
+		"  %d  the command line alone is wrong (an unknown command or option, a value\n"
+		"     that does not parse)\n"
+		"  %d  the command line is fine but the file or journal cannot be opened or\n"
+		"     parsed, or recover was refused (the file is being recorded, the journal\n"
+		"     is another recording's, no frame survived, a complete file whose index\n"
+		"     cannot be read, without --force); the file is left as it was\n",
 		EXIT_OK, EXIT_FAILURE_RUN, EXIT_USAGE, EXIT_SETUP);
 }
 
@@ -524,6 +526,15 @@ static int cmd_verify(const struct args *a)
 
 /* ---- recover ---- */
 
+/* vcap creates its sidecar empty before the first frame and fills it at the end: an empty
+ * regular file there is the one the recording never filled, not a sidecar to keep. */
+static bool sidecar_unfilled(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0;
+}
+
 /* The sidecar the recording meant to write (the log's "sidecar" key), from the log's md5s. */
 static void write_sidecar(const struct args *a, const char *journal,
 			  const struct mov_recover_result *res)
@@ -538,7 +549,7 @@ static void write_sidecar(const struct args *a, const char *journal,
 		return;
 	}
 	ret = tool_framemd5_write(side, a->file, (const uint8_t(*)[16])res->md5, res->frames,
-				  a->force);
+				  a->force || sidecar_unfilled(side));
 	if (ret == -EEXIST)
 		tool_note(prog,
 			  "%s exists and was kept; it may be from an earlier recording "

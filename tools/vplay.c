@@ -32,6 +32,9 @@ static const char usage[] =
 "                                   unless --force)\n"
 "                     This build's outputs:\n"
 "%s"
+"  -d, --device PATH  the same as -o PATH for a V4L2 output device, as v4l2-ctl takes -d;\n"
+"                     any path (a udev link such as /dev/v4l/by-path/...) is a device here,\n"
+"                     never a file to create\n"
 "  --connector CONN   the same as -o kms:CONN\n"
 "  --mode WxH[@HZ]    kms: the display mode to set; it must be the file's frame size (no\n"
 "                     scaling); default the connector's mode of that size, preferred first\n"
@@ -73,8 +76,7 @@ static const char usage[] =
 "                     frames, loops, underruns, late, copies, read mode, MB/s, output mode.\n"
 "                     A failure before that is one object too: {\"error\": the error line,\n"
 "                     \"exit\", \"meaning\"}\n"
-"  -q, --quiet        no progress line and no summary (errors and the note of a disk I/O\n"
-"                     fallback are still printed)\n"
+"  -q, --quiet        no progress line and no summary (errors and warnings are still printed)\n"
 "  -h, --help         this text\n"
 "\n"
 "On a terminal, a progress line shows the frame, the loop, read MB/s, frames buffered (read\n"
@@ -94,10 +96,12 @@ static const char usage[] =
 "  0    played everything asked (with --loop 0: until SIGINT/SIGTERM)\n"
 "  1    failed while playing (read error, output error, a reader that closed the pipe\n"
 "       by itself: after SIGINT/SIGTERM a closed pipe is the signal's stop)\n"
-"  2    bad command line, or --start/-n outside the file\n"
-"  3    setup failed: FILE missing, not a MOV, its index damaged or pointing past the end of\n"
-"       a truncated file, a format vplay cannot play, an output the device cannot take, no\n"
-"       such device, the output file exists without --force\n"
+"  2    the command line alone is wrong (an unknown option, a value that does not parse or\n"
+"       is out of range), or --start/-n outside the file\n"
+"  3    the command line is fine but this machine refuses it: FILE missing, not a MOV, its\n"
+"       index damaged or pointing past the end of a truncated file, a format vplay cannot\n"
+"       play, an output the device cannot take, no such device, the output file exists\n"
+"       without --force\n"
 "  4    --on-underrun fail, and the output ran out of frames\n"
 "  130  stopped by SIGINT or SIGTERM before the end\n";
 
@@ -121,6 +125,7 @@ enum {
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "device", required_argument, NULL, 'd' },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "frames", required_argument, NULL, 'n' },
 	{ "loop", required_argument, NULL, OPT_LOOP },
@@ -184,6 +189,11 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 	switch (opt) {
 	case 'o':
 		return parse_output(c, arg), 0;
+	case 'd': /* a device whatever its path: -o takes only /dev/video* for one */
+		parse_output(c, arg);
+		c->sink_name = "v4l2";
+		c->sink = play_sink_find(c->sink_name);
+		return 0;
 	case OPT_START:
 		return c->start = arg, 0;
 	case 'n':
@@ -255,7 +265,7 @@ static int parse_args(int argc, char **argv, struct vp_conf *c)
 	int opt;
 
 	opterr = 0; /* tool_bad_option says it, in one line */
-	while ((opt = getopt_long(argc, argv, ":o:n:qh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:d:n:qh", options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_usage();
 			exit(EXIT_OK);

@@ -12,7 +12,7 @@ VCAP=$BIN/vcap
 cd "$TMP" || exit 1
 FAILED=0
 
-formats=$("$VCAP" --help | sed -n '/--format/,/--rate/p' | awk 'NF > 1 && $1 ~ /^[A-Za-z0-9]+$/ && $1 != "device'"'"'s" {print $1}')
+formats=$("$VCAP" --help | sed -n '/^  --format/,/^  --rate/p' | awk 'NF > 1 && $1 ~ /^[A-Za-z0-9]+$/ && $1 != "device'"'"'s" {print $1}')
 [[ $(wc -w <<<"$formats") -ge 17 ]] || fail "formats listed by --help" "$(echo $formats)"
 accepted=0 refused=0
 for f in $formats; do

@@ -33,7 +33,7 @@ declare -A std=(
 	[720p]="1280x720 50 none|BT.709|BT.709|BT.709|16:9"
 	[1080i]="1920x1080 25 interlaced-tb|BT.709|BT.709|BT.709|16:9"
 )
-formats=$("$VCAP" --help | sed -n '/--format/,/--rate/p' | awk 'NF > 1 && $1 ~ /^[A-Za-z0-9]+$/ && $1 != "device'"'"'s" {print $1}')
+formats=$("$VCAP" --help | sed -n '/^  --format/,/^  --rate/p' | awk 'NF > 1 && $1 ~ /^[A-Za-z0-9]+$/ && $1 != "device'"'"'s" {print $1}')
 for s in ntsc pal 720p 1080i; do
 	IFS='|' read -r geo pri trc mat dar <<<"${std[$s]}"
 	read -r size rate field <<<"$geo"

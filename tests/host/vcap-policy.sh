@@ -3,7 +3,8 @@
 # (--pattern): drops reported live and in --json equal to the sequence gaps in the capture
 # log, --on-drop stop/fail, --fill-drops (ffmpeg reads the repeats, vmov recover rebuilds
 # them), flagged frames, a fatal source error, device timecode into tmcd,
-# --start/--stop-timecode, exact -n/--fields/-t counts, buffers-full drops, --realtime.
+# --start/--stop-timecode, exact -n/--fields/-t counts, buffers-full drops, --realtime, and
+# what -q leaves out (the progress line and the summary) and keeps (errors and warnings).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh
@@ -165,4 +166,17 @@ check realtime-exit 0 $?
 if [[ $(id -u) -eq 0 ]]; then
 	check realtime-root "True True" "$(json rt.json '"%s %s" % (j["realtime"]["sched_fifo"], j["realtime"]["memory_locked"])')"
 fi
+# -q: no progress line and no summary, as vplay -q; drops (warnings) and errors still said.
+# Both --help texts give -q the same words.
+"$BIN/vcap" "${SD[@]}" --rate 25 -n 5 -o q0.mov 2>q0.err
+check quiet-off-summary "0 2" "$? $(grep -c '^vcap: q0.mov: 5 frames\|^vcap: UYVY 720x576' q0.err)"
+"$BIN/vcap" "${SD[@]}" --rate 25 -n 5 -q -o q1.mov 2>q1.err
+check quiet-nothing "0 0" "$? $(wc -l <q1.err)"
+"$BIN/vcap" "${SD[@]}" --rate 25 -n 10 -q --pattern drop-every=4 -o q2.mov 2>q2.err
+check quiet-drops-said "0 3 0" "$? $(grep -c 'drop: 1 frame' q2.err) $(grep -c 'frames (' q2.err)"
+"$BIN/vcap" "${SD[@]}" --rate 25 -n 10 -q --pattern fail-after=3 -o q3.mov 2>q3.err
+check quiet-error-said "1 1" "$? $(grep -c 'stopped the recording of q3.mov' q3.err)"
+quiet_help() { "$BIN/$1" --help | grep -- '-q, --quiet' | sed 's/  */ /g'; }
+check quiet-help-vcap " -q, --quiet no progress line and no summary (errors and warnings are still printed)" "$(quiet_help vcap)"
+check quiet-help-same "$(quiet_help vplay)" "$(quiet_help vcap)"
 exit ${FAILED:-0}

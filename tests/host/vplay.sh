@@ -195,6 +195,15 @@ ffmpeg -nostdin -v error -f lavfi -i testsrc=size=320x240:rate=25 -frames:v 5 -c
 refuse compressed 3 "not one vplay can play" m4.mov
 refuse no-device 3 "video99" ff.mov -o /dev/video99
 refuse no-kms 3 "kms" ff.mov -o kms:NOPE-1
+# -d DEVICE, as v4l2-ctl takes it: the same as -o /dev/videoN, and any path (a udev link such
+# as /dev/v4l/by-path/...) is a device, never a file to create
+"$VP" ff.mov -o /dev/video99 >/dev/null 2>o.err
+orc=$?
+"$VP" ff.mov -d /dev/video99 >/dev/null 2>d.err
+drc=$?
+check "-d /dev/video99: as -o /dev/video99" "$orc $(cat o.err)" "$drc $(cat d.err)"
+refuse d-any-path 3 "/nonexistent/video9" ff.mov -d /nonexistent/video9
+[[ ! -e /nonexistent/video9 ]] && pass "-d: no file created" || fail "-d: no file created" "/nonexistent/video9"
 refuse md5-exists 3 "use --force" ff.mov --md5 out.raw
 refuse bad-rate 2 "realtime or max" ff.mov --rate fast
 if command -v script >/dev/null; then # stdout on a terminal: no raw video on it

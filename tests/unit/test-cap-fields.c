@@ -1,5 +1,5 @@
 /* ALTERNATE field pairing (capture/fields.c): frames from (sequence, field), lost and lone
- * fields, the start parity. */
+ * fields, the start parity; and the --start-field rule every source applies. */
 #include "cap-internal.h"
 #include "t.h"
 
@@ -157,6 +157,58 @@ static void test_bottom_first_sequences(struct t_state *st)
 	T_EQ(st, s.frame, 0);
 }
 
+/* cap_field_start: 0 and the parity, or -EINVAL (then 0 here). */
+static uint32_t start(enum cap_field f, uint32_t asked, uint32_t seq_first)
+{
+	struct cap_why why = { "", "" };
+	uint32_t got = 99;
+
+	return cap_field_start(f, asked, seq_first, &why, &got) < 0 ? 0 : got;
+}
+
+static void test_start_field_own_parity(struct t_state *st)
+{
+	T_EQ(st, start(CAP_FIELD_INTERLACED_TB, 0, BOT), TOP);
+	T_EQ(st, start(CAP_FIELD_INTERLACED_TB, TOP, BOT), TOP);
+	T_EQ(st, start(CAP_FIELD_SEQ_TB, TOP, TOP), TOP);
+	T_EQ(st, start(CAP_FIELD_INTERLACED_BT, 0, TOP), BOT);
+	T_EQ(st, start(CAP_FIELD_INTERLACED_BT, BOT, TOP), BOT);
+	T_EQ(st, start(CAP_FIELD_SEQ_BT, BOT, TOP), BOT);
+	T_EQ(st, start(CAP_FIELD_NONE, 0, TOP), TOP); /* nothing asked: nothing to refuse */
+}
+
+static void test_start_field_other_parity_refused(struct t_state *st)
+{
+	struct cap_why why = { "", "" };
+	uint32_t got = 99;
+
+	T_EQ(st, cap_field_start(CAP_FIELD_INTERLACED_TB, BOT, TOP, &why, &got), -EINVAL);
+	T_EQ(st, got, 99); /* written only on success */
+	T_STREQ(st, why.what, "--start-field bottom: interlaced-tb frames start with a top field");
+	T_ASSERT(st, strstr(why.hint, "use --field interlaced-bt or seq-bt; "));
+	T_EQ(st, start(CAP_FIELD_INTERLACED_BT, TOP, TOP), 0);
+	T_EQ(st, start(CAP_FIELD_SEQ_TB, BOT, TOP), 0);
+	T_EQ(st, start(CAP_FIELD_SEQ_BT, TOP, TOP), 0);
+}
+
+static void test_start_field_progressive_refused(struct t_state *st)
+{
+	struct cap_why why = { "", "" };
+	uint32_t got;
+
+	T_EQ(st, cap_field_start(CAP_FIELD_NONE, TOP, TOP, &why, &got), -EINVAL);
+	T_STREQ(st, why.what, "--start-field top: progressive frames have no field parity");
+	T_EQ(st, start(CAP_FIELD_NONE, BOT, TOP), 0);
+}
+
+static void test_start_field_alternate_either(struct t_state *st)
+{
+	T_EQ(st, start(CAP_FIELD_ALTERNATE, 0, TOP), TOP);
+	T_EQ(st, start(CAP_FIELD_ALTERNATE, 0, BOT), BOT); /* 525/60: bottom comes first */
+	T_EQ(st, start(CAP_FIELD_ALTERNATE, BOT, TOP), BOT);
+	T_EQ(st, start(CAP_FIELD_ALTERNATE, TOP, BOT), TOP);
+}
+
 int main(void)
 {
 	struct t_state st = { 0 };
@@ -170,5 +222,9 @@ int main(void)
 	T_RUN(&st, test_bad_input);
 	T_RUN(&st, test_repeated_first_field_replaces);
 	T_RUN(&st, test_bottom_first_sequences);
+	T_RUN(&st, test_start_field_own_parity);
+	T_RUN(&st, test_start_field_other_parity_refused);
+	T_RUN(&st, test_start_field_progressive_refused);
+	T_RUN(&st, test_start_field_alternate_either);
 	return T_EXIT(&st);
 }

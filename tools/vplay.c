@@ -30,6 +30,8 @@ static const char usage[] =
 "                                   -s 1920x1080 -r 30000/1001 -i - ...\n"
 "                     FILE          raw frames back to back into FILE (never replaced\n"
 "                                   unless --force)\n"
+"                     Raw frames have their rows as the format packs them, also from\n"
+"                     files that store them padded (vmov info shows the stored rows)\n"
 "                     This build's outputs:\n"
 "%s"
 "  -d, --device PATH  the same as -o PATH for a V4L2 output device, as v4l2-ctl takes -d;\n"

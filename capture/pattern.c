@@ -171,9 +171,10 @@ static int pattern_open(const struct cap_config *cfg, struct cap_why *why,
 	if (p->cfg.field_auto)
 		p->cfg.field = CAP_FIELD_NONE;
 	if (p->cfg.height < 2) { /* its stamp and its two field parities need two lines */
-		snprintf(why->what, sizeof(why->what), "the pattern source at %ux%u",
+		snprintf(why->what, sizeof(why->what),
+			 "--size %ux%u: the pattern source paints frames of 2 lines or more",
 			 p->cfg.width, p->cfg.height);
-		snprintf(why->hint, sizeof(why->hint), "it paints frames of 2 lines or more");
+		snprintf(why->hint, sizeof(why->hint), "e.g. --size %ux2", p->cfg.width);
 		free(p);
 		return -EINVAL;
 	}

@@ -67,7 +67,7 @@ int mov_aspect_choose(const struct mov_aspect_in *in, unsigned *ret_num, unsigne
 		reduce(n, d, ret_num, ret_den);
 		return 0;
 	}
-	*ret_source = bt601_frame(w, h) ? "the standard" : "square pixels";
+	*ret_source = bt601_frame(w, h) ? "the BT.601 frame size" : "square pixels";
 	if (bt601_frame(w, h))
 		return mov_sar_for_display(w, h, 4, 3, ret_num, ret_den);
 	*ret_num = *ret_den = 1;

@@ -116,9 +116,9 @@ struct mov_aspect_in {
 					  * pixelaspect is y/x); 0/0: no device */
 };
 
-/* The pasp for in, with where it came from in *ret_source (a constant: "--aspect", "the
- * device", "the standard", "square pixels"). In order: the asked display aspect; the
- * device's pixel aspect, read as 4:3 or 16:9 when within 3% of one (a BT.601 aspect such as
+/* The pasp for in, with where it came from in *ret_source (a constant: "--aspect",
+ * "the device", "the BT.601 frame size", "square pixels"). In order: the asked display
+ * aspect; the device's pixel aspect, read as 4:3 or 16:9 when within 3% of one (a BT.601 aspect such as
  * 59:54 on 720 samples), else as it is (a 1:1 answer at a BT.601 frame size is the V4L2
  * core's default, not the driver's, and is ignored); a BT.601 frame size (720 or 704 by 480,
  * 486, 512, 576 or 608) is 4:3 (SMPTE 170M, ITU-R BT.601); anything else square pixels.

@@ -17,7 +17,7 @@ static const char usage[] =
 "Record uncompressed video to a QuickTime (MOV) file that ffmpeg, ffprobe and QuickTime-family\n"
 "tools read. Frames land in pinned, page-aligned memory and go to disk in batches, each one\n"
 "O_DIRECT write at an offset aligned to the RAID stripe; libavformat writes only the index.\n"
-"A per-frame capture log FILE.mov.vcj is written alongside; if the capture dies, \n"
+"A per-frame capture log FILE.mov.vcj is written alongside; if the capture dies,\n"
 "'vmov recover FILE.mov' rebuilds the index from it.\n"
 "\n"
 "Source:\n"

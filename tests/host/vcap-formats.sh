@@ -49,5 +49,5 @@ check "r210 721x4 accepted (rows padded to 64 pixels by the format)" 0 $?
 # the pattern source's own rule, said as such
 "$VCAP" --source pattern --size 64x1 -n 1 -q -o h.mov 2>err.txt
 check "pattern 64x1: refused naming the source's 2-line minimum" "3 1" \
-	"$? $(grep -c '^vcap: the pattern source at 64x1 (it paints frames of 2 lines or more)$' err.txt)"
+	"$? $(grep -c '^vcap: --size 64x1: the pattern source paints frames of 2 lines or more (e.g. --size 64x2)$' err.txt)"
 exit $FAILED

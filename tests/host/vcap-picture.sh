@@ -69,7 +69,7 @@ for s in ntsc pal; do
 		"$(json w.json 'j["aspect"]["display"] + " " + j["aspect"]["from"]')"
 done
 "$VCAP" --source pattern --size 720x576 --rate 25 -n 1 -q --json -o p.mov >p.json 2>/dev/null
-check "pal: pasp 16:15 from the standard" "16:15 the standard" \
+check "pal: pasp 16:15 from the BT.601 frame size" "16:15 the BT.601 frame size" \
 	"$(json p.json 'j["aspect"]["pasp"] + " " + j["aspect"]["from"]')"
 "$VCAP" --source pattern --size 720x576 --aspect 4:0 -n 1 -q -o z.mov 2>err.txt
 check "--aspect 4:0 refused as a bad value" "2 0" "$? $(ls z.mov* 2>/dev/null | wc -l)"

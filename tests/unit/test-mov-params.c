@@ -167,11 +167,11 @@ static void test_aspect_choose(struct t_state *st)
 		{ { 720, 486, 0, 0, 10, 11 }, 9, 10, "the device" },	  /* vivid NTSC */
 		{ { 720, 480, 0, 0, 40, 33 }, 32, 27, "the device" },	  /* 16:9 anamorphic */
 		{ { 720, 576, 0, 0, 118, 81 }, 64, 45, "the device" },	  /* PAL 16:9 */
-		{ { 720, 576, 0, 0, 1, 1 }, 16, 15, "the standard" },	  /* core default */
+		{ { 720, 576, 0, 0, 1, 1 }, 16, 15, "the BT.601 frame size" },	  /* core default */
 		{ { 1280, 720, 0, 0, 1, 1 }, 1, 1, "the device" },	  /* HDMI */
 		{ { 1920, 1080, 0, 0, 2, 1 }, 2, 1, "the device" },	  /* kept as it is */
-		{ { 720, 486, 0, 0, 0, 0 }, 9, 10, "the standard" },	  /* pattern NTSC */
-		{ { 704, 576, 0, 0, 0, 0 }, 12, 11, "the standard" },	  /* 704 samples */
+		{ { 720, 486, 0, 0, 0, 0 }, 9, 10, "the BT.601 frame size" },	  /* pattern NTSC */
+		{ { 704, 576, 0, 0, 0, 0 }, 12, 11, "the BT.601 frame size" },	  /* 704 samples */
 		{ { 640, 480, 0, 0, 0, 0 }, 1, 1, "square pixels" },
 		{ { 720, 576, 16, 9, 59, 54 }, 64, 45, "--aspect" },	  /* asked wins */
 		{ { 1920, 1080, 4, 3, 0, 0 }, 3, 4, "--aspect" },

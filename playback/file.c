@@ -98,21 +98,6 @@ static int file_open(const struct play_config *cfg, struct dio_slab *slab,
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= w;
-	}
-	return 0;
-}
-
 /* writev all of iov (cnt entries), after short writes too; iov is consumed. */
 static int writev_all(int fd, struct iovec *iov, int cnt)
 {
@@ -187,8 +172,13 @@ static int file_dequeue(struct play_sink *sink, int timeout_ms, struct play_done
 	if (ret < 0)
 		return ret;
 	frame = (const char *)dio_slab_slot(f->slab, fr.slot) + fr.skew;
-	ret = f->in_row == f->out_row ? write_all(f->fd, frame, f->frame_size)
-				      : write_rows(f, frame);
+	if (f->in_row == f->out_row) {
+		struct iovec whole = { (void *)frame, f->frame_size };
+
+		ret = writev_all(f->fd, &whole, 1);
+	} else {
+		ret = write_rows(f, frame);
+	}
 	if (ret < 0)
 		return ret;
 	play_clock_busy_until(f->clock, play_now_ns());
@@ -211,7 +201,8 @@ static void file_stats(const struct play_sink *sink, struct play_sink_stats *ret
 	*ret_stats = (struct play_sink_stats){ 0 };
 	play_clock_counts(f->clock, &ret_stats->late, &ret_stats->underruns);
 	snprintf(ret_stats->mode, sizeof(ret_stats->mode), "%s from the slot%s",
-		 f->in_row == f->out_row ? "write()" : "writev() of each row, as the format packs it,",
+		 f->in_row == f->out_row ? "writev() of the frame"
+					 : "writev() of each row, as the format packs it,",
 		 f->is_stdout ? " to stdout" : "");
 }
 

@@ -15,59 +15,48 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The pasp's inputs: --aspect, the device's pixel aspect, the frame size. */
-static struct mov_aspect_in aspect_in(const struct vc_conf *c, const struct cap_accepted *a)
+/* The pasp, once per recording, into st with what decided it (for the summary and --json):
+ * --aspect, the device's pixel aspect, the frame size. */
+static void choose_aspect(const struct vc_conf *c, struct vc_stats *st)
 {
-	return (struct mov_aspect_in){ .width = a->width, .height = a->height,
-				       .ask_num = c->aspect_num, .ask_den = c->aspect_den,
-				       .device_num = a->aspect_x, .device_den = a->aspect_y };
+	const struct cap_accepted *a = &st->acc;
+	struct mov_aspect_in in = { .width = a->width, .height = a->height,
+				    .ask_num = c->aspect_num, .ask_den = c->aspect_den,
+				    .device_num = a->aspect_x, .device_den = a->aspect_y };
+
+	if (mov_aspect_choose(&in, &st->sar_num, &st->sar_den, &st->aspect_source) < 0)
+		st->sar_num = st->sar_den = 0; /* no size: mov_params_check refuses it anyway */
 }
 
-static struct mov_params mov_params_of(const struct vc_conf *c, const struct cap_accepted *a)
+static struct mov_params mov_params_of(const struct vc_conf *c, const struct vc_stats *st)
 {
+	const struct cap_accepted *a = &st->acc;
 	static const enum mov_field fiel[] = {
 		[CAP_FIELD_NONE] = MOV_FIELD_PROGRESSIVE, [CAP_FIELD_INTERLACED_TB] = MOV_FIELD_TFF,
 		[CAP_FIELD_INTERLACED_BT] = MOV_FIELD_BFF, [CAP_FIELD_SEQ_TB] = MOV_FIELD_SEP_TB,
 		[CAP_FIELD_SEQ_BT] = MOV_FIELD_SEP_BT, [CAP_FIELD_ALTERNATE] = MOV_FIELD_SEP_TB,
 	};
 	enum mov_field field = fiel[a->field];
-	struct mov_aspect_in asp = aspect_in(c, a);
-	unsigned sar_num = 0, sar_den = 0;
-	const char *source;
 
 	/* ALTERNATE fields are stored one after the other in the order they were paired */
 	if (a->field == CAP_FIELD_ALTERNATE && a->start_field == V4L2_FIELD_BOTTOM)
 		field = MOV_FIELD_SEP_BT;
-	if (mov_aspect_choose(&asp, &sar_num, &sar_den, &source) < 0)
-		sar_num = sar_den = 0; /* no size: mov_params_check refuses it anyway */
 	return (struct mov_params){
 		.format = a->format, .width = a->width, .height = a->height,
 		.rate_num = a->rate_num, .rate_den = a->rate_den,
 		.field = field, .colour = c->colour, .timecode = c->timecode,
-		.sar_num = sar_num, .sar_den = sar_den,
+		.sar_num = st->sar_num, .sar_den = st->sar_den,
 	};
-}
-
-/* What decided the pasp, for the summary and --json. */
-static const char *aspect_source(const struct vc_conf *c, const struct cap_accepted *a)
-{
-	struct mov_aspect_in asp = aspect_in(c, a);
-	unsigned n, d;
-	const char *source = "";
-
-	mov_aspect_choose(&asp, &n, &d, &source);
-	return source;
 }
 
 /* Start the MOV index; tc (may be NULL) starts the tmcd track. The header must fit before the
  * first frame, in the unit the disk writer kept for it. */
 int vc_open_index(struct vc *v, const char *tc)
 {
-	struct mov_params p = mov_params_of(v->c, &v->st->acc);
+	struct mov_params p = mov_params_of(v->c, v->st);
 	int ret;
 
 	p.timecode = tc;
@@ -273,14 +262,13 @@ static int check_outputs(struct vc *v)
 static int open_outputs(struct vc *v)
 {
 	const struct vc_conf *c = v->c;
-	struct mov_params p = mov_params_of(c, &v->st->acc);
 	struct dio_opts o = { .depth = c->depth, .data_start = 1, .force = c->force,
 			      .expected_bytes = c->frames * v->st->slot_bytes };
+	struct mov_params p;
 	int ret;
 
-	v->st->sar_num = p.sar_num;
-	v->st->sar_den = p.sar_den;
-	v->st->aspect_source = aspect_source(c, &v->st->acc);
+	choose_aspect(c, v->st); /* before the first mov_params_of: the index and the log */
+	p = mov_params_of(c, v->st);
 	ret = open_sidecar(v);
 	if (ret < 0)
 		return ret;

@@ -105,6 +105,10 @@ enum dio_mode {
 /* Human name of a mode, e.g. "io_uring fixed buffers, O_DIRECT". */
 const char *dio_mode_name(enum dio_mode mode);
 
+/* A byte count for humans, in binary units: "192 KiB", "221.6 MiB", "3.9 GiB", into buf (len
+ * bytes; 32 is enough). Returns buf. Also the tools' unit, so a note and a report agree. */
+const char *dio_human_bytes(uint64_t n, char *buf, size_t len);
+
 /* One finished batch, from dio_writer_reap()/dio_reader_reap(). */
 struct dio_done {
 	uint64_t tag;      /* the caller's tag from submit */

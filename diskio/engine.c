@@ -95,8 +95,7 @@ static int ring_register(struct dio_engine *e, struct dio_slab *slab)
 	return ret;
 }
 
-/* "64 KiB", "221.6 MiB", as the tools write sizes (diskio does not call into tools/). */
-static const char *fmt_bytes(uint64_t n, char *buf, size_t len)
+const char *dio_human_bytes(uint64_t n, char *buf, size_t len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	unsigned i = 0;
@@ -129,8 +128,8 @@ static void explain_register(struct dio_engine *e, struct dio_slab *slab, int er
 	}
 	snprintf(e->why + strlen(e->why), sizeof(e->why) - strlen(e->why),
 		 "%sRLIMIT_MEMLOCK %s < %s; raise it with ulimit -l %llu for registered buffers",
-		 e->why[0] ? "; " : "", fmt_bytes(rl.rlim_cur, limit, sizeof(limit)),
-		 fmt_bytes(need, size, sizeof(size)), (unsigned long long)(need + 1023) / 1024);
+		 e->why[0] ? "; " : "", dio_human_bytes(rl.rlim_cur, limit, sizeof(limit)),
+		 dio_human_bytes(need, size, sizeof(size)), (unsigned long long)(need + 1023) / 1024);
 }
 
 static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)

@@ -329,23 +329,6 @@ const char *tool_plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-const char *tool_human_bytes(uint64_t n, char *buf, unsigned len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned i = 0;
-	double v = n;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0 || v == (uint64_t)v)
-		snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)v, unit[i]);
-	else
-		snprintf(buf, len, "%.1f %s", v, unit[i]);
-	return buf;
-}
-
 void tool_json_str(void *file, const char *s)
 {
 	FILE *f = file;

@@ -94,9 +94,6 @@ int tool_signal_taken(int fd);
 /* The word for n things, one or many: "1 frame", "0 frames", "2 frames" in summaries. */
 const char *tool_plural(uint64_t n, const char *one, const char *many);
 
-/* Format a byte count for humans: "192 KiB", "3.9 GiB". Returns buf. */
-const char *tool_human_bytes(uint64_t n, char *buf, unsigned len);
-
 /* Write s to f as a JSON string literal with quotes. */
 void tool_json_str(void *file, const char *s);
 

@@ -45,8 +45,8 @@ static void text_placement(const struct vb_result *r)
 	char unit[32], stripe[32];
 	uint64_t st = r->geom.stripe ? r->geom.stripe : r->geom.align;
 
-	tool_human_bytes(r->geom.align, unit, sizeof(unit));
-	tool_human_bytes(st, stripe, sizeof(stripe));
+	dio_human_bytes(r->geom.align, unit, sizeof(unit));
+	dio_human_bytes(st, stripe, sizeof(stripe));
 	printf("%-9s %u %s, %u at file offsets that are multiples of %s", "placement", r->nbatches,
 	       tool_plural(r->nbatches, "batch", "batches"), r->batches_aligned, unit);
 	if (r->fiemap_mapped < 0) {

@@ -66,7 +66,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	tool_note_io("vcap", st->mode, st->mode_why);
 	if (c->quiet)
 		return;
-	tool_human_bytes(st->geom.align, unit, sizeof(unit));
+	dio_human_bytes(st->geom.align, unit, sizeof(unit));
 	if (st->tc_breaks)
 		tool_note("vcap", "device timecode broke %llu %s (see tc-break in %s)",
 			  (unsigned long long)st->tc_breaks,

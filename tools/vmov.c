@@ -227,7 +227,7 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	fmt_rate(&in, rate, sizeof(rate));
 	printf("file:        %s\n", file);
 	printf("size:        %" PRIu64 " bytes (%s)\n", in.file_size,
-	       tool_human_bytes(in.file_size, hb, sizeof(hb)));
+	       dio_human_bytes(in.file_size, hb, sizeof(hb)));
 	printf("format:      %s (tag '%s', depth %u, codec %s)\n",
 	       in.format ? mov_format_name(in.format) : "not in the table",
 	       mov_fourcc_str(in.tag, cc), in.depth, in.codec);
@@ -671,7 +671,7 @@ static int cmd_recover(const struct args *a)
 		printf(" (%" PRIu64 " journaled %s past the end of the file left out)", res.dropped,
 		       tool_plural(res.dropped, "frame", "frames"));
 	printf("; %s is now %" PRIu64 " bytes (%s)\n", a->file, res.size,
-	       tool_human_bytes(res.size, hb, sizeof(hb)));
+	       dio_human_bytes(res.size, hb, sizeof(hb)));
 	if (res.checked)
 		printf("checked %" PRIu64 " %s against the log's md5s\n", res.checked,
 		       tool_plural(res.checked, "frame", "frames"));

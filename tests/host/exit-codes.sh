@@ -21,17 +21,13 @@ touch taken.mov taken-log.mov.vcj taken.md5
 
 # expect CODE NAME VCAP-ARGS...: exit CODE, and nothing created here or next to /dev/null.
 expect() {
-	local code=$1 name=$2 rc before after
+	local code=$1 name=$2
 	shift 2
-	before=$(ls -A | grep -v '^err\.txt$')
-	timeout 20 "$VCAP" "$@" 2>err.txt
-	rc=$?
-	after=$(ls -A | grep -v '^err\.txt$')
-	if [[ $rc == "$code" && $before == "$after" && ! -e /dev/null.vcj ]]; then
+	run_listed "$VCAP" "$@"
+	if [[ $RC == "$code" && -z $CHANGED ]]; then
 		pass "exit $code: $name ($(head -n 1 err.txt))"
 	else
-		fail "exit $code: $name" "exit $rc, $(head -n 1 err.txt); new files: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
-		rm -f /dev/null.vcj
+		fail "exit $code: $name" "exit $RC, $(head -n 1 err.txt); files changed: $(echo $CHANGED)"
 	fi
 }
 

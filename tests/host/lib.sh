@@ -53,6 +53,22 @@ json() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# run_listed CMD...: run CMD (20 s at most) in the current directory, stderr into err.txt; RC
+# is its status, CHANGED the names it created or removed here (one a line, "" for none), and
+# /dev/null.vcj when it made one there (a log beside a device path), which is removed.
+run_listed() {
+	local before after
+	before=$(ls -A | grep -v '^err\.txt$')
+	timeout 20 "$@" 2>err.txt
+	RC=$?
+	after=$(ls -A | grep -v '^err\.txt$')
+	CHANGED=$(comm -3 <(echo "$before") <(echo "$after") | tr -d '\t')
+	if [[ -e /dev/null.vcj ]]; then
+		CHANGED+=$'\n/dev/null.vcj'
+		rm -f /dev/null.vcj
+	fi
+}
+
 # check NAME EXPECTED ACTUAL
 check() {
 	if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1" "expected $2, got $3"; fi

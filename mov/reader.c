@@ -154,13 +154,12 @@ static int frame_shape(struct mov_info *in, const struct mov_sample *s, char *wh
 		       (unsigned long long)row * in->height);
 }
 
-static void duration(struct mov_info *in, const AVStream *st, const struct mov_sample *s)
+static void duration(struct mov_info *in, const AVStream *st)
 {
 	if (st->duration > 0)
 		in->duration = (double)st->duration * st->time_base.num / st->time_base.den;
 	else if (in->samples && in->rate_num)
 		in->duration = (double)in->samples * in->rate_den / in->rate_num;
-	(void)s;
 }
 
 static int open_format(const char *path, AVFormatContext **ret_fc, char *why, size_t len)
@@ -200,7 +199,7 @@ static int read_index(struct mov_reader *r, AVFormatContext *fc, int fd, char *w
 		ret = frame_shape(&r->info, r->samples, why, len);
 	if (ret < 0)
 		return ret;
-	duration(&r->info, st, r->samples);
+	duration(&r->info, st);
 	ret = mov_tc_map_read(&r->tc, fc, fd, st, r->samples, r->info.samples);
 	if (ret < 0)
 		return why_set(why, len, ret, "its timecode track cannot be read");

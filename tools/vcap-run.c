@@ -8,7 +8,7 @@
  * What comes before the loop is in vcap-setup.c; what each frame means for the recording
  * (drops, fills, flags, timecode, where it starts and stops) in vcap-policy.c.
  */
-#include "framemd5.h"
+
 #include "tool.h"
 #include "vcap-run.h"
 
@@ -383,7 +383,7 @@ static void finish(struct vc *v)
 	}
 	ret = 0;
 	if (size && v->md5_fd >= 0) {
-		ret = tool_framemd5_write_fd(v->md5_fd, v->c->out, (const uint8_t(*)[16])v->md5,
+		ret = mov_framemd5_write_fd(v->md5_fd, v->c->out, (const uint8_t(*)[16])v->md5,
 					     st->frames);
 		if (ret < 0)
 			vc_fail(v, "writing the md5 sidecar", ret);

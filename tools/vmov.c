@@ -1,5 +1,5 @@
 /* vmov: inspect, verify and recover the MOV files vcap writes (and any uncompressed MOV). */
-#include "framemd5.h"
+
 #include "mov.h"
 #include "tool.h"
 
@@ -548,7 +548,7 @@ static void write_sidecar(const struct args *a, const char *journal,
 		tool_note(prog, "%s not written: the log has no md5 for every frame", side);
 		return;
 	}
-	ret = tool_framemd5_write(side, a->file, (const uint8_t(*)[16])res->md5, res->frames,
+	ret = mov_framemd5_write(side, a->file, (const uint8_t(*)[16])res->md5, res->frames,
 				  a->force || sidecar_unfilled(side));
 	if (ret == -EEXIST)
 		tool_note(prog,

@@ -6,7 +6,7 @@
  * device blocks on its queue, null and file sinks on their clock; with --rate max nothing
  * waits but the disk.
  */
-#include "framemd5.h"
+
 #include "tool.h"
 #include "vplay.h"
 
@@ -26,7 +26,7 @@ struct vp {
 	struct mov_reader *mr;
 	struct play_ahead *ahead;
 	struct play_sink *sink;
-	struct tool_framemd5 *md5;
+	struct mov_framemd5 *md5;
 	struct AVMD5 *hash;
 	uint32_t frame_size;
 	unsigned at_sink; /* frames queued at the sink and not yet back */
@@ -308,7 +308,7 @@ static int open_md5(struct vp *v)
 	v->hash = av_md5_alloc();
 	if (!v->hash)
 		return -ENOMEM;
-	ret = tool_framemd5_open(c->md5_path, c->in, c->force, &v->md5);
+	ret = mov_framemd5_open(c->md5_path, c->in, c->force, &v->md5);
 	if (ret < 0)
 		tool_err(v->c->tool, ret, NULL, "creating %s", c->md5_path);
 	return ret;
@@ -351,7 +351,7 @@ static int checksum(struct vp *v, const struct play_done *f)
 	av_md5_init(v->hash);
 	av_md5_update(v->hash, p, v->frame_size);
 	av_md5_final(v->hash, d);
-	return tool_framemd5_line(v->md5, rg->first + f->index % rg->count, d);
+	return mov_framemd5_line(v->md5, rg->first + f->index % rg->count, d);
 }
 
 static const char *output_what(const struct vp *v)
@@ -475,7 +475,7 @@ static void collect(struct vp *v)
 	if (st->sink.late > st->late)
 		st->late = st->sink.late;
 	st->copies = st->sink.copies;
-	ret = tool_framemd5_close(v->md5);
+	ret = mov_framemd5_close(v->md5);
 	v->md5 = NULL;
 	if (ret < 0)
 		fail(v, "writing the md5 file", ret);
@@ -486,7 +486,7 @@ static void cleanup(struct vp *v)
 	if (v->sink)
 		v->c->sink->close(v->sink);
 	play_ahead_free(v->ahead);
-	tool_framemd5_close(v->md5);
+	mov_framemd5_close(v->md5);
 	mov_reader_free(v->mr);
 	av_free(v->hash);
 	if (v->sigfd >= 0)

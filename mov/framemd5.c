@@ -1,4 +1,5 @@
-#include "framemd5.h"
+#include "mov.h"
+
 #include "mov.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-struct tool_framemd5 {
+struct mov_framemd5 {
 	struct mov_reader *r;
 	struct mov_info in;
 	FILE *f;
@@ -45,9 +46,9 @@ static int64_t last_duration(const struct mov_info *in, const struct mov_sample 
 }
 
 /* The writer on fd, which it owns from here on (closed on failure too). */
-static int framemd5_on_fd(int fd, const char *mov_path, struct tool_framemd5 **ret_md5)
+static int framemd5_on_fd(int fd, const char *mov_path, struct mov_framemd5 **ret_md5)
 {
-	struct tool_framemd5 *m = calloc(1, sizeof(*m));
+	struct mov_framemd5 *m = calloc(1, sizeof(*m));
 	int ret = -ENOMEM;
 
 	if (!m)
@@ -74,8 +75,8 @@ out_close_fd:
 	return ret;
 }
 
-int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
-		       struct tool_framemd5 **ret_md5)
+int mov_framemd5_open(const char *out_path, const char *mov_path, int force,
+		       struct mov_framemd5 **ret_md5)
 {
 	int fd = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
 
@@ -84,7 +85,7 @@ int tool_framemd5_open(const char *out_path, const char *mov_path, int force,
 	return framemd5_on_fd(fd, mov_path, ret_md5);
 }
 
-int tool_framemd5_line(struct tool_framemd5 *m, uint64_t i, const uint8_t md5[16])
+int mov_framemd5_line(struct mov_framemd5 *m, uint64_t i, const uint8_t md5[16])
 {
 	const struct mov_sample *s = mov_reader_samples(m->r);
 	uint64_t n = mov_reader_count(m->r);
@@ -100,7 +101,7 @@ int tool_framemd5_line(struct tool_framemd5 *m, uint64_t i, const uint8_t md5[16
 	return fputc('\n', m->f) == EOF ? -EIO : 0;
 }
 
-int tool_framemd5_close(struct tool_framemd5 *m)
+int mov_framemd5_close(struct mov_framemd5 *m)
 {
 	int ret;
 
@@ -128,34 +129,34 @@ static int check_count(const char *mov_path, uint64_t n)
 	return ret;
 }
 
-static int write_lines(struct tool_framemd5 *m, const uint8_t (*md5)[16], uint64_t n)
+static int write_lines(struct mov_framemd5 *m, const uint8_t (*md5)[16], uint64_t n)
 {
 	int ret = 0;
 
 	for (uint64_t i = 0; i < n && ret == 0; i++)
-		ret = tool_framemd5_line(m, i, md5[i]);
+		ret = mov_framemd5_line(m, i, md5[i]);
 	if (ret < 0) {
-		tool_framemd5_close(m);
+		mov_framemd5_close(m);
 		return ret;
 	}
-	return tool_framemd5_close(m);
+	return mov_framemd5_close(m);
 }
 
-int tool_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
+int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
 			uint64_t n, int force)
 {
-	struct tool_framemd5 *m;
+	struct mov_framemd5 *m;
 	int ret;
 
 	ret = check_count(mov_path, n); /* before creating anything */
 	if (ret >= 0)
-		ret = tool_framemd5_open(out_path, mov_path, force, &m);
+		ret = mov_framemd5_open(out_path, mov_path, force, &m);
 	return ret < 0 ? ret : write_lines(m, md5, n);
 }
 
-int tool_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16], uint64_t n)
+int mov_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16], uint64_t n)
 {
-	struct tool_framemd5 *m;
+	struct mov_framemd5 *m;
 	int ret, own;
 
 	ret = check_count(mov_path, n);

@@ -1,7 +1,5 @@
 #include "mov.h"
 
-#include "mov.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

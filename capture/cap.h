@@ -16,6 +16,9 @@
 #ifndef VCAP_CAP_H
 #define VCAP_CAP_H
 
+#include "dio.h"
+#include "mov.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -113,7 +116,7 @@ struct cap_source_stats {
 /* Why open() or attach() failed, for the tool to print as "vcap: what (hint)"; a source fills
  * both (hint may be empty) whenever it returns an error it can explain. */
 struct cap_why {
-	char what[200];
+	char what[512];
 	char hint[400];
 };
 
@@ -159,5 +162,184 @@ struct cap_source_ops {
 const struct cap_source_ops *cap_source_find(const char *name);
 /* i-th source for listings, NULL past the end. */
 const struct cap_source_ops *cap_source_at(unsigned i);
+
+
+/* ---- The recording session: a source's frames to a MOV on disk (record*.c) ----
+ *
+ * The life of a recording: cap_record_check() completes and checks a configuration (what the
+ * command line alone decides); cap_record_open() opens the source, negotiates, sizes the slots,
+ * creates the file, its capture log (FILE.mov.vcj) and the md5 sidecar, and starts streaming;
+ * cap_record_step() (or cap_record_run()) records until the amount is reached, a policy or an
+ * error stops it, or cap_record_stop() is called; cap_record_finish() writes the last batch
+ * and the MOV index, cuts the file to size, makes it durable and closes the log;
+ * cap_record_close() frees. Frames travel source -> slab slot -> one O_DIRECT write per batch
+ * of V frames (diskio) -> the index through libavformat and the capture log (mov), never
+ * copied on the way.
+ *
+ * Nothing here prints: what a front end shows (errors with their hint, drops, flagged frames,
+ * timecode breaks, fallbacks) comes as events through the callback given to open. */
+
+/* --on-drop: what a lost frame does to the recording. */
+enum cap_on_drop {
+	CAP_DROP_CONTINUE, /* record on; every gap is an event and in the stats */
+	CAP_DROP_STOP,	   /* finish the file at the first gap */
+	CAP_DROP_FAIL,	   /* record on; the front end fails at the end (vcap: exit 4) */
+};
+
+struct cap_record_config {
+	const char *out;		      /* the MOV; its log is out + ".vcj" */
+	const struct cap_source_ops *source;  /* cap_source_find("pattern"), ("v4l2") */
+	struct cap_config cap;		      /* what to ask the source for */
+	uint64_t frames;  /* frames in the file (fills count); 0: until cap_record_stop() */
+	double seconds;	  /* -t in seconds: frames = ceil(seconds x rate), by sequence span */
+	uint64_t fields;  /* stop after this many fields (even; frames = fields / 2), or 0 */
+	const char *duration_tc; /* -t as HH:MM:SS:FF: a frame count at the capture rate */
+	bool by_duration; /* set by cap_record_check: stop by sequence span, not by count */
+	unsigned batch;	  /* V: frames per O_DIRECT write (1..256) */
+	unsigned depth;	  /* writes in flight (1..64) */
+	unsigned buffers; /* frame slots; 0: batch x (depth + 1) plus half a second */
+	uint64_t align;	  /* bytes, a multiple of 4096; 0: the stripe (dio_geom_probe) */
+	const char *timecode;	 /* tmcd start "HH:MM:SS:FF"; NULL: the first frame's device TC */
+	enum mov_colour colour;	 /* the colr atom */
+	unsigned aspect_num, aspect_den; /* display aspect of the frame; 0/0: auto */
+	const char *md5_path;	 /* framemd5 sidecar, or NULL */
+	enum cap_on_drop on_drop;
+	bool fill_drops;	 /* index the previous frame again for each lost one */
+	bool realtime;		 /* SCHED_FIFO and mlockall when permitted (warnings if not) */
+	const char *start_tc;	 /* record from the device timecode TC on */
+	const char *stop_tc;	 /* the frame labelled TC is the last one recorded */
+	bool force;		 /* replace FILE, its log and the sidecar; follow a symlink */
+	bool policies_deferred;	 /* set by cap_record_check: rate or field mode come from the
+				  * device, so the timecode and amount checks wait for open */
+};
+
+/* Lists in the stats keep their first CAP_RECORD_LIST_MAX entries; totals count them all. */
+#define CAP_RECORD_LIST_MAX 256
+
+/* One gap: count frames lost just before frame before_frame (an index in the file). */
+struct cap_record_drop {
+	uint64_t before_frame;
+	uint64_t sequence; /* the first lost V4L2 sequence number */
+	uint64_t count;	   /* frames */
+	uint64_t fields;
+	bool starved; /* every slot was held by the disk side when it happened */
+};
+
+/* What happened, read at any time with cap_record_stats(). */
+struct cap_record_stats {
+	uint64_t fields; /* pictures in the file: 2 per interlaced frame, 1 per progressive */
+	uint64_t fills;	 /* samples that repeat the previous frame (fill_drops) */
+	uint64_t lost_fields;
+	uint64_t gaps; /* drop events; drop[] holds the first CAP_RECORD_LIST_MAX */
+	struct cap_record_drop drop[CAP_RECORD_LIST_MAX];
+	uint64_t flagged_at[CAP_RECORD_LIST_MAX]; /* file indexes of the first flagged frames */
+	uint64_t tc_breaks;
+	uint64_t tc_break_at[CAP_RECORD_LIST_MAX];
+	char tc_first[16], tc_last[16]; /* device timecode of the first and last frame */
+	char tmcd[16];			/* start of the tmcd track, "" for none */
+	unsigned sar_num, sar_den;	/* the pasp written */
+	const char *aspect_source;	/* what decided it (mov_aspect_choose), static string */
+	bool rt_fifo, rt_locked;	/* what realtime got */
+	uint64_t frames;  /* indexed in the file */
+	uint64_t drops;	  /* frames missing from the sequence */
+	uint64_t flagged; /* frames delivered with V4L2_BUF_FLAG_ERROR */
+	uint64_t bytes;	  /* payload bytes on disk */
+	uint64_t file_size;
+	double seconds;	  /* since streaming started (CLOCK_MONOTONIC) */
+	unsigned held;	  /* slots held now: filled, or being written */
+	double max_fill;  /* highest share of slots held */
+	uint64_t max_lat_ns; /* slowest write, submit to completion */
+	uint64_t data_start; /* file offset of the first frame, bytes */
+	struct dio_geom geom;
+	size_t slot_bytes;
+	unsigned nslots;
+	enum dio_mode mode;
+	char mode_why[240];
+	const char *stop_reason; /* "frames", "fields", "duration", "stop-timecode", the reason
+				  * given to cap_record_stop(), "drop", "error"; static strings */
+	int err;		 /* first error while recording (-errno), 0 if none */
+	const char *err_what;	 /* what failed: "writing", "indexing", ... */
+	char journal[4096];	 /* the capture log's path */
+	struct cap_accepted acc; /* what the source took: the file's format, size, rate, field */
+	struct cap_source_stats src; /* the source's copy counter and discarded fields */
+};
+
+/* How much an event matters to the person recording. */
+enum cap_event_kind {
+	CAP_EVENT_INFO,	   /* what was negotiated or chosen: a front end may hide it (--quiet) */
+	CAP_EVENT_NOTE,	   /* something happened to the recording: always shown */
+	CAP_EVENT_WARNING, /* a request not met; the recording goes on */
+	CAP_EVENT_ERROR,   /* the recording cannot start, or stops (err, hint) */
+};
+
+/* What an event is about. */
+enum cap_event_type {
+	CAP_EVENT_MESSAGE,    /* text only */
+	CAP_EVENT_DROP,	      /* drop: a gap in the sequence */
+	CAP_EVENT_FLAGGED,    /* frame: delivered with V4L2_BUF_FLAG_ERROR, kept */
+	CAP_EVENT_TC_BREAK,   /* frame: its device timecode does not follow the one before */
+	CAP_EVENT_RENUMBERED, /* frame: a sequence number that did not advance, renumbered */
+};
+
+/* Valid only during the callback. text is one line without a program name; err (-errno, or 0)
+ * and hint (NULL or a short fix) complete it as "what: strerror(err) (hint)". */
+struct cap_event {
+	enum cap_event_kind kind;
+	enum cap_event_type type;
+	int err;
+	const char *text, *hint;
+	const struct cap_record_drop *drop; /* CAP_EVENT_DROP */
+	uint64_t frame;			    /* index in the file, for frame events */
+};
+
+typedef void (*cap_event_fn)(void *user, const struct cap_event *ev);
+
+struct cap_record;
+
+/* Complete c from what the command line alone decides: the pattern source's defaults for
+ * "auto", frames from fields or a duration (when the rate is known), policies_deferred when
+ * the device will say the rate or field mode. -EINVAL with *why filled when c contradicts
+ * itself (-n with -t, odd --fields, --fields with progressive, a timecode no rate has or the
+ * given rate lacks (SMPTE ST 12-1 labels; drop-frame only at 30000/1001 and multiples), --md5
+ * naming the output, a size the format refuses); nothing is touched. */
+int cap_record_check(struct cap_record_config *c, struct cap_why *why);
+
+/* Start a recording of c (checked by cap_record_check()): every output is checked before the
+ * source is opened (never replaced, nor written through a symlink, unless c->force), then the
+ * source is negotiated, slots allocated (dio_slab), the file, log and sidecar created, and
+ * streaming started. fn (may be NULL) receives events until close; user is passed back. On
+ * failure an ERROR event says why, nothing is left behind, and the -errno is returned:
+ * -EEXIST (an output exists), -EBUSY (another recording holds c->out), -EINVAL, -EISDIR,
+ * -ENOENT, -ENOMEM, the source's and the disk's errors. *ret is the caller's, freed by
+ * cap_record_close(). c is copied; its strings are borrowed until close. */
+int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *user,
+		    struct cap_record **ret);
+
+/* One turn of the loop: reap completed writes, commit them in file order (index, log, md5),
+ * take at most one frame (waiting up to 100 ms), submit a batch when one is full. 1 while
+ * recording; 0 once it has stopped (why: stats stop_reason; an error: stats err). */
+int cap_record_step(struct cap_record *r);
+
+/* Step until the recording stops. Returns 0. */
+int cap_record_run(struct cap_record *r);
+
+/* Ask the recording to stop at the next step; reason (a static string, e.g. "SIGINT") goes
+ * in the stats unless something stopped it first. */
+void cap_record_stop(struct cap_record *r, const char *reason);
+
+/* Stop streaming, write the last partial batch, wait for every write, write the MOV index
+ * after the last frame, truncate the preallocated file to its size, fsync, close the log and
+ * write the md5 sidecar. 0 when the file was finished (errors while recording or here are in
+ * the stats: the file then holds every frame before them, or vmov recover rebuilds it);
+ * -ENODATA when nothing was recorded because the device never sent the timecode asked for
+ * (an ERROR event said so; the outputs were removed). Called by close if not before. */
+int cap_record_finish(struct cap_record *r);
+
+/* The figures so far; valid until close. */
+const struct cap_record_stats *cap_record_stats(const struct cap_record *r);
+
+/* Finish if not done, close the source, the file and the log, free everything. NULL is
+ * fine. */
+void cap_record_close(struct cap_record *r);
 
 #endif

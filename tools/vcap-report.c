@@ -11,27 +11,27 @@
 #include <sys/statvfs.h>
 
 /* Seconds of this stream the free space under the output still holds; -1 if unknown. */
-static double disk_left_s(const struct vc_conf *c, const struct vc_stats *st)
+static double disk_left_s(const struct vc_conf *c, const struct cap_record_stats *st)
 {
 	char dir[PATH_MAX];
 	struct statvfs vfs;
 	double rate = st->acc.rate_den ?
 		(double)st->slot_bytes * st->acc.rate_num / st->acc.rate_den : 0;
 
-	snprintf(dir, sizeof(dir), "%s", c->out);
+	snprintf(dir, sizeof(dir), "%s", c->rec.out);
 	if (statvfs(dirname(dir), &vfs) < 0 || rate <= 0)
 		return -1;
 	return (double)vfs.f_bavail * vfs.f_frsize / rate;
 }
 
-void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned held, bool final)
+void vc_progress(const struct vc_conf *c, const struct cap_record_stats *st, bool final)
 {
 	double left = disk_left_s(c, st);
 	double mbps = st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0;
 
 	fprintf(stderr, "\rvcap: %llu %s  %.1f s  %.1f MB/s  buffer %3.0f%%  drops %llu",
 		(unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
-		st->seconds, mbps, st->nslots ? 100.0 * held / st->nslots : 0,
+		st->seconds, mbps, st->nslots ? 100.0 * st->held / st->nslots : 0,
 		(unsigned long long)st->drops);
 	if (left >= 0)
 		fprintf(stderr, "  disk %lu:%02lu:%02lu left", (unsigned long)left / 3600,
@@ -40,7 +40,7 @@ void vc_progress(const struct vc_conf *c, const struct vc_stats *st, unsigned he
 }
 
 /* The display aspect the pasp gives the whole frame ("4:3"), into buf. */
-static void display_aspect(const struct vc_stats *st, char *buf, size_t len)
+static void display_aspect(const struct cap_record_stats *st, char *buf, size_t len)
 {
 	uint64_t n = (uint64_t)st->acc.width * st->sar_num, d = (uint64_t)st->acc.height * st->sar_den;
 	uint64_t g = d ? (uint64_t)av_gcd((int64_t)n, (int64_t)d) : 0;
@@ -52,7 +52,7 @@ static void display_aspect(const struct vc_stats *st, char *buf, size_t len)
 			 (unsigned long long)(d / g));
 }
 
-static void summary(const struct vc_conf *c, const struct vc_stats *st)
+static void summary(const struct vc_conf *c, const struct cap_record_stats *st)
 {
 	char unit[32], dar[48];
 
@@ -60,7 +60,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 		tool_err(c->tool, st->err,
 			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
 					    : "the file holds every frame before it",
-			 "%s stopped the recording of %s after %llu %s", st->err_what, c->out,
+			 "%s stopped the recording of %s after %llu %s", st->err_what, c->rec.out,
 			 (unsigned long long)st->frames,
 			 tool_plural(st->frames, "frame", "frames"));
 	tool_note_io("vcap", st->mode, st->mode_why);
@@ -74,7 +74,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 	fprintf(stderr,
 		"vcap: %s: %llu %s (%llu dropped in %llu %s, %llu filled, %llu "
 		"flagged), %.1f MB/s, aligned to %s, max buffer fill %.0f%%, stopped by %s\n",
-		c->out, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		c->rec.out, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
 		(unsigned long long)st->drops, (unsigned long long)st->gaps,
 		tool_plural(st->gaps, "gap", "gaps"), (unsigned long long)st->fills,
 		(unsigned long long)st->flagged,
@@ -91,7 +91,7 @@ static void summary(const struct vc_conf *c, const struct vc_stats *st)
 }
 
 /* What the device took, how frames reached memory, and how many pixel copies that cost. */
-static void accepted_json(const struct vc_stats *st)
+static void accepted_json(const struct cap_record_stats *st)
 {
 	const struct cap_accepted *a = &st->acc;
 
@@ -113,7 +113,7 @@ static void accepted_json(const struct vc_stats *st)
 	tool_json_str(stdout, a->mode_why);
 }
 
-static void aspect_json(const struct vc_stats *st)
+static void aspect_json(const struct cap_record_stats *st)
 {
 	char dar[48];
 
@@ -142,20 +142,21 @@ const char *vc_exit_meaning(int code)
 static void json_list(const char *key, const uint64_t *v, uint64_t total)
 {
 	printf(",\"%s\":[", key);
-	for (uint64_t i = 0; i < total && i < VC_LIST_MAX; i++)
+	for (uint64_t i = 0; i < total && i < CAP_RECORD_LIST_MAX; i++)
 		printf("%s%llu", i ? "," : "", (unsigned long long)v[i]);
 	printf("]");
 }
 
 /* The drop map and the timecode: the policies' part of --json. */
-static void json_policies(const struct vc_conf *c, const struct vc_stats *st)
+static void json_policies(const struct vc_conf *c, const struct cap_record_stats *st,
+			  int exit_code)
 {
 	printf(",\"fields\":%llu,\"fills\":%llu,\"lost_fields\":%llu,\"gaps\":%llu,"
 	       "\"drop_list\":[",
 	       (unsigned long long)st->fields, (unsigned long long)st->fills,
 	       (unsigned long long)st->lost_fields, (unsigned long long)st->gaps);
-	for (uint64_t i = 0; i < st->gaps && i < VC_LIST_MAX; i++) {
-		const struct vc_drop *d = &st->drop[i];
+	for (uint64_t i = 0; i < st->gaps && i < CAP_RECORD_LIST_MAX; i++) {
+		const struct cap_record_drop *d = &st->drop[i];
 
 		printf("%s{\"before_frame\":%llu,\"sequence\":%llu,\"count\":%llu,\"fields\":%llu,"
 		       "\"starved\":%s}",
@@ -163,13 +164,13 @@ static void json_policies(const struct vc_conf *c, const struct vc_stats *st)
 		       (unsigned long long)d->sequence, (unsigned long long)d->count,
 		       (unsigned long long)d->fields, d->starved ? "true" : "false");
 	}
-	printf("],\"drop_list_complete\":%s", st->gaps <= VC_LIST_MAX ? "true" : "false");
+	printf("],\"drop_list_complete\":%s", st->gaps <= CAP_RECORD_LIST_MAX ? "true" : "false");
 	json_list("flagged_frames", st->flagged_at, st->flagged);
 	printf(",\"on_drop\":\"%s\",\"fill_drops\":%s,\"timecode\":",
-	       c->on_drop == VC_DROP_STOP   ? "stop"
-	       : c->on_drop == VC_DROP_FAIL ? "fail"
+	       c->rec.on_drop == CAP_DROP_STOP   ? "stop"
+	       : c->rec.on_drop == CAP_DROP_FAIL ? "fail"
 					    : "continue",
-	       c->fill_drops ? "true" : "false");
+	       c->rec.fill_drops ? "true" : "false");
 	tool_json_str(stdout, st->tmcd);
 	printf(",\"device_timecode\":{\"first\":");
 	tool_json_str(stdout, st->tc_first);
@@ -178,25 +179,25 @@ static void json_policies(const struct vc_conf *c, const struct vc_stats *st)
 	printf(",\"breaks\":%llu", (unsigned long long)st->tc_breaks);
 	json_list("break_frames", st->tc_break_at, st->tc_breaks);
 	printf("}");
-	if (c->realtime)
+	if (c->rec.realtime)
 		printf(",\"realtime\":{\"sched_fifo\":%s,\"memory_locked\":%s}",
 		       st->rt_fifo ? "true" : "false", st->rt_locked ? "true" : "false");
-	printf(",\"exit_code\":%d,\"exit_meaning\":", st->exit_code);
-	tool_json_str(stdout, vc_exit_meaning(st->exit_code));
+	printf(",\"exit_code\":%d,\"exit_meaning\":", exit_code);
+	tool_json_str(stdout, vc_exit_meaning(exit_code));
 }
 
-static void json(const struct vc_conf *c, const struct vc_stats *st)
+static void json(const struct vc_conf *c, const struct cap_record_stats *st, int exit_code)
 {
 	const struct dio_geom *g = &st->geom;
 
 	printf("{\"file\":");
-	tool_json_str(stdout, c->out);
+	tool_json_str(stdout, c->rec.out);
 	printf(",\"log\":");
 	tool_json_str(stdout, st->journal);
 	printf(",\"source\":\"%s\",\"format\":\"%s\",\"width\":%u,\"height\":%u,"
 	       "\"rate\":\"%u/%u\",\"paced\":%s,\"field\":\"%s\"",
-	       c->source->name, mov_format_name(st->acc.format), st->acc.width, st->acc.height,
-	       st->acc.rate_num, st->acc.rate_den, c->cap.paced ? "true" : "false",
+	       c->rec.source->name, mov_format_name(st->acc.format), st->acc.width, st->acc.height,
+	       st->acc.rate_num, st->acc.rate_den, c->rec.cap.paced ? "true" : "false",
 	       cap_field_name(st->acc.field));
 	accepted_json(st);
 	aspect_json(st);
@@ -222,13 +223,13 @@ static void json(const struct vc_conf *c, const struct vc_stats *st)
 	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
 	printf(",\"error\":");
 	tool_json_str(stdout, st->err ? strerror(-st->err) : "");
-	json_policies(c, st);
+	json_policies(c, st, exit_code);
 	printf("}\n");
 }
 
-void vc_report(const struct vc_conf *c, const struct vc_stats *st)
+void vc_report(const struct vc_conf *c, const struct cap_record_stats *st, int exit_code)
 {
 	summary(c, st);
 	if (c->json)
-		json(c, st);
+		json(c, st, exit_code);
 }

@@ -6,7 +6,7 @@
 #include <getopt.h>
 #include <libavutil/log.h>
 #include <linux/videodev2.h>
-#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,7 +255,7 @@ static int bad(const struct vc_conf *c, const char *opt, const char *val, const 
 	return tool_bad_value(c->tool, opt, val, hint);
 }
 
-static int parse_on_drop(const char *s, enum vc_on_drop *ret)
+static int parse_on_drop(const char *s, enum cap_on_drop *ret)
 {
 	static const char *const names[] = { "continue", "stop", "fail" };
 
@@ -275,14 +275,14 @@ static int parse_aspect(const char *arg, struct vc_conf *c)
 	if (sscanf(arg, "%u:%u%n", &n, &d, &end) != 2 || arg[end] || !n || !d || n > 1000 ||
 	    d > 1000)
 		return -EINVAL;
-	c->aspect_num = n;
-	c->aspect_den = d;
+	c->rec.aspect_num = n;
+	c->rec.aspect_den = d;
 	return 0;
 }
 
 static int parse_pattern(struct vc_conf *c, const char *arg)
 {
-	struct cap_config *k = &c->cap;
+	struct cap_config *k = &c->rec.cap;
 	static const char hint[] = "timecode=TC, drop-every=N, lose-first=N, error-every=N, fail-after=N, "
 				   "tc-jump-every=N or seq-repeat-every=N, comma-separated";
 	char buf[256], *save = NULL, *kv;
@@ -319,14 +319,14 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 
 static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 {
-	struct cap_config *k = &c->cap;
+	struct cap_config *k = &c->rec.cap;
 	unsigned n;
 
 	switch (opt) {
 	case OPT_SOURCE:
-		c->source = cap_source_find(arg);
+		c->rec.source = cap_source_find(arg);
 		c->source_given = true;
-		return c->source ? 0 : bad(c, "--source", arg, "see --help for the sources, e.g. pattern");
+		return c->rec.source ? 0 : bad(c, "--source", arg, "see --help for the sources, e.g. pattern");
 	case OPT_SIZE:
 		if (!strcmp(arg, "auto"))
 			return k->width = k->height = 0, 0;
@@ -373,52 +373,52 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	case 'n':
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
 			return bad(c, "--frames", arg, "a positive number of frames");
-		return c->frames = n, 0;
+		return c->rec.frames = n, 0;
 	case 't':
 		if (strpbrk(arg, ":;"))
-			return c->duration_tc = arg, 0; /* checked against the rate later */
-		return tool_parse_seconds(arg, &c->seconds) ? bad(c, "--duration", arg, "seconds, e.g. 10 or 2.5, or HH:MM:SS:FF") : 0;
+			return c->rec.duration_tc = arg, 0; /* checked against the rate later */
+		return tool_parse_seconds(arg, &c->rec.seconds) ? bad(c, "--duration", arg, "seconds, e.g. 10 or 2.5, or HH:MM:SS:FF") : 0;
 	case OPT_FIELDS:
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
 			return bad(c, "--fields", arg, "a positive, even number of fields");
-		return c->fields = n, 0;
+		return c->rec.fields = n, 0;
 	case OPT_FILL_DROPS:
-		return c->fill_drops = true, 0;
+		return c->rec.fill_drops = true, 0;
 	case OPT_REALTIME:
-		return c->realtime = true, 0;
+		return c->rec.realtime = true, 0;
 	case OPT_START_TC:
-		return c->start_tc = arg, 0;
+		return c->rec.start_tc = arg, 0;
 	case OPT_STOP_TC:
-		return c->stop_tc = arg, 0;
+		return c->rec.stop_tc = arg, 0;
 	case OPT_PATTERN:
 		return parse_pattern(c, arg);
 	case OPT_TIMECODE:
-		return c->timecode = arg, 0;
+		return c->rec.timecode = arg, 0;
 	case OPT_COLOUR:
-		return mov_colour_parse(arg, &c->colour) ? bad(c, "--colour", arg, "auto, none, bt601-525, bt601-625, bt709 or bt2020") : 0;
+		return mov_colour_parse(arg, &c->rec.colour) ? bad(c, "--colour", arg, "auto, none, bt601-525, bt601-625, bt709 or bt2020") : 0;
 	case OPT_ASPECT:
 		return parse_aspect(arg, c) ? bad(c, "--aspect", arg, "W:H, e.g. 4:3 or 16:9") : 0;
 	case OPT_BATCH:
-		return tool_parse_uint(arg, 1, 256, &c->batch) ? bad(c, "--batch", arg, "1 to 256 frames") : 0;
+		return tool_parse_uint(arg, 1, 256, &c->rec.batch) ? bad(c, "--batch", arg, "1 to 256 frames") : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+		return tool_parse_uint(arg, 1, 64, &c->rec.depth) ? bad(c, "--depth", arg, "1 to 64")
 							      : 0;
 	case OPT_BUFFERS:
-		return tool_parse_uint(arg, 2, 65536, &c->buffers) ? bad(c, "--buffers", arg, "2 to 65536 slots") : 0;
+		return tool_parse_uint(arg, 2, 65536, &c->rec.buffers) ? bad(c, "--buffers", arg, "2 to 65536 slots") : 0;
 	case OPT_ALIGN:
 		if (!strcmp(arg, "auto"))
-			return c->align = 0;
-		if (tool_parse_bytes(arg, &c->align) || !c->align || c->align % 4096)
+			return c->rec.align = 0;
+		if (tool_parse_bytes(arg, &c->rec.align) || !c->rec.align || c->rec.align % 4096)
 			return bad(c, "--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
 		return 0;
 	case 'o':
-		return c->out = arg, 0;
+		return c->rec.out = arg, 0;
 	case OPT_MD5:
-		return c->md5_path = arg, 0;
+		return c->rec.md5_path = arg, 0;
 	case OPT_ON_DROP:
-		return parse_on_drop(arg, &c->on_drop) ? bad(c, "--on-drop", arg, "continue, stop or fail") : 0;
+		return parse_on_drop(arg, &c->rec.on_drop) ? bad(c, "--on-drop", arg, "continue, stop or fail") : 0;
 	case OPT_FORCE:
-		return c->force = true, 0;
+		return c->rec.force = true, 0;
 	case OPT_JSON:
 		return c->json = true, 0;
 	case 'q':
@@ -427,186 +427,18 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	return -EINVAL;
 }
 
-static int bad_tc(const struct vc_conf *c, const char *opt, const char *tc)
-{
-	const char *why = NULL;
-
-	if (!tc || mov_timecode_check(tc, c->cap.rate_num, c->cap.rate_den, &why) == 0)
-		return 0;
-	tool_err(c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
-		 "invalid %s '%s' at %u/%u fps: %s", opt, tc, c->cap.rate_num, c->cap.rate_den,
-		 why);
-	return -EINVAL;
-}
-
-/* --fields counts the fields of interlaced frames. */
-static int fields_on_progressive(const struct vc_conf *c)
-{
-	if (c->cap.field != CAP_FIELD_NONE)
-		return 0;
-	tool_err(c->tool, 0, "use -n for progressive video", "--fields %llu with --field none",
-		 (unsigned long long)c->fields);
-	return -EINVAL;
-}
-
-/* A timecode no frame rate has (25:00:00:00; 00:01:00;00, a drop-frame label none of the
- * drop-frame rates has): wrong on the command line alone, before a device says its rate. */
-static int bad_tc_at_any_rate(const struct vc_conf *c, const char *opt, const char *tc)
-{
-	static const unsigned rates[][2] = {
-		{ 30000, 1001 }, { 60000, 1001 }, { 120000, 1001 }, { 1000, 1 }
-	};
-	const char *why = NULL, *first = NULL;
-
-	if (!tc)
-		return 0;
-	for (unsigned i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
-		if (mov_timecode_check(tc, rates[i][0], rates[i][1], &why) == 0)
-			return 0;
-		if (!first)
-			first = why;
-	}
-	tool_err(c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
-		 "invalid %s '%s': %s", opt, tc, first);
-	return -EINVAL;
-}
-
-/* What needs neither the rate nor the field mode (--fields with an explicit --field none is
- * refused here too). */
-static int check_amount_args(const struct vc_conf *c)
-{
-	if (!!c->frames + !!c->fields + (c->seconds > 0 || c->duration_tc) > 1) {
-		tool_err(c->tool, 0, "give one of them",
-			 "-n, --fields and -t all say when to stop");
-		return -EINVAL;
-	}
-	if (c->fields % 2) {
-		tool_err(c->tool, 0, "give an even number (a MOV sample is a whole frame)",
-			 "--fields %llu", (unsigned long long)c->fields);
-		return -EINVAL;
-	}
-	if (c->fields && !c->cap.field_auto && fields_on_progressive(c) < 0)
-		return -EINVAL;
-	if (c->start_tc && c->stop_tc && !strcmp(c->start_tc, c->stop_tc)) {
-		tool_err(c->tool, 0, "--stop-timecode is inclusive: give a later one",
-			 "--start-timecode and --stop-timecode are both %s", c->start_tc);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int vc_check_policies(struct vc_conf *c)
-{
-	int64_t n;
-
-	if (bad_tc(c, "--start-timecode", c->start_tc) || bad_tc(c, "--stop-timecode", c->stop_tc) ||
-	    bad_tc(c, "--pattern timecode", c->cap.pattern.timecode))
-		return -EINVAL;
-	if (c->fields && fields_on_progressive(c) < 0)
-		return -EINVAL;
-	if (c->fields)
-		c->frames = c->fields / 2;
-	if (c->duration_tc) {
-		/* a duration in timecode labels: HH:MM:SS:FF frames at the capture rate */
-		if (mov_timecode_frames(c->duration_tc, c->cap.rate_num, c->cap.rate_den, &n) < 0 ||
-		    n < 1)
-			return bad(c, "--duration", c->duration_tc, "seconds, or HH:MM:SS:FF with FF below the rate");
-		c->frames = n;
-		c->by_duration = true;
-	}
-	if (c->seconds > 0) {
-		double f = ceil(c->seconds * c->cap.rate_num / c->cap.rate_den - 1e-9);
-
-		c->frames = f < 1 ? 1 : (uint64_t)f;
-		c->by_duration = true;
-	}
-	return 0;
-}
-
-/* The pattern source's defaults for what was left "auto". */
-static void pattern_defaults(struct cap_config *k)
-{
-	if (!k->format)
-		k->format = mov_format_find("UYVY");
-	if (!k->width)
-		k->width = 1920, k->height = 1080;
-	if (!k->rate_num)
-		k->rate_num = 30000, k->rate_den = 1001;
-	if (k->field_auto)
-		k->field = CAP_FIELD_NONE, k->field_auto = false;
-}
-
-/* The V4L2 source: values are checked against the device at setup; here only what the
- * command line alone decides (exit 2): a timecode no rate has, or, with --rate, one that
- * rate does not have (the device must then run at it, or setup stops). */
-static int check_device_conf(struct vc_conf *c)
-{
-	if (!c->cap.paced) {
-		tool_err(c->tool, 0, "the device sets the pace; leave --rate max out",
-			 "--rate max: only the pattern source");
-		return -EINVAL;
-	}
-	if (check_amount_args(c) < 0 || bad_tc_at_any_rate(c, "--timecode", c->timecode) ||
-	    bad_tc_at_any_rate(c, "--start-timecode", c->start_tc) ||
-	    bad_tc_at_any_rate(c, "--stop-timecode", c->stop_tc) ||
-	    bad_tc_at_any_rate(c, "--duration", c->duration_tc))
-		return -EINVAL;
-	if (c->cap.rate_num && bad_tc(c, "--timecode", c->timecode))
-		return -EINVAL;
-	/* rate or field mode from the device: vcap-run checks the policies after negotiation */
-	c->policies_deferred = !c->cap.rate_num || c->cap.field_auto;
-	return c->policies_deferred ? 0 : vc_check_policies(c);
-}
-
-/* --md5 naming the file or its capture log: the sidecar would overwrite the recording. */
-static bool md5_is_output(const struct vc_conf *c)
-{
-	char log[4096];
-
-	if (!c->md5_path)
-		return false;
-	if (!strcmp(c->md5_path, c->out))
-		return true;
-	return mov_journal_path(c->out, log, sizeof(log)) == 0 && !strcmp(c->md5_path, log);
-}
-
+/* What the command line alone decides (exit 2): the recording's own checks. */
 static int check_conf(struct vc_conf *c)
 {
-	const char *why;
+	struct cap_why why = { "", "" };
 
-	if (!c->out) {
-		tool_err(c->tool, 0, "add -o FILE.mov", "no output file");
+	if (!c->source_given && c->rec.cap.device)
+		c->rec.source = cap_source_find("v4l2");
+	if (cap_record_check(&c->rec, &why) < 0) {
+		tool_err(c->tool, 0, why.hint, "%s", why.what);
 		return -EINVAL;
 	}
-	if (md5_is_output(c)) {
-		tool_err(c->tool, 0, "give the sidecar its own name, e.g. take1.md5",
-			 "--md5 %s: the file -o records to, or its capture log", c->md5_path);
-		return -EINVAL;
-	}
-	if (!c->source_given && c->cap.device)
-		c->source = cap_source_find("v4l2");
-	if (c->source != cap_source_find("pattern"))
-		return check_device_conf(c);
-	pattern_defaults(&c->cap);
-	if (c->cap.field == CAP_FIELD_ALTERNATE) {
-		tool_err(c->tool, 0, "use interlaced-tb/-bt or seq-tb/-bt", "--field alternate: "
-			 "the %s source delivers whole frames", c->source->name);
-		return -EINVAL;
-	}
-	if (mov_format_check(c->cap.format, c->cap.width, c->cap.height, &why) < 0) {
-		tool_err(c->tool, 0, "pick another --size or --format", "%s at %ux%u: %s",
-			 mov_format_name(c->cap.format), c->cap.width, c->cap.height, why);
-		return -EINVAL;
-	}
-	if (c->timecode && mov_timecode_check(c->timecode, c->cap.rate_num, c->cap.rate_den,
-					      &why) < 0) {
-		tool_err(c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
-			 "invalid --timecode '%s': %s", c->timecode, why);
-		return -EINVAL;
-	}
-	if (check_amount_args(c) < 0 || vc_check_policies(c) < 0)
-		return -EINVAL;
-	return 0; /* --buffers is completed at setup, from the rate */
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct vc_conf *c)
@@ -632,15 +464,65 @@ static int parse_args(int argc, char **argv, struct vc_conf *c)
 	return check_conf(c);
 }
 
-static int exit_code(const struct vc_conf *c, const struct vc_stats *st)
+static int exit_code(const struct vc_conf *c, const struct cap_record_stats *st)
 {
 	if (st->err == -ENOSPC)
 		return EXIT_NOSPACE;
 	if (st->err)
 		return EXIT_FAILURE_RUN;
-	if ((st->drops || st->lost_fields) && c->on_drop == VC_DROP_FAIL)
+	if ((st->drops || st->lost_fields) && c->rec.on_drop == CAP_DROP_FAIL)
 		return EXIT_DROPS;
 	return EXIT_OK;
+}
+
+/* The session's events, as vcap's lines on stderr: a note clears the progress line first. */
+static void on_event(void *user, const struct cap_event *ev)
+{
+	const struct vc_conf *c = user;
+
+	if (ev->kind == CAP_EVENT_INFO && c->quiet)
+		return;
+	if (ev->kind == CAP_EVENT_NOTE && c->progress)
+		fprintf(stderr, "\r\033[K");
+	if (ev->kind == CAP_EVENT_INFO || ev->kind == CAP_EVENT_NOTE)
+		tool_note("vcap", "%s", ev->text);
+	else
+		tool_err(c->tool, ev->err, ev->hint, "%s", ev->text);
+}
+
+/* Record until the amount, a policy, an error or SIGINT/SIGTERM stops it; the progress line
+ * twice a second. -errno when the recording did not start (an event said why; nothing is left
+ * behind). */
+static int record(const struct vc_conf *c, struct cap_record_stats *st)
+{
+	struct cap_record *r;
+	double shown = 0;
+	int sigfd = tool_signals_open(), ret;
+
+	if (sigfd < 0) {
+		tool_err(c->tool, sigfd, NULL, "setting up SIGINT and SIGTERM");
+		return sigfd;
+	}
+	ret = cap_record_open(&c->rec, on_event, (void *)c, &r);
+	while (ret >= 0 && cap_record_step(r) > 0) {
+		int sig = tool_signal_taken(sigfd);
+
+		if (sig)
+			cap_record_stop(r, sig == SIGINT ? "SIGINT" : "SIGTERM");
+		if (c->progress && tool_now_s() - shown >= 0.5) {
+			shown = tool_now_s();
+			vc_progress(c, cap_record_stats(r), false);
+		}
+	}
+	if (ret >= 0)
+		ret = cap_record_finish(r);
+	if (ret >= 0)
+		*st = *cap_record_stats(r);
+	if (ret >= 0 && c->progress)
+		vc_progress(c, st, true);
+	cap_record_close(r);
+	close(sigfd);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -648,12 +530,15 @@ int main(int argc, char **argv)
 	struct tool t = { .name = "vcap" };
 	struct vc_conf c = {
 		.tool = &t,
-		.source = cap_source_find("pattern"),
-		.cap = { .paced = true, .field_auto = true }, /* auto: defaults per source */
-		.batch = 8,
-		.depth = 4,
+		.rec = {
+			.source = cap_source_find("pattern"),
+			.cap = { .paced = true, .field_auto = true }, /* auto: defaults per source */
+			.batch = 8,
+			.depth = 4,
+		},
 	};
-	struct vc_stats st = { 0 };
+	struct cap_record_stats st = { 0 };
+	int code;
 	int ret;
 
 	ret = parse_args(argc, argv, &c);
@@ -662,10 +547,10 @@ int main(int argc, char **argv)
 		return tool_exit(&t, EXIT_USAGE);
 	c.progress = !c.quiet && isatty(2);
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vcap's own words */
-	ret = vc_run(&c, &st);
+	ret = record(&c, &st);
 	if (ret < 0)
-		return tool_exit(&t, EXIT_SETUP); /* vc_run said what, removed what it created */
-	st.exit_code = exit_code(&c, &st);
-	vc_report(&c, &st);
-	return st.exit_code;
+		return tool_exit(&t, EXIT_SETUP); /* an event said what; nothing is left behind */
+	code = exit_code(&c, &st);
+	vc_report(&c, &st, code);
+	return code;
 }

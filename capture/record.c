@@ -1,27 +1,27 @@
-/* vcap's recording loop.
+/* The recording session's loop.
  *
  * Slots go round a ring in batches: the source fills V consecutive slots, one O_DIRECT write
  * puts them on disk, and once that write has completed (batches are committed in file order
  * even though completions arrive out of order) the frames are indexed, logged in the journal,
  * hashed if asked, and the slots go back to the source.
  *
- * What comes before the loop is in vcap-setup.c; what each frame means for the recording
- * (drops, fills, flags, timecode, where it starts and stops) in vcap-policy.c.
+ * What comes before the loop is in record-setup.c; what each frame means for the recording
+ * (drops, fills, flags, timecode, where it starts and stops) in record-policy.c.
  */
 
-#include "tool.h"
-#include "vcap-run.h"
+#include "record-internal.h"
 
 #include <errno.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-void vc_fail(struct vc *v, const char *what, int err)
+void cap_rec_fail(struct cap_record *v, const char *what, int err)
 {
 	if (!v->st->err) {
 		v->st->err = err;
@@ -31,19 +31,44 @@ void vc_fail(struct vc *v, const char *what, int err)
 	v->stop = true;
 }
 
-static void check_signal(struct vc *v)
+void cap_rec_emit(const struct cap_record *v, struct cap_event ev, const char *fmt, ...)
 {
-	int sig = tool_signal_taken(v->sigfd);
+	char text[1024];
+	va_list ap;
 
-	if (sig) {
-		v->stop = true;
-		if (!v->st->stop_reason)
-			v->st->stop_reason = sig == SIGINT ? "SIGINT" : "SIGTERM";
-	}
+	if (!v->fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ev.text = text;
+	v->fn(v->user, &ev);
+}
+
+void cap_rec_error(const struct cap_record *v, int err, const char *hint, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	if (!v->fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	v->fn(v->user, &(struct cap_event){ .kind = CAP_EVENT_ERROR, .err = err, .hint = hint,
+					    .text = text });
+}
+
+double cap_rec_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Room for one more md5 at index st->frames. */
-static int md5_room(struct vc *v)
+static int md5_room(struct cap_record *v)
 {
 	if (v->st->frames == v->md5_cap) {
 		uint64_t cap = v->md5_cap ? v->md5_cap * 2 : 4096;
@@ -57,7 +82,7 @@ static int md5_room(struct vc *v)
 	return 0;
 }
 
-static int keep_md5(struct vc *v, const void *data, size_t size)
+static int keep_md5(struct cap_record *v, const void *data, size_t size)
 {
 	int ret = md5_room(v);
 
@@ -71,21 +96,21 @@ static int keep_md5(struct vc *v, const void *data, size_t size)
 
 /* The index opens with the first frame: without --timecode, the device's timecode of that
  * frame (if it sends one) starts the tmcd track. */
-static int start_index(struct vc *v, const struct cap_frame *f)
+static int start_index(struct cap_record *v, const struct cap_frame *f)
 {
 	const char *tc = v->c->timecode;
 	int ret;
 
-	if (!tc && vc_tc_valid(v, f->timecode)) {
+	if (!tc && cap_rec_tc_valid(v, f->timecode)) {
 		tc = f->timecode;
 		ret = mov_journal_set_timecode(v->jn, tc, v->c->cap.rate_num, v->c->cap.rate_den);
 		if (ret < 0)
 			return ret;
 	}
-	return vc_open_index(v, tc);
+	return cap_rec_open_index(v, tc);
 }
 
-static void note_of(const struct vc *v, const struct vc_mark *m, char *buf, size_t len)
+static void note_of(const struct cap_record *v, const struct rec_mark *m, char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -107,9 +132,9 @@ static void note_of(const struct vc *v, const struct vc_mark *m, char *buf, size
 }
 
 /* Index the previous frame once more for the k-th lost frame after it (--fill-drops). */
-static int commit_fill(struct vc *v, uint64_t k)
+static int commit_fill(struct cap_record *v, uint64_t k)
 {
-	const struct vc_last *l = &v->last;
+	const struct rec_last *l = &v->last;
 	size_t size = dio_slab_frame_size(v->slab);
 	uint64_t period = 1000000000ull * v->c->cap.rate_den / v->c->cap.rate_num;
 	char tc[16] = "";
@@ -124,7 +149,7 @@ static int commit_fill(struct vc *v, uint64_t k)
 	ret = mov_writer_add(v->mw, l->offset, NULL, size, l->pts + k);
 	if (ret < 0)
 		return ret;
-	if (vc_tc_valid(v, l->f.timecode))
+	if (cap_rec_tc_valid(v, l->f.timecode))
 		mov_timecode_add(l->f.timecode, k, v->c->cap.rate_num, v->c->cap.rate_den, tc,
 				 sizeof(tc));
 	ret = mov_journal_append(
@@ -142,16 +167,16 @@ static int commit_fill(struct vc *v, uint64_t k)
 		return ret;
 	v->st->frames++;
 	v->st->fills++;
-	v->st->fields += vc_fields_per_frame(v);
+	v->st->fields += cap_rec_fields_per_frame(v);
 	return 0;
 }
 
 /* Index and log one frame whose batch is on disk (after the fills standing in for the frames
  * lost before it). */
-static int commit_frame(struct vc *v, unsigned slot, uint64_t offset)
+static int commit_frame(struct cap_record *v, unsigned slot, uint64_t offset)
 {
 	const struct cap_frame *f = &v->meta[slot];
-	const struct vc_mark *m = &v->mark[slot];
+	const struct rec_mark *m = &v->mark[slot];
 	size_t size = dio_slab_frame_size(v->slab);
 	const void *data = dio_slab_slot(v->slab, slot);
 	int64_t pts = f->sequence - v->seq0; /* sequences count on through drops */
@@ -182,63 +207,63 @@ static int commit_frame(struct vc *v, unsigned slot, uint64_t offset)
 	if (ret < 0)
 		return ret;
 	v->st->frames++;
-	v->st->fields += vc_fields_per_frame(v);
+	v->st->fields += cap_rec_fields_per_frame(v);
 	v->st->bytes += size;
-	v->last = (struct vc_last){
+	v->last = (struct rec_last){
 		.valid = true, .offset = offset, .pts = pts, .sequence = f->sequence, .f = *f
 	};
 	return 0;
 }
 
-static void commit_batch(struct vc *v, struct vc_batch *b)
+static void commit_batch(struct cap_record *v, struct rec_batch *b)
 {
 	size_t slot = dio_slab_slot_size(v->slab);
 	int ret = 0;
 
 	if (b->res < 0) { /* its frames are lost; the file stays valid without them */
 		v->disk_failed = true;
-		vc_fail(v, "writing", b->res);
+		cap_rec_fail(v, "writing", b->res);
 		return;
 	}
 	for (unsigned k = 0; k < b->count && ret == 0; k++)
 		ret = commit_frame(v, b->first + k, b->offset + k * slot);
 	if (ret < 0)
-		vc_fail(v, "indexing", ret);
+		cap_rec_fail(v, "indexing", ret);
 	else if ((ret = mov_journal_flush(v->jn)) < 0)
-		vc_fail(v, "writing the capture log", ret);
+		cap_rec_fail(v, "writing the capture log", ret);
 }
 
 /* Commit completed batches in file order and give their slots back to the source. */
-static void commit_ready(struct vc *v)
+static void commit_ready(struct cap_record *v)
 {
 	while (v->batch[v->commit].done) {
-		struct vc_batch *b = &v->batch[v->commit];
+		struct rec_batch *b = &v->batch[v->commit];
 
 		commit_batch(v, b);
 		for (unsigned k = 0; k < b->count && !v->stop; k++) {
 			int ret = v->c->source->requeue(v->src, b->first + k);
 
 			if (ret < 0)
-				vc_fail(v, "requeueing a buffer", ret);
+				cap_rec_fail(v, "requeueing a buffer", ret);
 		}
 		v->held -= b->count;
-		*b = (struct vc_batch){ 0 };
+		*b = (struct rec_batch){ 0 };
 		v->commit = (v->commit + 1) % v->ngroups;
 	}
 }
 
-static int reap(struct vc *v, unsigned min)
+static int reap(struct cap_record *v, unsigned min)
 {
 	struct dio_done d[16];
 	int n = dio_writer_reap(v->dw, min, d, 16);
 
 	if (n < 0) {
 		v->disk_failed = true;
-		vc_fail(v, "waiting for the disk", n);
+		cap_rec_fail(v, "waiting for the disk", n);
 		return n;
 	}
 	for (int i = 0; i < n; i++) {
-		struct vc_batch *b = &v->batch[d[i].tag];
+		struct rec_batch *b = &v->batch[d[i].tag];
 
 		b->done = true;
 		b->res = d[i].res;
@@ -250,17 +275,17 @@ static int reap(struct vc *v, unsigned min)
 }
 
 /* Write the open group: its frames from slot group_first on. */
-static void submit(struct vc *v)
+static void submit(struct cap_record *v)
 {
 	unsigned group = v->group_first / v->c->batch, count = v->pending;
-	struct vc_batch *b = &v->batch[group];
+	struct rec_batch *b = &v->batch[group];
 	int ret = dio_writer_submit(v->dw, v->group_first, count, group, &b->offset);
 
 	v->pending = 0;
 	if (ret < 0) {
 		/* never queued: these frames are lost, everything before them is kept */
 		v->disk_failed = true;
-		vc_fail(v, "writing", ret);
+		cap_rec_fail(v, "writing", ret);
 		v->held -= count;
 		return;
 	}
@@ -270,41 +295,41 @@ static void submit(struct vc *v)
 }
 
 /* Take one frame from the source: 1 if one came, 0 if none was ready. */
-static int take_frame(struct vc *v)
+static int take_frame(struct cap_record *v)
 {
 	struct cap_frame f;
-	struct vc_mark *m;
+	struct rec_mark *m;
 	uint64_t device_seq;
 	bool fixed;
 	int ret = v->c->source->dequeue(v->src, 100, &f);
 
 	if (ret == -EAGAIN) {
-		vc_check_timecode_wait(v, NULL);
+		cap_rec_check_timecode_wait(v, NULL);
 		return 0;
 	}
 	if (ret < 0) {
-		vc_fail(v, "the source", ret); /* e.g. a fatal streaming error: -EIO */
+		cap_rec_fail(v, "the source", ret); /* e.g. a fatal streaming error: -EIO */
 		return ret;
 	}
 	if (f.slot != v->fill) { /* the ring depends on in-order delivery */
-		vc_fail(v, "capturing", -EPROTO);
+		cap_rec_fail(v, "capturing", -EPROTO);
 		return -EPROTO;
 	}
-	vc_check_timecode_wait(v, &f);
+	cap_rec_check_timecode_wait(v, &f);
 	device_seq = f.sequence;
-	fixed = v->recording && vc_fix_order(v, &f);
+	fixed = v->recording && cap_rec_fix_order(v, &f);
 	/* The file starts at its first frame (pts 0): frames the device lost before it are a
 	 * drop before frame 0, not an empty edit whose length the movie timescale rounds. */
 	if (v->recording && !v->captured)
 		v->seq0 = f.sequence;
-	if ((!v->recording && !vc_preroll_done(v, &f)) || !vc_admit(v, &f))
+	if ((!v->recording && !cap_rec_preroll_done(v, &f)) || !cap_rec_admit(v, &f))
 		return 1;
 	m = &v->mark[f.slot];
-	*m = (struct vc_mark){ .fill = vc_plan_fills(v, &f), .seq_fixed = fixed,
+	*m = (struct rec_mark){ .fill = cap_rec_plan_fills(v, &f), .seq_fixed = fixed,
 			       .device_seq = device_seq };
-	vc_account_drops(v, &f, m);
-	vc_account_timecode(v, &f, m, v->counted + m->fill);
-	vc_account_flags(v, &f, v->counted + m->fill);
+	cap_rec_account_drops(v, &f, m);
+	cap_rec_account_timecode(v, &f, m, v->counted + m->fill);
+	cap_rec_account_flags(v, &f, v->counted + m->fill);
 	v->full = false;
 	v->meta[f.slot] = f;
 	v->held++;
@@ -328,65 +353,87 @@ static int take_frame(struct vc *v)
 	return 1;
 }
 
-static void record(struct vc *v)
+/* Once stopped: the last, partial batch (good frames, even after a device error) goes out
+ * and every write completes. */
+static void drain(struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
-	double shown = 0;
+	const struct cap_record_config *c = v->c;
 
-	while (!v->stop) {
-		check_signal(v);
-		if (v->stop || (c->frames && !c->by_duration && v->counted >= c->frames))
-			break;
-		reap(v, 0);
-		if (take_frame(v) == 0 && v->held == v->nslots) {
-			v->full = true;
-			reap(v, 1); /* every slot is ours: only the disk can free one */
-		}
-		if (c->progress && tool_now_s() - shown >= 0.5) {
-			shown = tool_now_s();
-			v->st->seconds = shown - v->t0;
-			vc_progress(c, v->st, v->held, false);
-		}
-	}
 	if (!v->st->stop_reason)
 		v->st->stop_reason = c->fields ? "fields" : c->by_duration ? "duration" : "frames";
-	if (v->pending && !v->disk_failed) /* the last, partial batch: good frames, even after
-					    * a device error */
+	if (v->pending && !v->disk_failed)
 		submit(v);
 	while (dio_writer_inflight(v->dw) && reap(v, 1) >= 0)
 		;
 	reap(v, 0);
 }
 
-/* Index after the last batch, cut the file to size, make it durable, close the log. */
-static void finish(struct vc *v)
+int cap_record_step(struct cap_record *v)
 {
-	struct vc_stats *st = v->st;
+	const struct cap_record_config *c = v->c;
+
+	if (v->finished)
+		return 0;
+	if (v->stop || (c->frames && !c->by_duration && v->counted >= c->frames))
+		return 0;
+	reap(v, 0);
+	if (take_frame(v) == 0 && v->held == v->nslots) {
+		v->full = true;
+		reap(v, 1); /* every slot is ours: only the disk can free one */
+	}
+	v->st->held = v->held;
+	v->st->seconds = cap_rec_now_s() - v->t0;
+	return 1;
+}
+
+int cap_record_run(struct cap_record *v)
+{
+	while (cap_record_step(v) > 0)
+		;
+	return 0;
+}
+
+void cap_record_stop(struct cap_record *v, const char *reason)
+{
+	v->stop = true;
+	if (!v->st->stop_reason)
+		v->st->stop_reason = reason;
+}
+
+const struct cap_record_stats *cap_record_stats(const struct cap_record *v)
+{
+	return v->st;
+}
+
+/* Index after the last batch, cut the file to size, make it durable, close the log. */
+static void finish(struct cap_record *v)
+{
+	struct cap_record_stats *st = v->st;
 	uint64_t size = 0;
-	int ret = v->mw ? 0 : vc_open_index(v, v->c->timecode); /* no frame came */
+	int ret = v->mw ? 0 : cap_rec_open_index(v, v->c->timecode); /* no frame came */
 
 	if (ret >= 0)
 		ret = mov_writer_finish(v->mw, dio_writer_end(v->dw), &size);
 	if (ret < 0) {
-		vc_fail(v, "writing the MOV index (the capture log keeps it recoverable)", ret);
+		cap_rec_fail(v, "writing the MOV index (the capture log keeps it recoverable)", ret);
 		size = 0; /* keep everything: 'vmov recover' rebuilds the index */
 	}
 	ret = dio_writer_finish(v->dw, size);
 	if (ret < 0 && !st->err)
-		vc_fail(v, "flushing the file", ret);
+		cap_rec_fail(v, "flushing the file", ret);
 	st->file_size = size ? size : dio_writer_end(v->dw);
 	if (size) {
 		ret = mov_journal_close(v->jn, st->frames, size);
 		v->jn = NULL;
 		if (ret < 0)
-			vc_fail(v, "closing the capture log", ret);
+			cap_rec_fail(v, "closing the capture log", ret);
 	}
 	ret = 0;
 	if (size && v->md5_fd >= 0) {
 		ret = mov_framemd5_write_fd(v->md5_fd, v->c->out, (const uint8_t(*)[16])v->md5,
 					     st->frames);
 		if (ret < 0)
-			vc_fail(v, "writing the md5 sidecar", ret);
+			cap_rec_fail(v, "writing the md5 sidecar", ret);
 	}
 	/* not written, or not whole: no sidecar that disagrees with the file is left (the
 	 * log keeps the md5s; vmov recover writes it from them) */
@@ -396,7 +443,7 @@ static void finish(struct vc *v)
 	}
 }
 
-static void cleanup(struct vc *v, bool remove_outputs)
+static void cleanup(struct cap_record *v, bool remove_outputs)
 {
 	if (v->src)
 		v->c->source->close(v->src);
@@ -418,47 +465,74 @@ static void cleanup(struct vc *v, bool remove_outputs)
 	free(v->meta);
 	free(v->mark);
 	free(v->batch);
-	if (v->sigfd >= 0)
-		close(v->sigfd);
+	v->src = NULL, v->jn = NULL, v->mw = NULL, v->dw = NULL, v->slab = NULL, v->lock = NULL;
+	v->hash = NULL, v->md5 = NULL, v->meta = NULL, v->mark = NULL, v->batch = NULL;
+	v->md5_fd = -1;
+	v->md5_created = false;
 }
 
 /* Nothing recorded because the device never sent the timecode asked for: a setup failure. */
-static bool nothing_recorded(const struct vc *v)
+static bool nothing_recorded(const struct cap_record *v)
 {
 	return v->st->err == -ENODATA && !v->st->frames && (v->c->start_tc || v->c->stop_tc);
 }
 
-int vc_run(const struct vc_conf *c, struct vc_stats *st)
+int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *user,
+		    struct cap_record **ret)
 {
-	struct vc v = { .own = *c, .st = st, .sigfd = -1, .md5_fd = -1 };
-	int ret;
+	struct cap_record *v = calloc(1, sizeof(*v));
+	int ret_;
 
-	v.c = &v.own;
-	c = v.c;
-
-	ret = vc_setup(&v);
-	if (ret >= 0)
-		ret = vc_open_policies(&v); /* says what failed */
-	if (ret < 0) {
-		cleanup(&v, true); /* nothing was recorded: leave nothing behind */
-		return ret;
+	if (!v)
+		return -ENOMEM;
+	v->own = *c;
+	v->c = &v->own;
+	v->st = &v->stats;
+	v->fn = fn;
+	v->user = user;
+	v->md5_fd = -1;
+	ret_ = cap_rec_setup(v);
+	if (ret_ >= 0)
+		ret_ = cap_rec_open_policies(v); /* says what failed */
+	if (ret_ < 0) {
+		cleanup(v, true); /* nothing was recorded: leave nothing behind */
+		free(v);
+		return ret_;
 	}
-	if (c->realtime)
-		vc_go_realtime(&v);
-	v.t0 = tool_now_s();
-	record(&v);
-	c->source->stop(v.src);
-	if (nothing_recorded(&v)) {
-		tool_err(c->tool, st->err, "check the device sends timecode (v4l2-ctl --all)",
-			 "no timecode from the %s source within 5 s", c->source->name);
-		cleanup(&v, true);
-		return st->err;
-	}
-	c->source->stats(v.src, &st->src);
-	finish(&v);
-	st->seconds = tool_now_s() - v.t0;
-	if (c->progress)
-		vc_progress(c, st, 0, true);
-	cleanup(&v, false);
+	if (v->c->realtime)
+		cap_rec_go_realtime(v);
+	v->t0 = cap_rec_now_s();
+	*ret = v;
 	return 0;
+}
+
+int cap_record_finish(struct cap_record *v)
+{
+	const struct cap_record_config *c = v->c;
+
+	if (v->finished)
+		return 0;
+	drain(v);
+	v->finished = true;
+	c->source->stop(v->src);
+	if (nothing_recorded(v)) {
+		cap_rec_error(v, v->st->err, "check the device sends timecode (v4l2-ctl --all)",
+			      "no timecode from the %s source within 5 s", c->source->name);
+		cleanup(v, true);
+		return v->st->err;
+	}
+	c->source->stats(v->src, &v->st->src);
+	finish(v);
+	v->st->seconds = cap_rec_now_s() - v->t0;
+	v->st->held = 0;
+	return 0;
+}
+
+void cap_record_close(struct cap_record *v)
+{
+	if (!v)
+		return;
+	cap_record_finish(v);
+	cleanup(v, false);
+	free(v);
 }

@@ -1,9 +1,10 @@
-/* vcap's recording, shared by its three parts: the loop (vcap-run.c), its setup (vcap-setup.c)
- * and its policies (vcap-policy.c). The rest of vcap sees only vc_run() in vcap.h. */
-#ifndef VCAP_VCAP_RUN_H
-#define VCAP_VCAP_RUN_H
+/* Shared by the recording session's parts inside capture/: the loop and the commit
+ * (record.c), its setup (record-setup.c), its policies (record-policy.c) and the checks of a
+ * configuration (record-check.c). Front ends see only cap.h. */
+#ifndef VCAP_RECORD_INTERNAL_H
+#define VCAP_RECORD_INTERNAL_H
 
-#include "vcap.h"
+#include "cap.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,7 +12,7 @@
 struct AVMD5;
 
 /* One write: a group of consecutive slots, committed in file order once it is on disk. */
-struct vc_batch {
+struct rec_batch {
 	bool submitted, done;
 	int res;
 	uint64_t offset;
@@ -19,7 +20,7 @@ struct vc_batch {
 };
 
 /* What the policies learnt about the frame in a slot, for its capture-log line. */
-struct vc_mark {
+struct rec_mark {
 	uint64_t lost; /* frames lost just before it */
 	uint64_t fill; /* of which to fill with repeats of the previous frame */
 	uint32_t lost_fields;
@@ -29,7 +30,7 @@ struct vc_mark {
 };
 
 /* The last frame indexed: what a fill repeats. */
-struct vc_last {
+struct rec_last {
 	bool valid;
 	uint64_t offset;
 	int64_t pts;
@@ -38,10 +39,13 @@ struct vc_last {
 };
 
 /* One recording: the loop's state, with what its setup opened and what its policies track. */
-struct vc {
-	const struct vc_conf *c; /* &own */
-	struct vc_conf own;	 /* the configuration, completed from what the source took */
-	struct vc_stats *st;
+struct cap_record {
+	const struct cap_record_config *c; /* &own */
+	struct cap_record_config own;	 /* the configuration, completed from what the source took */
+	struct cap_record_stats *st;	 /* &stats */
+	struct cap_record_stats stats;
+	cap_event_fn fn;		 /* the front end's, may be NULL */
+	void *user;
 	struct dio_slab *slab;
 	struct dio_writer *dw;
 	struct mov_writer *mw;
@@ -51,8 +55,8 @@ struct vc {
 	bool md5_created;      /* by this recording: removed when it is not written */
 	struct cap_source *src;
 	struct cap_frame *meta; /* per slot */
-	struct vc_mark *mark;	/* per slot */
-	struct vc_batch *batch; /* per group of c->batch slots */
+	struct rec_mark *mark;	/* per slot */
+	struct rec_batch *batch; /* per group of c->batch slots */
 	unsigned nslots, ngroups;
 	unsigned fill;		       /* next slot the source fills (ring order) */
 	unsigned commit;	       /* next group to commit */
@@ -68,57 +72,71 @@ struct vc {
 	uint64_t tc_prev_seq;
 	int64_t tc_start, tc_stop; /* --start/--stop-timecode in frames, -1: not given */
 	int64_t tc_day;		   /* frames in 24 hours of labels */
-	struct vc_last last;
+	struct rec_last last;
 	uint8_t (*md5)[16];
 	uint64_t md5_cap;
 	struct AVMD5 *hash;
-	int sigfd;
 	bool stop;
+	bool finished;
 	bool disk_failed; /* a write failed: frames not yet written stay out */
 	double t0;
 };
 
-/* vcap-run.c */
+/* record.c */
 
-/* Stop the recording; the first error (-errno) and what failed go in the summary. */
-void vc_fail(struct vc *v, const char *what, int err);
+/* Stop the recording; the first error (-errno) and what failed go in the stats. */
+void cap_rec_fail(struct cap_record *v, const char *what, int err);
+/* An event to the front end: ev's kind, type, err, hint and subject, with the text from fmt. */
+void cap_rec_emit(const struct cap_record *v, struct cap_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An ERROR event: "what: strerror(err) (hint)"; err 0 for none, hint may be NULL. */
+void cap_rec_error(const struct cap_record *v, int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* CLOCK_MONOTONIC in seconds. */
+double cap_rec_now_s(void);
 
-/* vcap-setup.c */
+/* record-setup.c */
 
 /* Open the source, size and allocate the slots, create the file, its index (with --timecode)
- * and the capture log, start streaming. 0 or -errno; says what failed. */
-int vc_setup(struct vc *v);
+ * and the capture log, start streaming. 0 or -errno; an ERROR event says what failed. */
+int cap_rec_setup(struct cap_record *v);
 /* Start the MOV index, with a tmcd track from tc (may be NULL). 0 or -errno: -EOVERFLOW when
  * the header does not fit before the first frame. */
-int vc_open_index(struct vc *v, const char *tc);
+int cap_rec_open_index(struct cap_record *v, const char *tc);
 /* --realtime: SCHED_FIFO and locked memory, each when permitted; says what it got. */
-void vc_go_realtime(struct vc *v);
+void cap_rec_go_realtime(struct cap_record *v);
 
-/* vcap-policy.c */
+/* record-policy.c */
 
 /* The policies' state, in the rate and field mode the source took. 0 or -errno; says what is
  * wrong. */
-int vc_open_policies(struct vc *v);
+int cap_rec_open_policies(struct cap_record *v);
 /* Pictures per frame: 2 interlaced, 1 progressive. */
-unsigned vc_fields_per_frame(const struct vc *v);
+unsigned cap_rec_fields_per_frame(const struct cap_record *v);
 /* A device timecode valid at the recording's rate. */
-bool vc_tc_valid(const struct vc *v, const char *tc);
+bool cap_rec_tc_valid(const struct cap_record *v, const char *tc);
 /* Fails the recording when a timecode was asked for and none came within 5 s (f: NULL when
  * no frame came). */
-void vc_check_timecode_wait(struct vc *v, const struct cap_frame *f);
+void cap_rec_check_timecode_wait(struct cap_record *v, const struct cap_frame *f);
 /* A sequence that did not advance: renumbered as the next one. true when f was. */
-bool vc_fix_order(struct vc *v, struct cap_frame *f);
+bool cap_rec_fix_order(struct cap_record *v, struct cap_frame *f);
 /* Before --start-timecode: true once f starts the recording; else f went back to the source. */
-bool vc_preroll_done(struct vc *v, const struct cap_frame *f);
+bool cap_rec_preroll_done(struct cap_record *v, const struct cap_frame *f);
 /* Whether f belongs in the recording; false (and stop) when it lies past the end. */
-bool vc_admit(struct vc *v, const struct cap_frame *f);
+bool cap_rec_admit(struct cap_record *v, const struct cap_frame *f);
 /* Fills (--fill-drops) for the gap before f. */
-uint64_t vc_plan_fills(const struct vc *v, const struct cap_frame *f);
+uint64_t cap_rec_plan_fills(const struct cap_record *v, const struct cap_frame *f);
 /* The drop, flag and timecode accounting of an admitted frame (index: its place in the file);
  * m is its slot's mark. */
-void vc_account_drops(struct vc *v, const struct cap_frame *f, struct vc_mark *m);
-void vc_account_flags(struct vc *v, const struct cap_frame *f, uint64_t index);
-void vc_account_timecode(struct vc *v, const struct cap_frame *f, struct vc_mark *m,
+void cap_rec_account_drops(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m);
+void cap_rec_account_flags(struct cap_record *v, const struct cap_frame *f, uint64_t index);
+void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m,
 			 uint64_t index);
+
+/* record-check.c */
+
+/* Timecodes and the amount (-n/--fields/-t as frames) at c->cap's rate and field mode. 0, or
+ * -EINVAL with *why filled. */
+int cap_rec_check_policies(struct cap_record_config *c, struct cap_why *why);
 
 #endif

@@ -1,9 +1,8 @@
-/* vcap's setup: the source opened and its format negotiated before anything is created (a
+/* The recording's setup: the source opened and its format negotiated before anything is created (a
  * refusal leaves nothing behind), the slots sized to the rate, the file, its MOV index and the
  * capture log created, streaming started; and --realtime.
  */
-#include "tool.h"
-#include "vcap-run.h"
+#include "record-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +19,7 @@
 
 /* The pasp, once per recording, into st with what decided it (for the summary and --json):
  * --aspect, the device's pixel aspect, the frame size. */
-static void choose_aspect(const struct vc_conf *c, struct vc_stats *st)
+static void choose_aspect(const struct cap_record_config *c, struct cap_record_stats *st)
 {
 	const struct cap_accepted *a = &st->acc;
 	struct mov_aspect_in in = { .width = a->width, .height = a->height,
@@ -31,7 +30,7 @@ static void choose_aspect(const struct vc_conf *c, struct vc_stats *st)
 		st->sar_num = st->sar_den = 0; /* no size: mov_params_check refuses it anyway */
 }
 
-static struct mov_params mov_params_of(const struct vc_conf *c, const struct vc_stats *st)
+static struct mov_params mov_params_of(const struct cap_record_config *c, const struct cap_record_stats *st)
 {
 	const struct cap_accepted *a = &st->acc;
 	static const enum mov_field fiel[] = {
@@ -54,7 +53,7 @@ static struct mov_params mov_params_of(const struct vc_conf *c, const struct vc_
 
 /* Start the MOV index; tc (may be NULL) starts the tmcd track. The header must fit before the
  * first frame, in the unit the disk writer kept for it. */
-int vc_open_index(struct vc *v, const char *tc)
+int cap_rec_open_index(struct cap_record *v, const char *tc)
 {
 	struct mov_params p = mov_params_of(v->c, v->st);
 	int ret;
@@ -69,9 +68,9 @@ int vc_open_index(struct vc *v, const char *tc)
 	return 0;
 }
 
-static int open_memory(struct vc *v)
+static int open_memory(struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
+	const struct cap_record_config *c = v->c;
 	int ret;
 
 	v->ngroups = v->nslots / c->batch;
@@ -92,7 +91,7 @@ static int open_memory(struct vc *v)
 /* The recording lock (mov_lock_take): refused while another recording or a recovery holds
  * c->out, before anything is truncated; taken on a file that exists (--force), else right
  * after the file is created. A filesystem without OFD locks records unlocked. */
-static int take_lock(struct vc *v)
+static int take_lock(struct cap_record *v)
 {
 	int holder = 0, ret;
 
@@ -101,10 +100,10 @@ static int take_lock(struct vc *v)
 	ret = mov_lock_take(v->c->out, &v->lock, &holder);
 	if (ret == -EBUSY) {
 		if (holder)
-			tool_err(v->c->tool, 0, "wait for it to finish, or record to another name",
+			cap_rec_error(v, 0, "wait for it to finish, or record to another name",
 				 "%s: being recorded by vcap pid %d", v->c->out, holder);
 		else
-			tool_err(v->c->tool, 0, "wait for it to finish, or record to another name",
+			cap_rec_error(v, 0, "wait for it to finish, or record to another name",
 				 "%s: locked by another recording or a vmov recover", v->c->out);
 		return ret;
 	}
@@ -114,9 +113,9 @@ static int take_lock(struct vc *v)
 /* The --md5 sidecar is created first, before the file (O_EXCL: never replaced unless
  * --force), so that a sidecar that cannot be written stops the recording before it starts;
  * its lines are written at the end. With --force an existing one is kept until then. */
-static int open_sidecar(struct vc *v)
+static int open_sidecar(struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
+	const struct cap_record_config *c = v->c;
 	int ret;
 
 	if (!c->md5_path)
@@ -129,7 +128,7 @@ static int open_sidecar(struct vc *v)
 	if (v->md5_fd >= 0)
 		return 0;
 	ret = -errno;
-	tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it, or another name" : NULL,
+	cap_rec_error(v, ret, ret == -EEXIST ? "use --force to replace it, or another name" : NULL,
 		 "creating the md5 sidecar %s", c->md5_path);
 	return ret;
 }
@@ -142,7 +141,7 @@ static bool same_file(int fd, const char *path)
 	       a.st_ino == b.st_ino;
 }
 
-static bool is_sidecar(const struct vc *v, const char *path)
+static bool is_sidecar(const struct cap_record *v, const char *path)
 {
 	return v->md5_fd >= 0 && same_file(v->md5_fd, path);
 }
@@ -150,14 +149,14 @@ static bool is_sidecar(const struct vc *v, const char *path)
 /* --md5 naming the file or its log by another path (./a.mov for a.mov, a hard link): the
  * sidecar written at the end would overwrite the recording. Without --force it shows as
  * the file or log existing once the sidecar is created; with it, as the same file. */
-static int check_sidecar_apart(const struct vc *v)
+static int check_sidecar_apart(const struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
+	const struct cap_record_config *c = v->c;
 	const char *other = is_sidecar(v, c->out) ? c->out : v->st->journal;
 
 	if (!is_sidecar(v, other))
 		return 0;
-	tool_err(v->c->tool, 0, "give the sidecar its own name, e.g. take1.md5",
+	cap_rec_error(v, 0, "give the sidecar its own name, e.g. take1.md5",
 		 "--md5 %s: the same file as %s", c->md5_path, other);
 	return -EINVAL;
 }
@@ -183,7 +182,7 @@ static const char *file_type(mode_t m)
  * its batches go through O_DIRECT at aligned offsets and the index is written by seeking
  * back, and opening a fifo would block. A symbolic link is followed only with --force (a
  * dangling one then creates what it names): never written through unless asked. */
-static int check_target(const struct vc *v, const char *name, const char *path, const char *opt)
+static int check_target(const struct cap_record *v, const char *name, const char *path, const char *opt)
 {
 	char hint[300];
 	struct stat sb;
@@ -191,7 +190,7 @@ static int check_target(const struct vc *v, const char *name, const char *path, 
 	if (lstat(path, &sb) < 0)
 		return 0; /* nothing there; creating it says why not, if it cannot be */
 	if (S_ISLNK(sb.st_mode) && !v->c->force) {
-		tool_err(v->c->tool, 0,
+		cap_rec_error(v, 0,
 			 "vcap writes through a link only with --force; or give another name",
 			 "%s: a symbolic link", name);
 		return -EEXIST;
@@ -207,7 +206,7 @@ static int check_target(const struct vc *v, const char *name, const char *path, 
 			 strcmp(opt, "--md5") ? "mov" : "md5");
 	else
 		snprintf(hint, sizeof(hint), "%s takes a file path; vcap creates the file", opt);
-	tool_err(v->c->tool, 0, hint, "%s: a %s%s", name, file_type(sb.st_mode),
+	cap_rec_error(v, 0, hint, "%s: a %s%s", name, file_type(sb.st_mode),
 		 S_ISDIR(sb.st_mode) ? "" : ", not a regular file");
 	return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
 }
@@ -218,26 +217,26 @@ static const char not_a_pipe[] =
 /* Every output before the source is opened or anything is created, so that a refusal
  * leaves nothing behind and nothing is found out only after the recording. The lock comes
  * before "exists": a file being recorded is named as such. */
-static int check_outputs(struct vc *v)
+static int check_outputs(struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
+	const struct cap_record_config *c = v->c;
 	char name[3][4200];
 	const char *path[3] = { c->out, v->st->journal, c->md5_path };
 	const char *opt[3] = { "-o", NULL, "--md5" }; /* the log is not named by an option */
 	int ret;
 
 	if (!strcmp(c->out, "-")) {
-		tool_err(v->c->tool, 0, not_a_pipe, "-o -: vcap writes a file, not a pipe");
+		cap_rec_error(v, 0, not_a_pipe, "-o -: vcap writes a file, not a pipe");
 		return -EINVAL;
 	}
 	if (c->md5_path && !strcmp(c->md5_path, "-")) {
-		tool_err(v->c->tool, 0, "give it a file name, e.g. --md5 take1.md5",
+		cap_rec_error(v, 0, "give it a file name, e.g. --md5 take1.md5",
 			 "--md5 -: vcap writes the sidecar to a file, not to stdout");
 		return -EINVAL;
 	}
 	ret = mov_journal_path(c->out, v->st->journal, sizeof(v->st->journal));
 	if (ret < 0) {
-		tool_err(v->c->tool, ret, NULL, "-o %s", c->out);
+		cap_rec_error(v, ret, NULL, "-o %s", c->out);
 		return ret;
 	}
 	snprintf(name[0], sizeof(name[0]), "-o %s", c->out);
@@ -250,7 +249,7 @@ static int check_outputs(struct vc *v)
 		ret = take_lock(v);
 	for (unsigned i = 0; i < 3 && ret >= 0 && !c->force; i++) {
 		if (path[i] && access(path[i], F_OK) == 0) {
-			tool_err(v->c->tool, EEXIST, "use --force to replace it, or another name", "%s",
+			cap_rec_error(v, EEXIST, "use --force to replace it, or another name", "%s",
 				 name[i]);
 			ret = -EEXIST;
 		}
@@ -259,9 +258,9 @@ static int check_outputs(struct vc *v)
 }
 
 /* Create the sidecar, the file, start the index and the journal. Says what failed. */
-static int open_outputs(struct vc *v)
+static int open_outputs(struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
+	const struct cap_record_config *c = v->c;
 	struct dio_opts o = { .depth = c->depth, .data_start = 1, .force = c->force,
 			      .expected_bytes = c->frames * v->st->slot_bytes };
 	struct mov_params p;
@@ -276,7 +275,7 @@ static int open_outputs(struct vc *v)
 	if (ret == -EEXIST && is_sidecar(v, c->out))
 		return check_sidecar_apart(v);
 	if (ret < 0) {
-		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+		cap_rec_error(v, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating %s", c->out);
 		return ret;
 	}
@@ -287,9 +286,9 @@ static int open_outputs(struct vc *v)
 	snprintf(v->st->mode_why, sizeof(v->st->mode_why), "%s", dio_writer_mode_why(v->dw));
 	v->st->data_start = dio_writer_end(v->dw);
 	/* without --timecode the index waits for the first frame and its device timecode */
-	ret = c->timecode ? vc_open_index(v, c->timecode) : 0;
+	ret = c->timecode ? cap_rec_open_index(v, c->timecode) : 0;
 	if (ret < 0) {
-		tool_err(v->c->tool, ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
+		cap_rec_error(v, ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
 			 "starting the MOV index of %s", c->out);
 		return ret;
 	}
@@ -301,7 +300,7 @@ static int open_outputs(struct vc *v)
 	if (ret == -EEXIST && is_sidecar(v, v->st->journal))
 		return check_sidecar_apart(v);
 	if (ret < 0) {
-		tool_err(v->c->tool, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+		cap_rec_error(v, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
 			 "creating the capture log %s", v->st->journal);
 		return ret;
 	}
@@ -309,7 +308,7 @@ static int open_outputs(struct vc *v)
 }
 
 /* Open the source and negotiate: before anything is created, so a refusal leaves nothing. */
-static int open_source(struct vc *v)
+static int open_source(struct cap_record *v)
 {
 	const struct cap_source_ops *ops = v->c->source;
 	struct cap_why why = { "", "" };
@@ -318,9 +317,9 @@ static int open_source(struct vc *v)
 	ret = ops->open(&v->c->cap, &why, &v->src);
 	if (ret < 0) {
 		if (why.what[0])
-			tool_err(v->c->tool, ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
+			cap_rec_error(v, ret == -EINVAL ? 0 : ret, why.hint, "%s", why.what);
 		else
-			tool_err(v->c->tool, ret, NULL, "opening the %s source", ops->name);
+			cap_rec_error(v, ret, NULL, "opening the %s source", ops->name);
 		return ret;
 	}
 	ops->describe(v->src, &v->st->acc);
@@ -329,7 +328,7 @@ static int open_source(struct vc *v)
 
 /* Hand the slab to the source (before the file is created: a refused --zero-copy leaves
  * nothing behind). */
-static int start_source_buffers(struct vc *v)
+static int start_source_buffers(struct cap_record *v)
 {
 	const struct cap_source_ops *ops = v->c->source;
 	struct cap_why why = { "", "" };
@@ -338,22 +337,22 @@ static int start_source_buffers(struct vc *v)
 	ret = ops->attach(v->src, v->slab, &why);
 	if (ret < 0) {
 		if (why.what[0])
-			tool_err(v->c->tool, ret, why.hint, "%s", why.what);
+			cap_rec_error(v, ret, why.hint, "%s", why.what);
 		else
-			tool_err(v->c->tool, ret, NULL, "setting up the %s source's buffers",
+			cap_rec_error(v, ret, NULL, "setting up the %s source's buffers",
 				 ops->name);
 		return ret;
 	}
 	ops->describe(v->src, &v->st->acc);
-	if (!v->c->quiet && v->st->acc.mode != CAP_BUF_IN_PLACE)
-		tool_note("vcap", "buffers: %s, %u driver buffers for %u slots%s%s",
+	if (v->st->acc.mode != CAP_BUF_IN_PLACE)
+		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_INFO }, "buffers: %s, %u driver buffers for %u slots%s%s",
 			  cap_buf_mode_name(v->st->acc.mode), v->st->acc.device_buffers, v->nslots,
 			  v->st->acc.mode_why[0] ? ": " : "", v->st->acc.mode_why);
 	return 0;
 }
 
 /* Give the source every slot and start it. */
-static int start_streaming(struct vc *v)
+static int start_streaming(struct cap_record *v)
 {
 	const struct cap_source_ops *ops = v->c->source;
 	int ret = 0;
@@ -363,18 +362,18 @@ static int start_streaming(struct vc *v)
 	if (ret >= 0)
 		ret = ops->start(v->src);
 	if (ret < 0)
-		tool_err(v->c->tool, ret, NULL, "starting the %s source", ops->name);
+		cap_rec_error(v, ret, NULL, "starting the %s source", ops->name);
 	return ret;
 }
 
 /* What the device took, for the log: the file records the same values. */
-static void say_accepted(const struct vc *v)
+static void say_accepted(const struct cap_record *v)
 {
 	const struct cap_accepted *a = &v->st->acc;
 
-	if (v->c->quiet || v->c->source != cap_source_find("v4l2"))
+	if (v->c->source != cap_source_find("v4l2"))
 		return;
-	tool_note("vcap", "%s (%s): input %s%s%s, %s %ux%u %s at %u/%u fps, %u-byte lines",
+	cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_INFO }, "%s (%s): input %s%s%s, %s %ux%u %s at %u/%u fps, %u-byte lines",
 		  a->device, a->card, a->input, a->std[0] ? ", " : "", a->std,
 		  mov_format_name(a->format), a->width, a->height, cap_field_name(a->field),
 		  a->rate_num, a->rate_den, a->bytesperline);
@@ -382,7 +381,7 @@ static void say_accepted(const struct vc *v)
 
 /* Slots: --buffers, else depth + 1 batches in flight plus half a second of frames (the
  * latency a slow write may take before frames are lost), in whole batches. */
-static unsigned slot_count(const struct vc_conf *c, const struct cap_accepted *a)
+static unsigned slot_count(const struct cap_record_config *c, const struct cap_accepted *a)
 {
 	uint64_t n = c->buffers;
 
@@ -396,14 +395,14 @@ static unsigned slot_count(const struct vc_conf *c, const struct cap_accepted *a
 }
 
 /* For the V4L2 source: what only the device's answer allows checking. */
-static int check_accepted(const struct vc *v)
+static int check_accepted(const struct cap_record *v)
 {
 	const struct cap_accepted *a = &v->st->acc;
 	const char *why;
 
 	if (v->c->timecode &&
 	    mov_timecode_check(v->c->timecode, a->rate_num, a->rate_den, &why) < 0) {
-		tool_err(v->c->tool, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
+		cap_rec_error(v, 0, "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97",
 			 "invalid --timecode '%s' at %u/%u fps: %s", v->c->timecode, a->rate_num,
 			 a->rate_den, why);
 		return -EINVAL;
@@ -411,9 +410,9 @@ static int check_accepted(const struct vc *v)
 	return 0;
 }
 
-int vc_setup(struct vc *v)
+int cap_rec_setup(struct cap_record *v)
 {
-	const struct vc_conf *c = v->c;
+	const struct cap_record_config *c = v->c;
 	int ret;
 
 	ret = check_outputs(v);
@@ -433,7 +432,7 @@ int vc_setup(struct vc *v)
 		return ret;
 	ret = dio_geom_probe(c->out, "/sys", c->align, &v->st->geom);
 	if (ret < 0) {
-		tool_err(v->c->tool, ret, ret == -ENOENT ? "the directory must exist" : NULL,
+		cap_rec_error(v, ret, ret == -ENOENT ? "the directory must exist" : NULL,
 			 "probing the disk under %s", c->out);
 		return ret;
 	}
@@ -441,7 +440,7 @@ int vc_setup(struct vc *v)
 	v->nslots = slot_count(c, &v->st->acc);
 	ret = open_memory(v);
 	if (ret < 0) {
-		tool_err(v->c->tool, ret, "lower --buffers, or raise 'ulimit -l'",
+		cap_rec_error(v, ret, "lower --buffers, or raise 'ulimit -l'",
 			 "allocating %u frame buffers", v->nslots);
 		return ret;
 	}
@@ -449,15 +448,13 @@ int vc_setup(struct vc *v)
 	if (ret < 0)
 		return ret;
 	ret = open_outputs(v);
-	if (ret >= 0 && (v->sigfd = tool_signals_open()) < 0)
-		ret = v->sigfd;
 	if (ret >= 0)
 		ret = start_streaming(v);
 	return ret;
 }
 
 /* --realtime: SCHED_FIFO and locked memory, each when permitted; says what it got. */
-void vc_go_realtime(struct vc *v)
+void cap_rec_go_realtime(struct cap_record *v)
 {
 	struct sched_param sp = { .sched_priority = sched_get_priority_min(SCHED_FIFO) + 40 };
 	int fifo = 0, lock = 0;
@@ -469,12 +466,15 @@ void vc_go_realtime(struct vc *v)
 	v->st->rt_fifo = !fifo;
 	v->st->rt_locked = !lock;
 	if (fifo)
-		tool_err(v->c->tool, fifo, "run as root, or raise 'ulimit -r'; recording anyway",
-			 "--realtime: SCHED_FIFO");
+		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_WARNING, .err = fifo,
+						    .hint = "run as root, or raise 'ulimit -r'; "
+							    "recording anyway" },
+			     "--realtime: SCHED_FIFO");
 	if (lock)
-		tool_err(v->c->tool, lock, "raise 'ulimit -l'; recording anyway",
-			 "--realtime: locking memory");
-	if (!fifo && !lock && !v->c->quiet)
-		tool_note("vcap", "realtime: SCHED_FIFO priority %d, memory locked",
+		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_WARNING, .err = lock,
+						    .hint = "raise 'ulimit -l'; recording anyway" },
+			     "--realtime: locking memory");
+	if (!fifo && !lock)
+		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_INFO }, "realtime: SCHED_FIFO priority %d, memory locked",
 			  sp.sched_priority);
 }

@@ -42,14 +42,16 @@ TOOL_MAINS := $(filter-out $(TOOL_PARTS),$(wildcard tools/v*.c))
 TOOL_COMMON := $(filter-out $(TOOL_MAINS) $(TOOL_PARTS),$(wildcard tools/*.c))
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
 VM_PROG_SRCS := $(wildcard tests/vm/prog-*.c)
+EXAMPLE_SRCS := $(wildcard examples/*.c)
 
 LIB := $(BUILD)/libvcap.a
 TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_MAINS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 VM_PROGS := $(patsubst tests/vm/%.c,$(BUILD)/vmprogs/%,$(VM_PROG_SRCS))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
 
-all: $(LIB) $(TOOLS) $(TESTS) $(VM_PROGS)
+all: $(LIB) $(TOOLS) $(TESTS) $(VM_PROGS) $(EXAMPLES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -73,6 +75,10 @@ $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)
 # Programs that run inside the VM rig (tests/vm/prog-*.c).
 $(BUILD)/vmprogs/prog-%: $(BUILD)/tests/vm/prog-%.o $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# examples/NAME.c: programs that show the library's API, built against it alone.
+$(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:

@@ -447,4 +447,42 @@ int mov_framemd5_line(struct mov_framemd5 *m, uint64_t i, const uint8_t md5[16])
 int mov_framemd5_close(struct mov_framemd5 *m);
 
 
+
+/* ---- Checks of a file's index (verify.c), for vmov verify ---- */
+
+/* Findings kept in a result: the first MOV_VERIFY_LIST; the counts count them all. */
+#define MOV_VERIFY_LIST 10
+
+struct mov_verify_sample {
+	uint64_t sample, offset;  /* index in the file, byte offset */
+	uint32_t size, want_size; /* bytes; want_size: the sidecar's (md5) */
+	const char *why;	  /* structure: what is wrong, a static string */
+	char md5[33], want_md5[33]; /* md5: the sample's, the sidecar's (hex) */
+};
+
+struct mov_verify_result {
+	uint64_t bad;		/* findings; for md5 also 1 when the frame counts differ */
+	uint64_t mismatches;	/* md5: samples whose md5 or size differ */
+	uint64_t sidecar_frames; /* md5: stream 0 lines in the sidecar */
+	struct mov_verify_sample list[MOV_VERIFY_LIST];
+	enum { MOV_VERIFY_OK, MOV_VERIFY_FAILED_SIDECAR, MOV_VERIFY_FAILED_OPEN,
+	       MOV_VERIFY_FAILED_FRAME } failed; /* what an error return failed at */
+	uint64_t failed_frame;			 /* MOV_VERIFY_FAILED_FRAME: which sample */
+};
+
+/* Samples of r whose offset is a multiple of align (bytes). */
+uint64_t mov_count_aligned(const struct mov_reader *r, uint64_t align);
+
+/* Every sample inside the file, in order and not overlapping (a repeat of the sample before,
+ * as vcap --fill-drops writes, is fine), and of the format's frame size when the format is
+ * in the table. Returns 0; findings in *res. */
+int mov_verify_structure(const struct mov_reader *r, struct mov_verify_result *res);
+
+/* Each sample's MD5, read from mov_path, against md5_path, an FFmpeg framemd5 file
+ * (libavformat/hashenc.c; lines of stream 0). 0 with the mismatches in *res, or -errno with
+ * res->failed saying at what: -EBADMSG (the sidecar is not framemd5), -ENOENT..., -ENODATA (a
+ * sample past the end of the file). */
+int mov_verify_md5(const struct mov_reader *r, const char *mov_path, const char *md5_path,
+		   struct mov_verify_result *res);
+
 #endif

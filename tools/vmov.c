@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <libavutil/log.h>
-#include <libavutil/md5.h>
 
 static const char *const prog = "vmov";
 
@@ -197,16 +196,6 @@ static int open_reader(const struct args *a, struct mov_reader **ret)
 	return ret_open;
 }
 
-static uint64_t count_aligned(const struct mov_reader *r, uint64_t align)
-{
-	const struct mov_sample *s = mov_reader_samples(r);
-	uint64_t i, n = 0;
-
-	for (i = 0; i < mov_reader_count(r); i++)
-		n += s[i].offset % align == 0;
-	return n;
-}
-
 static void fmt_rate(const struct mov_info *in, char *buf, size_t len)
 {
 	if (!in->rate_den)
@@ -251,7 +240,7 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 	if (in.samples)
 		printf("first frame: offset %" PRIu64 ", %" PRIu32 " bytes\n", s[0].offset,
 		       s[0].size);
-	n = count_aligned(r, 4096);
+	n = mov_count_aligned(r, 4096);
 	printf("aligned:     %" PRIu64 " of %" PRIu64 " %s %s at a multiple of 4096\n", n,
 	       in.samples, tool_plural(in.samples, "sample", "samples"),
 	       tool_plural(n, "starts", "start"));
@@ -285,7 +274,7 @@ static void print_info_json(const char *file, const struct mov_reader *r, bool s
 	printf(", \"timecode_breaks\": %u, \"frame_size\": %" PRIu32 ", \"stride\": %" PRIu32,
 	       in.timecode_breaks, in.frame_size, in.stride);
 	printf(", \"samples_count\": %" PRIu64 ", \"duration\": %.6f, \"aligned_4096\": %" PRIu64,
-	       in.samples, in.duration, count_aligned(r, 4096));
+	       in.samples, in.duration, mov_count_aligned(r, 4096));
 	if (samples) {
 		printf(", \"samples\": [");
 		for (i = 0; i < in.samples; i++)
@@ -312,173 +301,49 @@ static int cmd_info(const struct args *a)
 
 /* ---- verify ---- */
 
-struct md5_line {
-	uint32_t size;
-	char hex[33];
-};
-
-/* Lines of stream 0 of a framemd5 file. */
-static int read_framemd5(const char *path, struct md5_line **ret, uint64_t *ret_n)
-{
-	struct md5_line *v = NULL, *nv;
-	uint64_t n = 0, cap = 0;
-	char *line = NULL;
-	size_t lcap = 0;
-	int ret_code = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	while (getline(&line, &lcap, f) > 0) {
-		unsigned stream;
-		long long dts, pts, dur;
-		struct md5_line m;
-
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%u, %lld, %lld, %lld, %" SCNu32 ", %32s", &stream, &dts, &pts, &dur,
-			   &m.size, m.hex) != 6 || strlen(m.hex) != 32) {
-			ret_code = -EBADMSG;
-			break;
-		}
-		if (stream != 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				ret_code = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[n++] = m;
-	}
-	free(line);
-	fclose(f);
-	if (ret_code < 0) {
-		free(v);
-		return ret_code;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
-static int md5_of(int fd, const struct mov_sample *s, uint8_t **buf, size_t *cap, char hex[33])
-{
-	uint8_t d[16];
-	size_t got = 0;
-	unsigned i;
-
-	if (s->size > *cap) {
-		uint8_t *nb = realloc(*buf, s->size);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = s->size;
-	}
-	while (got < s->size) {
-		ssize_t n = pread(fd, *buf + got, s->size - got, s->offset + got);
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENODATA;
-		got += n;
-	}
-	av_md5_sum(d, *buf, s->size);
-	for (i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	return 0;
-}
-
-/* Returns the number of mismatches, or -errno. */
+/* The sidecar against each sample; -errno (said) when it could not be checked. */
 static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 {
-	const char *file = a->file, *md5_path = a->md5;
-	const struct mov_sample *s = mov_reader_samples(r);
-	uint64_t i, n = 0, bad = 0, mism = 0, good, count = mov_reader_count(r);
-	struct md5_line *want = NULL;
-	uint8_t *buf = NULL;
-	size_t cap = 0;
-	char hex[33];
-	int fd, ret;
+	struct mov_verify_result res;
+	uint64_t count = mov_reader_count(r), good;
+	int ret = mov_verify_md5(r, a->file, a->md5, &res);
 
-	ret = read_framemd5(md5_path, &want, &n);
-	if (ret < 0) {
-		tool_err(a->tool, ret,
-			 ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
-			 "reading %s", md5_path);
+	if (ret < 0 && res.failed == MOV_VERIFY_FAILED_SIDECAR)
+		tool_err(a->tool, ret, ret == -EBADMSG ? "expected ffmpeg -f framemd5 output" : NULL,
+			 "reading %s", a->md5);
+	else if (ret < 0 && res.failed == MOV_VERIFY_FAILED_OPEN)
+		tool_err(a->tool, ret, NULL, "opening %s", a->file);
+	else if (ret < 0)
+		tool_err(a->tool, ret, NULL, "reading frame %" PRIu64 " of %s", res.failed_frame,
+			 a->file);
+	if (ret < 0)
 		return ret;
+	if (res.sidecar_frames != count)
+		printf("md5: the sidecar has %" PRIu64 " %s, the file %" PRIu64 "\n",
+		       res.sidecar_frames, tool_plural(res.sidecar_frames, "frame", "frames"), count);
+	for (uint64_t i = 0; i < res.mismatches && i < MOV_VERIFY_LIST; i++) {
+		const struct mov_verify_sample *m = &res.list[i];
+
+		printf("md5: frame %" PRIu64 " differs: %s, sidecar %s (%" PRIu32
+		       " bytes, sidecar %" PRIu32 ")\n",
+		       m->sample, m->md5, m->want_md5, m->size, m->want_size);
 	}
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		tool_err(a->tool, ret, NULL, "opening %s", file);
-		goto out_free;
-	}
-	if (n != count) {
-		printf("md5: the sidecar has %" PRIu64 " %s, the file %" PRIu64 "\n", n,
-		       tool_plural(n, "frame", "frames"), count);
-		bad++;
-	}
-	for (i = 0; i < n && i < count; i++) {
-		ret = md5_of(fd, &s[i], &buf, &cap, hex);
-		if (ret < 0) {
-			tool_err(a->tool, ret, NULL, "reading frame %" PRIu64 " of %s", i, file);
-			goto out_close;
-		}
-		if (want[i].size != s[i].size || strcmp(want[i].hex, hex)) {
-			if (mism++ < 10)
-				printf("md5: frame %" PRIu64 " differs: %s, sidecar %s (%" PRIu32
-				       " bytes, sidecar %" PRIu32 ")\n",
-				       i, hex, want[i].hex, s[i].size, want[i].size);
-			bad++;
-		}
-	}
-	good = (n < count ? n : count) - mism;
+	good = (res.sidecar_frames < count ? res.sidecar_frames : count) - res.mismatches;
 	printf("md5: %" PRIu64 " of %" PRIu64 " %s %s\n", good, count,
 	       tool_plural(count, "frame", "frames"), tool_plural(good, "matches", "match"));
-	ret = 0;
-out_close:
-	close(fd);
-out_free:
-	free(buf);
-	free(want);
-	return ret < 0 ? ret : (int64_t)bad;
+	return (int64_t)res.bad;
 }
 
 /* Structure: samples inside the file, ordered, not overlapping, of the format's size. */
-static uint64_t verify_structure(const struct mov_reader *r, const struct mov_info *in)
+static uint64_t verify_structure(const struct mov_reader *r)
 {
-	const struct mov_sample *s = mov_reader_samples(r);
-	uint64_t i, bad = 0, want = 0, end = 0;
+	struct mov_verify_result res;
 
-	if (in->format)
-		want = in->frame_size; /* the format's rows, or ffmpeg's padded ones */
-	for (i = 0; i < in->samples; i++) {
-		const char *why = NULL;
-
-		if (s[i].offset + s[i].size > in->file_size)
-			why = "extends past the end of the file";
-		else if (s[i].offset < end &&
-			 !(i && s[i].offset == s[i - 1].offset && s[i].size == s[i - 1].size))
-			why /* a repeat of the previous sample (vcap --fill-drops) is fine */ =
-			    "overlaps the previous sample or is out of order";
-		else if (want && s[i].size != want)
-			why = "is not the format's frame size";
-		if (why) {
-			if (bad < 10)
-				printf("structure: sample %" PRIu64 " (offset %" PRIu64 ", %" PRIu32
-				       " bytes) %s\n",
-				       i, s[i].offset, s[i].size, why);
-			bad++;
-		}
-		end = s[i].offset + s[i].size;
-	}
-	return bad;
+	mov_verify_structure(r, &res);
+	for (uint64_t i = 0; i < res.bad && i < MOV_VERIFY_LIST; i++)
+		printf("structure: sample %" PRIu64 " (offset %" PRIu64 ", %" PRIu32 " bytes) %s\n",
+		       res.list[i].sample, res.list[i].offset, res.list[i].size, res.list[i].why);
+	return res.bad;
 }
 
 static int cmd_verify(const struct args *a)
@@ -499,14 +364,14 @@ static int cmd_verify(const struct args *a)
 	bad = in.samples ? 0 : 1;
 	if (!in.samples)
 		printf("structure: no samples\n");
-	n = verify_structure(r, &in);
+	n = verify_structure(r);
 	printf("structure: %" PRIu64 " of %" PRIu64 " %s well placed\n", in.samples - n, in.samples,
 	       tool_plural(in.samples, "sample", "samples"));
 	bad += n;
 	printf("aligned: %" PRIu64 " of %" PRIu64 " %s at a multiple of 4096\n",
-	       count_aligned(r, 4096), in.samples, tool_plural(in.samples, "sample", "samples"));
+	       mov_count_aligned(r, 4096), in.samples, tool_plural(in.samples, "sample", "samples"));
 	if (a->align) {
-		n = count_aligned(r, a->align);
+		n = mov_count_aligned(r, a->align);
 		printf("aligned: %" PRIu64 " of %" PRIu64 " %s at a multiple of %" PRIu64 "\n", n,
 		       in.samples, tool_plural(in.samples, "sample", "samples"), a->align);
 		bad += in.samples - n;

@@ -310,10 +310,10 @@ int cap_record_check(struct cap_record_config *c, struct cap_why *why);
  * streaming started. fn (may be NULL) receives events until close; user is passed back. On
  * failure an ERROR event says why, nothing is left behind, and the -errno is returned:
  * -EEXIST (an output exists), -EBUSY (another recording holds c->out), -EINVAL, -EISDIR,
- * -ENOENT, -ENOMEM, the source's and the disk's errors. *ret is the caller's, freed by
+ * -ENOENT, -ENOMEM, the source's and the disk's errors. *ret_rec is the caller's, freed by
  * cap_record_close(). c is copied; its strings are borrowed until close. */
 int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *user,
-		    struct cap_record **ret);
+		    struct cap_record **ret_rec);
 
 /* One turn of the loop: reap completed writes, commit them in file order (index, log, md5),
  * take at most one frame (waiting up to 100 ms), submit a batch when one is full. 1 while

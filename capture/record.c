@@ -478,10 +478,10 @@ static bool nothing_recorded(const struct cap_record *v)
 }
 
 int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *user,
-		    struct cap_record **ret)
+		    struct cap_record **ret_rec)
 {
 	struct cap_record *v = calloc(1, sizeof(*v));
-	int ret_;
+	int ret;
 
 	if (!v)
 		return -ENOMEM;
@@ -491,18 +491,18 @@ int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *us
 	v->fn = fn;
 	v->user = user;
 	v->md5_fd = -1;
-	ret_ = cap_rec_setup(v);
-	if (ret_ >= 0)
-		ret_ = cap_rec_open_policies(v); /* says what failed */
-	if (ret_ < 0) {
+	ret = cap_rec_setup(v);
+	if (ret >= 0)
+		ret = cap_rec_open_policies(v); /* says what failed */
+	if (ret < 0) {
 		cleanup(v, true); /* nothing was recorded: leave nothing behind */
 		free(v);
-		return ret_;
+		return ret;
 	}
 	if (v->c->realtime)
 		cap_rec_go_realtime(v);
 	v->t0 = cap_rec_now_s();
-	*ret = v;
+	*ret_rec = v;
 	return 0;
 }
 

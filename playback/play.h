@@ -224,7 +224,8 @@ struct play_session_config {
 	unsigned batch, depth; /* frames per read at most; reads in flight */
 	unsigned buffers;      /* frames held in memory; 0: from latency_ms */
 	unsigned latency_ms;   /* how far ahead to read, as time at the file's rate */
-	const char *md5_path;  /* framemd5 sidecar of the frames that went out; NULL: none */
+	const char *md5_path;  /* framemd5 sidecar (mov_framemd5_*, ffmpeg's lines) of the
+				* frames that went out, in play order; NULL: none */
 	const char *mode;      /* kms: "WxH" or "WxH@HZ"; NULL: pick */
 	bool zero_copy;	       /* a sink that would copy frames fails instead (-EOPNOTSUPP) */
 	bool force;	       /* replace an existing output file or md5 sidecar */
@@ -240,7 +241,7 @@ struct play_session_stats {
 	uint64_t underruns, late, copies;
 	double seconds;		 /* since play_session_open() */
 	bool paced;
-	unsigned nslots, preroll;
+	unsigned nslots; /* frames held in memory */
 	unsigned held; /* frames read and not yet shown (at the sink or ready to go) */
 	struct play_ahead_stats ahead;
 	struct play_sink_stats sink;
@@ -275,23 +276,26 @@ typedef void (*play_event_fn)(void *user, const struct play_event *ev);
  * the file's); not a MOV, a damaged index or a format that is not uncompressed video -EINVAL,
  * -ENODATA or -ENOTSUP; otherwise the -errno of the sink's open (see play_sink_ops.open) or of
  * the read-ahead's. On failure nothing is left behind: an output file or sidecar it created is
- * removed. Timecodes: SMPTE ST 12-1 labels, as the file's tmcd track gives them. */
+ * removed. -ENOMEM when memory runs out. Timecodes: SMPTE ST 12-1 labels, as the file's tmcd track gives them. */
 int play_session_open(const struct play_session_config *cfg, play_event_fn event, void *user,
 		      struct play_session **ret_session);
 
 /* One turn of the loop: read ahead, hand ready frames to the sink, take back one it is done
- * with (blocking up to 20 ms, or on the disk when nothing is at the sink). Returns 1 while
- * playing, 0 once finished (every frame went out, or stopped), or the -errno of a failure
- * while playing (also in stats.err; the session is finished then). The step that finishes lets
- * the queued frames go out (at the end, not after a stop: V4L2 STREAMOFF drops them unseen)
- * and closes the md5 sidecar. Steps after that return 0. */
+ * with (blocking up to 20 ms, or on the disk when nothing is at the sink; the first steps
+ * queue the preroll frames and start the output). Returns 1 while playing, 0 once finished
+ * (every frame went out, or stopped), or the -errno of a failure while playing, also in
+ * stats.err with stats.err_what (a read's -EIO, the sink's -errno, -EPIPE when the reader of
+ * a pipe went away, the sidecar's write error); the session is finished then. The step that
+ * finishes lets the queued frames go out (at the end, not after a stop: V4L2 STREAMOFF drops
+ * them unseen) and closes the md5 sidecar. Steps after that return 0. */
 int play_session_step(struct play_session *s);
 /* play_session_step() until it returns <= 0; returns that. */
 int play_session_run(struct play_session *s);
 
-/* Stop at the next step (reason, copied, becomes stats.stop_reason: e.g. "SIGINT"). After a
- * failure with -EPIPE it turns the failure into the stop: a Ctrl-C on "vplay | ffmpeg" reaches
- * both, and the reader may close the pipe before the player hears of it. */
+/* Stop at the next step: reason (e.g. "SIGINT", copied up to 31 bytes) becomes
+ * stats.stop_reason unless one is there already. After a failure with -EPIPE it turns the
+ * failure into the stop: a Ctrl-C on "vplay | ffmpeg" reaches both, and the reader may close
+ * the pipe before the player hears of it. */
 void play_session_stop(struct play_session *s, const char *reason);
 
 /* The stats, brought up to date (counters of the sink and the read-ahead, seconds, held).

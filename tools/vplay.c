@@ -347,9 +347,9 @@ static int run(struct vp_conf *c)
 		return tool_exit(c->tool, EXIT_SETUP);
 	}
 	ret = play_session_open(&c->s, say, c->tool, &s);
-	if (ret < 0) /* -EDOM: --start/-n do not fit the file */
+	if (ret < 0) { /* -EDOM: --start/-n do not fit the file */
 		ret = tool_exit(c->tool, ret == -EDOM ? EXIT_USAGE : EXIT_SETUP);
-	else {
+	} else {
 		play(c, s, sigfd);
 		vp_report(c, play_session_stats(s));
 		ret = exit_code(c, play_session_stats(s));

@@ -80,4 +80,36 @@ struct kms_copy {
 
 void kms_copy_frame(const struct kms_copy *c, void *dst, const void *src);
 
+/* ---- the play session (session-open.c sets it up, session.c plays it) ---- */
+
+struct AVMD5;
+
+enum play_session_state { PLAY_PREROLL, PLAY_PLAYING, PLAY_DONE };
+
+struct play_session {
+	const struct play_session_config *c;
+	play_event_fn event;
+	void *user;
+	const struct play_sink_ops *ops;
+	struct mov_reader *mr;
+	struct play_ahead *ahead;
+	struct play_sink *sink;
+	struct mov_framemd5 *md5;
+	struct AVMD5 *hash;
+	struct play_session_stats st;
+	enum play_session_state state;
+	uint64_t t0_ns;	  /* the first step */
+	unsigned at_sink; /* frames queued at the sink and not yet back */
+	bool stop;
+	char reason[32];   /* play_session_stop's */
+	char text[1024];   /* the event being said */
+};
+
+/* Say ev's kind of thing to the session's callback, text from fmt. */
+void play_session_say(struct play_session *s, enum play_event_kind kind, int err,
+		      const char *hint, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Read cfg's input, plan what to play, open the read-ahead, the sink and the sidecar into s
+ * (an error event for any failure). */
+int play_session_setup(struct play_session *s);
+
 #endif

@@ -197,6 +197,115 @@ void play_ahead_stats(const struct play_ahead *a, struct play_ahead_stats *ret_s
 /* Free; accepts NULL. Waits for reads in flight. */
 void play_ahead_free(struct play_ahead *a);
 
+/* ---- play session: a MOV played to a sink, start to end ----
+ *
+ * What vplay does, for any program: open reads the file's index, works out the frames to play
+ * (a start frame or timecode, a count, loops), checks the output, and sets up the read-ahead,
+ * the sink and an optional framemd5 sidecar; each step then moves frames from disk to the sink
+ * and back, paced by the sink; the last step lets what is queued go out and closes the
+ * sidecar. Nothing here prints or touches signals: what a tool would print comes to an event
+ * callback, what happened is in the stats, and a stop request (a signal the caller took) is
+ * play_session_stop(). One thread at a time per session.
+ */
+
+struct play_session;
+
+struct play_session_config {
+	const char *in;	       /* the MOV file */
+	const char *sink;      /* "null", "file", "v4l2", "kms" (play_sink_find) */
+	const char *target;    /* what the sink opens: a device, "CONN" (kms), a path, "-" */
+	const char *output;    /* the output as the user named it, in messages ("-o OUTPUT") */
+	const char *start;     /* frame number from 0 or timecode "HH:MM:SS:FF"; NULL: 0 */
+	uint64_t frames;       /* frames per pass; 0: to the end of the file */
+	uint64_t loops;	       /* passes; 0: until stopped */
+	int paced;	       /* 1: at the file's rate, 0: as fast as it goes, -1: the sink's
+				* default (file: 0, the others: 1) */
+	unsigned preroll;      /* frames queued before the output starts */
+	unsigned batch, depth; /* frames per read at most; reads in flight */
+	unsigned buffers;      /* frames held in memory; 0: from latency_ms */
+	unsigned latency_ms;   /* how far ahead to read, as time at the file's rate */
+	const char *md5_path;  /* framemd5 sidecar (mov_framemd5_*, ffmpeg's lines) of the
+				* frames that went out, in play order; NULL: none */
+	const char *mode;      /* kms: "WxH" or "WxH@HZ"; NULL: pick */
+	bool zero_copy;	       /* a sink that would copy frames fails instead (-EOPNOTSUPP) */
+	bool force;	       /* replace an existing output file or md5 sidecar */
+};
+
+/* What happened, for a progress line, a summary and an exit status. */
+struct play_session_stats {
+	struct mov_info info;
+	struct play_range range; /* the frames played: first, count per pass, loops */
+	uint64_t total;		 /* frames to play (0: until stopped) */
+	uint64_t queued;	 /* frames handed to the sink */
+	uint64_t frames;	 /* frames the sink gave back: played */
+	uint64_t underruns, late, copies;
+	double seconds;		 /* since play_session_open() */
+	bool paced;
+	unsigned nslots; /* frames held in memory */
+	unsigned held; /* frames read and not yet shown (at the sink or ready to go) */
+	struct play_ahead_stats ahead;
+	struct play_sink_stats sink;
+	const char *stop_reason; /* NULL while playing, "end", "error" or play_session_stop's */
+	int err;		 /* -errno of a failure while playing, 0 */
+	const char *err_what;	 /* what failed: "reading", "output", "writing the md5 file"... */
+};
+
+enum play_event_kind {
+	PLAY_EV_NOTE,	  /* a fallback or a remark, said once ("note: ..." in vplay) */
+	PLAY_EV_ERROR,	  /* why play_session_open fails: one per failure, just before it */
+	PLAY_EV_UNDERRUN, /* the output showed a frame again, count times, before frame */
+};
+
+/* The line a tool prints is text, then ": strerror(-err)" when err, then " (hint)" when hint.
+ * The strings live until the callback returns. */
+struct play_event {
+	enum play_event_kind kind;
+	int err;	  /* -errno or 0 */
+	const char *text; /* never NULL */
+	const char *hint; /* what to do about it; NULL: nothing to add */
+	uint64_t frame;	  /* UNDERRUN: the frame (play order, from 0) that came after it */
+	uint32_t count;	  /* UNDERRUN: frames shown again */
+};
+
+typedef void (*play_event_fn)(void *user, const struct play_event *ev);
+
+/* Open cfg->in and set up playing it (cfg and its strings are borrowed: they must outlive the
+ * session). event (may be NULL) is called with user for each note and for the error. A missing
+ * sink is -ENODEV; an existing output file or sidecar without force -EEXIST; no frame rate to
+ * pace by -EINVAL; a start or frame count outside the file -EDOM (a command line problem, not
+ * the file's); not a MOV, a damaged index or a format that is not uncompressed video -EINVAL,
+ * -ENODATA or -ENOTSUP; otherwise the -errno of the sink's open (see play_sink_ops.open) or of
+ * the read-ahead's. On failure nothing is left behind: an output file or sidecar it created is
+ * removed. -ENOMEM when memory runs out. Timecodes: SMPTE ST 12-1 labels, as the file's tmcd track gives them. */
+int play_session_open(const struct play_session_config *cfg, play_event_fn event, void *user,
+		      struct play_session **ret_session);
+
+/* One turn of the loop: read ahead, hand ready frames to the sink, take back one it is done
+ * with (blocking up to 20 ms, or on the disk when nothing is at the sink; the first steps
+ * queue the preroll frames and start the output). Returns 1 while playing, 0 once finished
+ * (every frame went out, or stopped), or the -errno of a failure while playing, also in
+ * stats.err with stats.err_what (a read's -EIO, the sink's -errno, -EPIPE when the reader of
+ * a pipe went away, the sidecar's write error); the session is finished then. The step that
+ * finishes lets the queued frames go out (at the end, not after a stop: V4L2 STREAMOFF drops
+ * them unseen) and closes the md5 sidecar. Steps after that return 0. */
+int play_session_step(struct play_session *s);
+/* play_session_step() until it returns <= 0; returns that. */
+int play_session_run(struct play_session *s);
+
+/* Stop at the next step: reason (e.g. "SIGINT", copied up to 31 bytes) becomes
+ * stats.stop_reason unless one is there already. After a failure with -EPIPE it turns the
+ * failure into the stop: a Ctrl-C on "vplay | ffmpeg" reaches both, and the reader may close
+ * the pipe before the player hears of it. */
+void play_session_stop(struct play_session *s, const char *reason);
+
+/* The stats, brought up to date (counters of the sink and the read-ahead, seconds, held).
+ * Owned by the session: valid until play_session_close(). */
+const struct play_session_stats *play_session_stats(struct play_session *s);
+
+/* Free; accepts NULL. A session closed before it finished closes its sidecar with the lines
+ * written so far. */
+void play_session_close(struct play_session *s);
+
 /* ---- timecode ---- */
 
 /* Whether tc is a drop-frame label. */

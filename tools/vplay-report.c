@@ -6,50 +6,50 @@
 #include <stdio.h>
 #include <string.h>
 
-static double mbps(const struct vp_stats *st)
+static double mbps(const struct play_session_stats *st)
 {
 	return st->seconds > 0 ? st->ahead.bytes / st->seconds / 1e6 : 0;
 }
 
-static uint64_t loops_done(const struct vp_stats *st)
+static uint64_t loops_done(const struct play_session_stats *st)
 {
 	return st->range.count ? st->frames / st->range.count : 0;
 }
 
-void vp_progress(const struct vp_conf *c, const struct vp_stats *st, unsigned held, bool final)
+void vp_progress(const struct vp_conf *c, const struct play_session_stats *st, bool final)
 {
 	char total[32] = "", loop[48] = "";
 
 	if (st->total)
 		snprintf(total, sizeof(total), "/%llu", (unsigned long long)st->total);
-	if (c->loops != 1) {
+	if (c->s.loops != 1) {
 		uint64_t at = loops_done(st) + 1;
 
-		if (c->loops && at > c->loops)
-			at = c->loops;
+		if (c->s.loops && at > c->s.loops)
+			at = c->s.loops;
 		snprintf(loop, sizeof(loop), "  loop %llu/", (unsigned long long)at);
-		if (c->loops)
+		if (c->s.loops)
 			snprintf(loop + strlen(loop), sizeof(loop) - strlen(loop), "%llu",
-				 (unsigned long long)c->loops);
+				 (unsigned long long)c->s.loops);
 		else
 			strcat(loop, "inf");
 	}
 	fprintf(stderr, "\rvplay: frame %llu%s%s  %6.0f MB/s  buffered %3u/%u  late %llu  "
 		"underruns %llu  %.1f s\033[K%s", (unsigned long long)st->frames, total, loop,
-		mbps(st), held, st->nslots, (unsigned long long)st->late,
+		mbps(st), st->held, st->nslots, (unsigned long long)st->late,
 		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
 }
 
 /* One line, as vcap's and vbench's. */
-static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
+static void json(FILE *f, const struct vp_conf *c, const struct play_session_stats *st)
 {
 	const struct mov_info *in = &st->info;
 
 	fprintf(f, "{\"file\":");
-	tool_json_str(f, c->in);
+	tool_json_str(f, c->s.in);
 	fprintf(f, ",\"output\":");
-	tool_json_str(f, c->out);
-	fprintf(f, ",\"sink\":\"%s\",\"sink_mode\":", c->sink_name);
+	tool_json_str(f, c->s.output);
+	fprintf(f, ",\"sink\":\"%s\",\"sink_mode\":", c->s.sink);
 	tool_json_str(f, st->sink.mode);
 	fprintf(f,
 		",\"format\":\"%s\",\"size\":\"%ux%u\",\"rate\":\"%u/%u\",\"field\":\"%s\","
@@ -60,7 +60,7 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 		",\"start\":%llu,\"frames_per_loop\":%llu,\"loops_asked\":%llu,\"loops\":%llu,"
 		"\"frames\":%llu,\"underruns\":%llu,\"late\":%llu,\"copies\":%llu",
 		(unsigned long long)st->range.first, (unsigned long long)st->range.count,
-		(unsigned long long)c->loops, (unsigned long long)loops_done(st),
+		(unsigned long long)c->s.loops, (unsigned long long)loops_done(st),
 		(unsigned long long)st->frames, (unsigned long long)st->underruns,
 		(unsigned long long)st->late, (unsigned long long)st->copies);
 	fprintf(f, ",\"read_mode\":\"%s\",\"read_mode_why\":", dio_mode_name(st->ahead.mode));
@@ -70,7 +70,7 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 		"\"slots\":%u,\"slot_bytes\":%zu",
 		st->ahead.batched ? "batched: frames on aligned slots, up to batch per read"
 				  : "one aligned superset per frame (unaligned file)",
-		(unsigned long long)st->ahead.reads, c->batch, c->depth, st->nslots,
+		(unsigned long long)st->ahead.reads, c->s.batch, c->s.depth, st->nslots,
 		st->ahead.slot_size);
 	fprintf(f,
 		",\"bytes\":%llu,\"disk_bytes\":%llu,\"seconds\":%.6f,\"mbps\":%.1f,"
@@ -90,12 +90,12 @@ static void json(FILE *f, const struct vp_conf *c, const struct vp_stats *st)
 }
 
 /* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */
-static void summary(const struct vp_conf *c, const struct vp_stats *st)
+static void summary(const struct vp_conf *c, const struct play_session_stats *st)
 {
 	fprintf(stderr,
 		"vplay: %s: %llu %s to %s in %.1f s (%llu %s), %llu %s, %llu late, stopped by %s\n",
-		c->in, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
-		c->out, st->seconds, (unsigned long long)loops_done(st),
+		c->s.in, (unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
+		c->s.output, st->seconds, (unsigned long long)loops_done(st),
 		tool_plural(loops_done(st), "loop", "loops"), (unsigned long long)st->underruns,
 		tool_plural(st->underruns, "underrun", "underruns"), (unsigned long long)st->late,
 		st->stop_reason ? st->stop_reason : "end");
@@ -104,7 +104,7 @@ static void summary(const struct vp_conf *c, const struct vp_stats *st)
 		(unsigned long long)st->copies, tool_plural(st->copies, "copy", "copies"));
 }
 
-void vp_report(const struct vp_conf *c, const struct vp_stats *st)
+void vp_report(const struct vp_conf *c, const struct play_session_stats *st)
 {
 	bool on_stdout = c->tool->json_stderr;
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libavutil/log.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,19 +170,18 @@ static int bad(const struct vp_conf *c, const char *opt, const char *val, const 
 /* -o: a sink name and what it opens. */
 static void parse_output(struct vp_conf *c, const char *arg)
 {
-	c->out = arg;
-	c->target = arg;
+	c->s.output = arg;
+	c->s.target = arg;
 	if (!strcmp(arg, "null")) {
-		c->sink_name = "null";
+		c->s.sink = "null";
 	} else if (!strcmp(arg, "kms") || !strncmp(arg, "kms:", 4)) {
-		c->sink_name = "kms";
-		c->target = arg[3] ? arg + 4 : NULL;
+		c->s.sink = "kms";
+		c->s.target = arg[3] ? arg + 4 : NULL;
 	} else if (!strncmp(arg, "/dev/video", 10)) {
-		c->sink_name = "v4l2";
+		c->s.sink = "v4l2";
 	} else {
-		c->sink_name = "file"; /* "-" is stdout */
+		c->s.sink = "file"; /* "-" is stdout */
 	}
-	c->sink = play_sink_find(c->sink_name);
 }
 
 static int parse_opt(struct vp_conf *c, int opt, const char *arg)
@@ -193,25 +193,24 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 		return parse_output(c, arg), 0;
 	case 'd': /* a device whatever its path: -o takes only /dev/video* for one */
 		parse_output(c, arg);
-		c->sink_name = "v4l2";
-		c->sink = play_sink_find(c->sink_name);
+		c->s.sink = "v4l2";
 		return 0;
 	case OPT_START:
-		return c->start = arg, 0;
+		return c->s.start = arg, 0;
 	case 'n':
 		if (tool_parse_uint(arg, 1, 4000000000u, &n))
 			return bad(c, "--frames", arg, "a positive number of frames");
-		return c->frames = n, 0;
+		return c->s.frames = n, 0;
 	case OPT_LOOP:
 		if (tool_parse_uint(arg, 0, 4000000000u, &n))
 			return bad(c, "--loop", arg, "a number of passes, 0 for until stopped");
-		return c->loops = n, 0;
+		return c->s.loops = n, 0;
 	case OPT_RATE:
 		if (strcmp(arg, "realtime") && strcmp(arg, "max"))
 			return bad(c, "--rate", arg, "realtime or max");
-		return c->paced = !strcmp(arg, "realtime"), 0;
+		return c->s.paced = !strcmp(arg, "realtime"), 0;
 	case OPT_PREROLL:
-		return tool_parse_uint(arg, 0, 1024, &c->preroll)
+		return tool_parse_uint(arg, 0, 1024, &c->s.preroll)
 			   ? bad(c, "--preroll", arg, "0 to 1024 frames")
 			   : 0;
 	case OPT_ON_UNDERRUN:
@@ -221,31 +220,31 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 			   strcmp(arg, "fail") ? VP_UNDERRUN_CONTINUE : VP_UNDERRUN_FAIL,
 		       0;
 	case OPT_LATENCY:
-		return tool_parse_uint(arg, 1, 600000, &c->latency_ms)
+		return tool_parse_uint(arg, 1, 600000, &c->s.latency_ms)
 			   ? bad(c, "--latency", arg, "milliseconds, e.g. 500")
 			   : 0;
 	case OPT_BUFFERS:
-		return tool_parse_uint(arg, 2, 65536, &c->buffers)
+		return tool_parse_uint(arg, 2, 65536, &c->s.buffers)
 			   ? bad(c, "--buffers", arg, "2 to 65536 frames")
 			   : 0;
 	case OPT_BATCH:
-		return tool_parse_uint(arg, 1, 256, &c->batch)
+		return tool_parse_uint(arg, 1, 256, &c->s.batch)
 			   ? bad(c, "--batch", arg, "1 to 256 frames")
 			   : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+		return tool_parse_uint(arg, 1, 64, &c->s.depth) ? bad(c, "--depth", arg, "1 to 64")
 							      : 0;
 	case OPT_MD5:
-		return c->md5_path = arg, 0;
+		return c->s.md5_path = arg, 0;
 	case OPT_ZERO_COPY:
-		return c->zero_copy = true, 0;
+		return c->s.zero_copy = true, 0;
 	case OPT_FORCE:
-		return c->force = true, 0;
+		return c->s.force = true, 0;
 	case OPT_JSON:
 		return c->json = true, 0;
 	case OPT_CONNECTOR: /* the same as -o kms:NAME */
 		parse_output(c, "kms");
-		c->target = arg;
+		c->s.target = arg;
 		return 0;
 	case OPT_MODE: {
 		unsigned w, h, r;
@@ -254,7 +253,7 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 		if (sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2 &&
 		    (sscanf(arg, "%ux%u@%u%c", &w, &h, &r, &tail) != 3 || !r))
 			return bad(c, "--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
-		return c->mode = arg, 0;
+		return c->s.mode = arg, 0;
 	}
 	case 'q':
 		return c->quiet = true, 0;
@@ -286,19 +285,78 @@ static int parse_args(int argc, char **argv, struct vp_conf *c)
 			 "unexpected argument '%s'", argv[optind + 1]);
 		return -EINVAL;
 	}
-	c->in = argv[optind];
+	c->s.in = argv[optind];
 	return 0;
 }
 
-static int exit_code(const struct vp_conf *c, const struct vp_stats *st)
+static int exit_code(const struct vp_conf *c, const struct play_session_stats *st)
 {
 	if (st->err)
 		return EXIT_FAILURE_RUN;
-	if (st->stop_reason && strcmp(st->stop_reason, "end") && c->loops)
+	if (st->stop_reason && strcmp(st->stop_reason, "end") && c->s.loops)
 		return EXIT_INTERRUPTED; /* a signal before the end of what was asked */
 	if (st->underruns && c->on_underrun == VP_UNDERRUN_FAIL)
 		return EXIT_DROPS;
 	return EXIT_OK;
+}
+
+/* The session's notes and errors, in vplay's words ("vplay: ..."); underruns are counted in
+ * the progress line and the summary. */
+static void say(void *user, const struct play_event *ev)
+{
+	struct tool *t = user;
+
+	if (ev->kind == PLAY_EV_ERROR)
+		tool_err(t, ev->err, ev->hint, "%s", ev->text);
+	else if (ev->kind == PLAY_EV_NOTE)
+		tool_note(t->name, "%s", ev->text);
+}
+
+/* Step to the end: SIGINT or SIGTERM stops it, and on a terminal a progress line is redrawn
+ * every 0.5 s. */
+static void play(const struct vp_conf *c, struct play_session *s, int sigfd)
+{
+	double shown = 0;
+	int ret, sig;
+
+	do {
+		ret = play_session_step(s);
+		if ((sig = tool_signal_taken(sigfd)))
+			play_session_stop(s, sig == SIGINT ? "SIGINT" : "SIGTERM");
+		if (ret > 0 && c->progress && tool_now_s() - shown >= 0.5) {
+			shown = tool_now_s();
+			vp_progress(c, play_session_stats(s), false);
+		}
+	} while (ret > 0);
+	if (c->progress)
+		vp_progress(c, play_session_stats(s), true);
+}
+
+/* Open, play, report: the exit status. */
+static int run(struct vp_conf *c)
+{
+	struct play_session *s = NULL;
+	int sigfd, ret;
+
+	/* a closed pipe is an error to report (or, after SIGINT/SIGTERM, the stop), not a
+	 * silent death */
+	signal(SIGPIPE, SIG_IGN);
+	sigfd = tool_signals_open();
+	if (sigfd < 0) {
+		tool_err(c->tool, sigfd, NULL, "blocking SIGINT/SIGTERM");
+		return tool_exit(c->tool, EXIT_SETUP);
+	}
+	ret = play_session_open(&c->s, say, c->tool, &s);
+	if (ret < 0) { /* -EDOM: --start/-n do not fit the file */
+		ret = tool_exit(c->tool, ret == -EDOM ? EXIT_USAGE : EXIT_SETUP);
+	} else {
+		play(c, s, sigfd);
+		vp_report(c, play_session_stats(s));
+		ret = exit_code(c, play_session_stats(s));
+	}
+	play_session_close(s);
+	close(sigfd);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -306,14 +364,9 @@ int main(int argc, char **argv)
 	struct tool t = { .name = "vplay" };
 	struct vp_conf c = {
 		.tool = &t,
-		.loops = 1,
-		.paced = -1,
-		.preroll = 3,
-		.batch = 8,
-		.depth = 4,
-		.latency_ms = 500,
+		.s = { .loops = 1, .paced = -1, .preroll = 3, .batch = 8, .depth = 4,
+		       .latency_ms = 500 },
 	};
-	struct vp_stats st = { 0 };
 	int ret;
 
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
@@ -322,15 +375,9 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &c);
 	t.json = c.json;
 	/* stdout carries the frames: the JSON goes to stderr */
-	t.json_stderr = !strcmp(c.sink_name, "file") && !strcmp(c.target, "-");
+	t.json_stderr = !strcmp(c.s.sink, "file") && !strcmp(c.s.target, "-");
 	if (ret < 0)
 		return tool_exit(&t, EXIT_USAGE);
 	c.progress = !c.quiet && isatty(2);
-	ret = vp_run(&c, &st);
-	if (ret == -EDOM) /* --start/-n do not fit the file: said by vp_run */
-		return tool_exit(&t, EXIT_USAGE);
-	if (ret < 0)
-		return tool_exit(&t, EXIT_SETUP);
-	vp_report(&c, &st);
-	return exit_code(&c, &st);
+	return run(&c);
 }

@@ -260,7 +260,7 @@ int cap_rec_open_policies(struct cap_record *v)
 
 	v->mark = calloc(v->nslots, sizeof(*v->mark));
 	if (!v->mark) {
-		cap_rec_error(v, ENOMEM, NULL, "allocating the capture state");
+		cap_rec_error(v, -ENOMEM, NULL, "allocating the capture state");
 		return -ENOMEM;
 	}
 	v->recording = !c->start_tc;

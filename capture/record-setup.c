@@ -249,7 +249,7 @@ static int check_outputs(struct cap_record *v)
 		ret = take_lock(v);
 	for (unsigned i = 0; i < 3 && ret >= 0 && !c->force; i++) {
 		if (path[i] && access(path[i], F_OK) == 0) {
-			cap_rec_error(v, EEXIST, "use --force to replace it, or another name", "%s",
+			cap_rec_error(v, -EEXIST, "use --force to replace it, or another name", "%s",
 				 name[i]);
 			ret = -EEXIST;
 		}

@@ -42,6 +42,7 @@ void cap_rec_emit(const struct cap_record *v, struct cap_event ev, const char *f
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	ev.text = text;
+	ev.err = ev.err > 0 ? -ev.err : ev.err; /* -errno, whichever sign a caller used */
 	v->fn(v->user, &ev);
 }
 
@@ -55,7 +56,8 @@ void cap_rec_error(const struct cap_record *v, int err, const char *hint, const 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	v->fn(v->user, &(struct cap_event){ .kind = CAP_EVENT_ERROR, .err = err, .hint = hint,
+	v->fn(v->user, &(struct cap_event){ .kind = CAP_EVENT_ERROR, .err = err > 0 ? -err : err,
+					    .hint = hint,
 					    .text = text });
 }
 

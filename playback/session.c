@@ -29,7 +29,7 @@ void play_session_say(struct play_session *s, enum play_event_kind kind, int err
 	va_start(ap, fmt);
 	vsnprintf(s->text, sizeof(s->text), fmt, ap);
 	va_end(ap);
-	s->event(s->user, &(struct play_event){ .kind = kind, .err = err, .text = s->text,
+	s->event(s->user, &(struct play_event){ .kind = kind, .err = err > 0 ? -err : err, .text = s->text,
 						.hint = hint });
 }
 

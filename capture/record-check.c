@@ -15,7 +15,7 @@ static const char tc_hint[] = "e.g. 01:00:00:00, or 01:00:00;00 for drop-frame a
 
 /* Fill why; returns -EINVAL for the caller to pass on. */
 __attribute__((format(printf, 3, 4))) static int say(struct cap_why *why, const char *hint,
-						      const char *fmt, ...)
+						     const char *fmt, ...)
 {
 	va_list ap;
 

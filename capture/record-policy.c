@@ -1,5 +1,5 @@
-/* The recording's policies: what each frame the source delivers means for the recording. Gaps in the
- * sequence are counted, reported and filled (--fill-drops) or stop it (--on-drop stop); flagged
+/* The recording's policies: what each frame the source delivers means for the recording. Gaps in
+ * the sequence are counted, reported and filled (--fill-drops) or stop it (--on-drop stop); flagged
  * frames and device timecode breaks are counted and reported; --start-timecode,
  * --stop-timecode and -t decide which frames are recorded.
  */
@@ -40,14 +40,17 @@ static void report_drop(struct cap_record *v, const struct cap_record_drop *d, u
 			 (unsigned long long)(d->sequence + d->count - 1));
 	else
 		snprintf(seq, sizeof(seq), "sequence %llu", (unsigned long long)d->sequence);
-	cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_NOTE, .type = CAP_EVENT_DROP,
-					    .drop = d, .frame = d->before_frame },
-		  "drop: %llu %s (%llu %s) lost before frame %llu (%s)%s%s",
-		  (unsigned long long)d->count, d->count == 1 ? "frame" : "frames",
-		  (unsigned long long)d->fields, d->fields == 1 ? "field" : "fields",
-		  (unsigned long long)d->before_frame, seq,
-		  d->starved ? "; buffers full: the disk is too slow" : "",
-		  filled ? "; filled with the frame before" : "");
+	cap_rec_emit(v,
+		     (struct cap_event){ .kind = CAP_EVENT_NOTE,
+					 .type = CAP_EVENT_DROP,
+					 .drop = d,
+					 .frame = d->before_frame },
+		     "drop: %llu %s (%llu %s) lost before frame %llu (%s)%s%s",
+		     (unsigned long long)d->count, d->count == 1 ? "frame" : "frames",
+		     (unsigned long long)d->fields, d->fields == 1 ? "field" : "fields",
+		     (unsigned long long)d->before_frame, seq,
+		     d->starved ? "; buffers full: the disk is too slow" : "",
+		     filled ? "; filled with the frame before" : "");
 }
 
 /* Gaps in sequence and fields the source lost: counted, listed, reported, and the policy. */
@@ -67,10 +70,10 @@ void cap_rec_account_drops(struct cap_record *v, const struct cap_frame *f, stru
 	m->lost_fields = fields;
 	m->starved = v->full;
 	d = (struct cap_record_drop){ .before_frame = v->counted + m->fill,
-			      .sequence = f->sequence - m->lost,
-			      .count = m->lost,
-			      .fields = fields,
-			      .starved = m->starved };
+				      .sequence = f->sequence - m->lost,
+				      .count = m->lost,
+				      .fields = fields,
+				      .starved = m->starved };
 	if (st->gaps < CAP_RECORD_LIST_MAX)
 		st->drop[st->gaps] = d;
 	st->gaps++;
@@ -90,15 +93,17 @@ void cap_rec_account_flags(struct cap_record *v, const struct cap_frame *f, uint
 	if (v->st->flagged < CAP_RECORD_LIST_MAX)
 		v->st->flagged_at[v->st->flagged] = index;
 	v->st->flagged++;
-	cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_NOTE, .type = CAP_EVENT_FLAGGED,
-					    .frame = index },
-		  "frame %llu (sequence %llu) flagged V4L2_BUF_FLAG_ERROR: its data may be "
-		  "corrupt; kept",
-		  (unsigned long long)index, (unsigned long long)f->sequence);
+	cap_rec_emit(
+	    v,
+	    (struct cap_event){ .kind = CAP_EVENT_NOTE, .type = CAP_EVENT_FLAGGED, .frame = index },
+	    "frame %llu (sequence %llu) flagged V4L2_BUF_FLAG_ERROR: its data may be "
+	    "corrupt; kept",
+	    (unsigned long long)index, (unsigned long long)f->sequence);
 }
 
 /* Device timecode: first and last, and a break wherever it does not count on with sequence. */
-void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m, uint64_t index)
+void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m,
+			      uint64_t index)
 {
 	int64_t tc, want;
 
@@ -113,11 +118,13 @@ void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, s
 		if (v->st->tc_breaks < CAP_RECORD_LIST_MAX)
 			v->st->tc_break_at[v->st->tc_breaks] = index;
 		v->st->tc_breaks++;
-		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_NOTE,
-						    .type = CAP_EVENT_TC_BREAK, .frame = index },
+		cap_rec_emit(v,
+			     (struct cap_event){ .kind = CAP_EVENT_NOTE,
+						 .type = CAP_EVENT_TC_BREAK,
+						 .frame = index },
 			     "timecode break before frame %llu: %s follows %s (sequence %llu)",
-			  (unsigned long long)index, f->timecode, v->st->tc_last,
-			  (unsigned long long)v->tc_prev_seq);
+			     (unsigned long long)index, f->timecode, v->st->tc_last,
+			     (unsigned long long)v->tc_prev_seq);
 	}
 	snprintf(v->st->tc_last, sizeof(v->st->tc_last), "%s", f->timecode);
 	v->tc_prev = tc;
@@ -188,10 +195,11 @@ void cap_rec_check_timecode_wait(struct cap_record *v, const struct cap_frame *f
 	if ((f && cap_rec_tc_valid(v, f->timecode)) || v->tc_prev >= 0)
 		return;
 	if (cap_rec_now_s() - v->t0 > 5 && !v->st->err) {
-		cap_rec_fail(v,
-			"waiting for the device timecode (--start-timecode and --stop-timecode "
-			"need a source that sends one)",
-			-ENODATA);
+		cap_rec_fail(
+		    v,
+		    "waiting for the device timecode (--start-timecode and --stop-timecode "
+		    "need a source that sends one)",
+		    -ENODATA);
 	}
 }
 
@@ -219,11 +227,13 @@ bool cap_rec_fix_order(struct cap_record *v, struct cap_frame *f)
 	if (!v->captured || f->sequence >= v->next_seq)
 		return false;
 	f->sequence = v->next_seq;
-	cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_NOTE, .type = CAP_EVENT_RENUMBERED,
-					    .frame = v->counted },
-		  "the device numbered frame %llu sequence %llu again: counted as %llu",
-		  (unsigned long long)v->counted, (unsigned long long)dev,
-		  (unsigned long long)f->sequence);
+	cap_rec_emit(v,
+		     (struct cap_event){ .kind = CAP_EVENT_NOTE,
+					 .type = CAP_EVENT_RENUMBERED,
+					 .frame = v->counted },
+		     "the device numbered frame %llu sequence %llu again: counted as %llu",
+		     (unsigned long long)v->counted, (unsigned long long)dev,
+		     (unsigned long long)f->sequence);
 	return true;
 }
 
@@ -251,7 +261,7 @@ int cap_rec_open_policies(struct cap_record *v)
 	if (!c->cap.rate_num || !c->cap.rate_den) {
 		if (c->start_tc || c->stop_tc || c->fields || c->duration_tc) {
 			cap_rec_error(v, 0, "give --rate",
-				 "the %s source does not say its frame rate", c->source->name);
+				      "the %s source does not say its frame rate", c->source->name);
 			return -EINVAL;
 		}
 		v->own.cap.rate_num = 25, v->own.cap.rate_den = 1; /* only labels timecode */

@@ -56,7 +56,8 @@ void cap_rec_error(const struct cap_record *v, int err, const char *hint, const 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	v->fn(v->user, &(struct cap_event){ .kind = CAP_EVENT_ERROR, .err = err > 0 ? -err : err,
+	v->fn(v->user, &(struct cap_event){ .kind = CAP_EVENT_ERROR,
+					    .err = err > 0 ? -err : err,
 					    .hint = hint,
 					    .text = text });
 }
@@ -327,8 +328,9 @@ static int take_frame(struct cap_record *v)
 	if ((!v->recording && !cap_rec_preroll_done(v, &f)) || !cap_rec_admit(v, &f))
 		return 1;
 	m = &v->mark[f.slot];
-	*m = (struct rec_mark){ .fill = cap_rec_plan_fills(v, &f), .seq_fixed = fixed,
-			       .device_seq = device_seq };
+	*m = (struct rec_mark){ .fill = cap_rec_plan_fills(v, &f),
+				.seq_fixed = fixed,
+				.device_seq = device_seq };
 	cap_rec_account_drops(v, &f, m);
 	cap_rec_account_timecode(v, &f, m, v->counted + m->fill);
 	cap_rec_account_flags(v, &f, v->counted + m->fill);
@@ -417,7 +419,8 @@ static void finish(struct cap_record *v)
 	if (ret >= 0)
 		ret = mov_writer_finish(v->mw, dio_writer_end(v->dw), &size);
 	if (ret < 0) {
-		cap_rec_fail(v, "writing the MOV index (the capture log keeps it recoverable)", ret);
+		cap_rec_fail(v, "writing the MOV index (the capture log keeps it recoverable)",
+			     ret);
 		size = 0; /* keep everything: 'vmov recover' rebuilds the index */
 	}
 	ret = dio_writer_finish(v->dw, size);
@@ -433,7 +436,7 @@ static void finish(struct cap_record *v)
 	ret = 0;
 	if (size && v->md5_fd >= 0) {
 		ret = mov_framemd5_write_fd(v->md5_fd, v->c->out, (const uint8_t(*)[16])v->md5,
-					     st->frames);
+					    st->frames);
 		if (ret < 0)
 			cap_rec_fail(v, "writing the md5 sidecar", ret);
 	}

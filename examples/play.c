@@ -18,8 +18,8 @@ static void show(void *user, const struct play_event *ev)
 	if (ev->kind == PLAY_EV_UNDERRUN)
 		return;
 	fprintf(stderr, "play: %s%s%s%s%s%s\n", ev->text, ev->err ? ": " : "",
-		ev->err ? strerror(-ev->err) : "", ev->hint ? " (" : "",
-		ev->hint ? ev->hint : "", ev->hint ? ")" : "");
+		ev->err ? strerror(-ev->err) : "", ev->hint ? " (" : "", ev->hint ? ev->hint : "",
+		ev->hint ? ")" : "");
 }
 
 int main(int argc, char **argv)
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	}
 	ret = play_session_open(&c, show, NULL, &s);
 	if (ret < 0)
-		return 3; /* show() said why */
+		return 3;    /* show() said why */
 	play_session_run(s); /* to the end of the file */
 	st = play_session_stats(s);
 	printf("%s: %llu frames of %ux%u played, %llu underruns, %.2f s\n", c.in,

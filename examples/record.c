@@ -18,8 +18,8 @@ static void show(void *user, const struct cap_event *ev)
 	if (ev->kind == CAP_EVENT_INFO)
 		return;
 	fprintf(stderr, "record: %s%s%s%s%s%s\n", ev->text, ev->err ? ": " : "",
-		ev->err ? strerror(-ev->err) : "", ev->hint ? " (" : "",
-		ev->hint ? ev->hint : "", ev->hint ? ")" : "");
+		ev->err ? strerror(-ev->err) : "", ev->hint ? " (" : "", ev->hint ? ev->hint : "",
+		ev->hint ? ")" : "");
 }
 
 int main(int argc, char **argv)
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (cap_record_open(&c, show, NULL, &r) < 0)
-		return 3; /* show() said why; nothing was left behind */
+		return 3;  /* show() said why; nothing was left behind */
 	cap_record_run(r); /* until c.frames are in the file */
 	ret = cap_record_finish(r);
 	st = cap_record_stats(r);

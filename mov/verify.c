@@ -38,8 +38,9 @@ static int read_framemd5(const char *path, struct md5_line **ret, uint64_t *ret_
 
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (sscanf(line, "%u, %lld, %lld, %lld, %" SCNu32 ", %32s", &stream, &dts, &pts, &dur,
-			   &m.size, m.hex) != 6 || strlen(m.hex) != 32) {
+		if (sscanf(line, "%u, %lld, %lld, %lld, %" SCNu32 ", %32s", &stream, &dts, &pts,
+			   &dur, &m.size, m.hex) != 6 ||
+		    strlen(m.hex) != 32) {
 			ret_code = -EBADMSG;
 			break;
 		}
@@ -100,8 +101,9 @@ static void keep(struct mov_verify_result *res, const struct mov_sample *s, uint
 		 const char *why)
 {
 	if (res->bad < MOV_VERIFY_LIST)
-		res->list[res->bad] = (struct mov_verify_sample){ .sample = i, .offset = s->offset,
-								  .size = s->size, .why = why };
+		res->list[res->bad] = (struct mov_verify_sample){
+			.sample = i, .offset = s->offset, .size = s->size, .why = why
+		};
 	res->bad++;
 }
 
@@ -156,8 +158,9 @@ static int check_one(int fd, const struct mov_sample *s, uint64_t i, const struc
 	if (res->mismatches < MOV_VERIFY_LIST) {
 		struct mov_verify_sample *m = &res->list[res->mismatches];
 
-		*m = (struct mov_verify_sample){ .sample = i, .offset = s->offset, .size = s->size,
-						 .want_size = want->size };
+		*m = (struct mov_verify_sample){
+			.sample = i, .offset = s->offset, .size = s->size, .want_size = want->size
+		};
 		memcpy(m->md5, hex, 33);
 		memcpy(m->want_md5, want->hex, 33);
 	}

@@ -40,7 +40,8 @@ static int open_input(struct play_session *s)
 		return ret;
 	mov_reader_info(s->mr, info);
 	if (!info->format) {
-		play_session_say(s, ERR, 0, "vplay plays uncompressed video such as UYVY, v210, RGB",
+		play_session_say(s, ERR, 0,
+				 "vplay plays uncompressed video such as UYVY, v210, RGB",
 				 "%s: sample format '%s' (%s) is not one vplay can play", in,
 				 mov_fourcc_str(info->tag, tag), info->codec);
 		return -ENOTSUP;
@@ -83,8 +84,9 @@ static int start_from_tc(struct play_session *s, const char *tc, uint64_t *ret)
 				 tc, s->c->in);
 	} else {
 		mov_timecode_check(tc, in->rate_num, in->rate_den, &why);
-		play_session_say(s, ERR, 0, NULL, "invalid --start '%s' at %u/%u frames per second: %s",
-				 tc, in->rate_num, in->rate_den, why);
+		play_session_say(s, ERR, 0, NULL,
+				 "invalid --start '%s' at %u/%u frames per second: %s", tc,
+				 in->rate_num, in->rate_den, why);
 	}
 	return -EDOM;
 }
@@ -119,8 +121,8 @@ static int plan_range(struct play_session *s)
 	if (ret < 0)
 		return ret;
 	if (first >= n) {
-		play_session_say(s, ERR, 0, NULL, "--start %s: %s has %llu %s (0 to %llu)", c->start,
-				 c->in, (unsigned long long)n, frames_word(n),
+		play_session_say(s, ERR, 0, NULL, "--start %s: %s has %llu %s (0 to %llu)",
+				 c->start, c->in, (unsigned long long)n, frames_word(n),
 				 (unsigned long long)n - 1);
 		return -EDOM;
 	}
@@ -161,9 +163,14 @@ static int open_ahead(struct play_session *s)
 	const struct play_session_config *c = s->c;
 	const struct mov_info *in = &s->st.info;
 	struct play_ahead_opts o = {
-		.frame_size = in->frame_size, .nslots = slots_for(c, in), .batch = c->batch,
-		.depth = c->depth, .tb_num = in->tb_num, .tb_den = in->tb_den,
-		.rate_num = in->rate_num, .rate_den = in->rate_den,
+		.frame_size = in->frame_size,
+		.nslots = slots_for(c, in),
+		.batch = c->batch,
+		.depth = c->depth,
+		.tb_num = in->tb_num,
+		.tb_den = in->tb_den,
+		.rate_num = in->rate_num,
+		.rate_den = in->rate_den,
 	};
 	int ret;
 
@@ -174,7 +181,8 @@ static int open_ahead(struct play_session *s)
 				 mov_journal_exists(c->in) ? RECOVER_HINT : "a truncated file",
 				 "%s: the index points past the end of the file", c->in);
 	else if (ret < 0)
-		play_session_say(s, ERR, ret, ret == -ENOMEM ? "lower --buffers or --latency" : NULL,
+		play_session_say(s, ERR, ret,
+				 ret == -ENOMEM ? "lower --buffers or --latency" : NULL,
 				 "reading %s with %u frame buffers", c->in, o.nslots);
 	s->st.nslots = o.nslots;
 	return ret;
@@ -214,16 +222,18 @@ static void say_sink_error(struct play_session *s, int ret)
 	if (ret == -ENOTTY && !strcmp(c->target, "-"))
 		play_session_say(s, ERR, 0, sink_hint(c, ret), "-o -: stdout is a terminal");
 	else if (ret == -EINVAL)
-		play_session_say(s, ERR, 0, "the device cannot take this format; convert the file "
-				 "or pick another output", "-o %s: %ux%u %s %s", c->output,
-				 in->width, in->height, mov_format_name(in->format),
-				 mov_field_name(in->field));
+		play_session_say(s, ERR, 0,
+				 "the device cannot take this format; convert the file "
+				 "or pick another output",
+				 "-o %s: %ux%u %s %s", c->output, in->width, in->height,
+				 mov_format_name(in->format), mov_field_name(in->field));
 	else if (ret == -ERANGE && !strcmp(c->sink, "kms"))
 		play_session_say(s, ERR, 0,
 				 "frames are shown at their own size: the connector's modes are "
 				 "in /sys/class/drm/card*-CONNECTOR/modes",
 				 "-o %s: no display mode %ux%u%s%s", c->output, in->width,
-				 in->height, c->mode ? " matching --mode " : "", c->mode ? c->mode : "");
+				 in->height, c->mode ? " matching --mode " : "",
+				 c->mode ? c->mode : "");
 	else
 		play_session_say(s, ERR, ret, sink_hint(c, ret), "-o %s",
 				 !strcmp(c->output, "-") ? "- (stdout)" : c->output);
@@ -234,11 +244,20 @@ static int open_sink(struct play_session *s)
 	const struct play_session_config *c = s->c;
 	const struct mov_info *in = &s->st.info;
 	struct play_config cfg = {
-		.format = in->format, .width = in->width, .height = in->height,
+		.format = in->format,
+		.width = in->width,
+		.height = in->height,
 		.stride = in->stride,
-		.rate_num = in->rate_num, .rate_den = in->rate_den, .field = in->field,
-		.target = c->target, .mode = c->mode, .preroll = c->preroll, .paced = s->st.paced,
-		.zero_copy = c->zero_copy, .force = c->force, .skewed = frames_skewed(s),
+		.rate_num = in->rate_num,
+		.rate_den = in->rate_den,
+		.field = in->field,
+		.target = c->target,
+		.mode = c->mode,
+		.preroll = c->preroll,
+		.paced = s->st.paced,
+		.zero_copy = c->zero_copy,
+		.force = c->force,
+		.skewed = frames_skewed(s),
 	};
 	int ret = s->ops->open(&cfg, play_ahead_slab(s->ahead), &s->sink);
 

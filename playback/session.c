@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-void play_session_say(struct play_session *s, enum play_event_kind kind, int err,
-		      const char *hint, const char *fmt, ...)
+void play_session_say(struct play_session *s, enum play_event_kind kind, int err, const char *hint,
+		      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,8 +29,9 @@ void play_session_say(struct play_session *s, enum play_event_kind kind, int err
 	va_start(ap, fmt);
 	vsnprintf(s->text, sizeof(s->text), fmt, ap);
 	va_end(ap);
-	s->event(s->user, &(struct play_event){ .kind = kind, .err = err > 0 ? -err : err, .text = s->text,
-						.hint = hint });
+	s->event(s->user,
+		 &(struct play_event){
+		     .kind = kind, .err = err > 0 ? -err : err, .text = s->text, .hint = hint });
 }
 
 static void fail(struct play_session *s, const char *what, int err)
@@ -84,7 +85,8 @@ static void say_underrun(struct play_session *s, const struct play_done *d)
 	if (s->event)
 		s->event(s->user, &(struct play_event){ .kind = PLAY_EV_UNDERRUN,
 							.text = "the output ran out of frames",
-							.frame = d->index, .count = d->repeats });
+							.frame = d->index,
+							.count = d->repeats });
 }
 
 /* Take back what the sink is done with; 1 if a slot came back. */
@@ -261,7 +263,8 @@ int play_session_open(const struct play_session_config *cfg, play_event_fn event
 
 	if (!s) {
 		if (event)
-			event(user, &(struct play_event){ .kind = PLAY_EV_ERROR, .err = -ENOMEM,
+			event(user, &(struct play_event){ .kind = PLAY_EV_ERROR,
+							  .err = -ENOMEM,
 							  .text = "starting a play session" });
 		return -ENOMEM;
 	}

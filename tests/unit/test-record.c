@@ -51,8 +51,12 @@ static struct cap_record_config small(const char *out)
 	return (struct cap_record_config){
 		.out = out,
 		.source = cap_source_find("pattern"),
-		.cap = { .format = mov_format_find("UYVY"), .width = 320, .height = 240,
-			 .rate_num = 25, .rate_den = 1, .field = CAP_FIELD_INTERLACED_TB },
+		.cap = { .format = mov_format_find("UYVY"),
+			 .width = 320,
+			 .height = 240,
+			 .rate_num = 25,
+			 .rate_den = 1,
+			 .field = CAP_FIELD_INTERLACED_TB },
 		.batch = 4,
 		.depth = 2,
 	};

@@ -273,7 +273,8 @@ typedef void (*dio_bench_event_fn)(const struct dio_bench_event *ev, void *user)
  * should_stop. Returns 0 when it measured, even when a phase failed (phase.err,
  * read.bad_frames say so, and an event has said it); or -errno when nothing could be
  * measured, after an event: -EEXIST (path exists, no force), -ENOENT (no such directory),
- * -EISDIR (read_only on a directory), -ENOMEM (the frame slab), others from
+ * -EISDIR (read_only on a directory), -ENOMEM (the frame slab), -EINVAL (batch, depth or
+ * frame_bytes 0), -ENAMETOOLONG (the temporary file's name), others from
  * dio_geom_probe(), dio_slab_new(), dio_writer_open(), dio_reader_open(). result is written
  * either way (the figures so far, the path), as the error needs the path; it owns nothing. */
 int dio_bench_run(const struct dio_bench_config *cfg, dio_bench_event_fn event, void *user,

@@ -193,4 +193,91 @@ enum dio_mode dio_reader_mode(const struct dio_reader *r);
 const char *dio_reader_mode_why(const struct dio_reader *r);
 void dio_reader_free(struct dio_reader *r);
 
+/* ---- benchmark: can this disk take (and give back) frames of this size at this rate? ---- */
+
+/* What one run measures. All sizes in bytes. The caller converts its video format into
+ * frame_bytes (for fields delivered one per buffer, one field) before calling. */
+struct dio_bench_config {
+	const char *path;     /* a file to create (an existing one only with force), or a
+			       * directory to make a temporary file in: "<temp_prefix>.XXXXXX" */
+	const char *temp_prefix; /* that file's name before ".XXXXXX"; NULL: "dio-bench" */
+	size_t frame_bytes;   /* one buffer's payload; each is written in a slot of its own */
+	unsigned batch;       /* frames per write (>= 1) */
+	unsigned depth;       /* writes or reads in flight (>= 1) */
+	uint64_t align;       /* the unit as for dio_geom_probe(); 0: probe the stripe */
+	double seconds;       /* write for this long (wall clock), when bytes is 0 */
+	uint64_t bytes;       /* else write this many payload bytes, rounded up to whole batches */
+	bool no_uring, no_direct; /* as in struct dio_opts */
+	bool write_only;      /* no read-back */
+	bool read_only;       /* only read path, a file an earlier run kept: batches back to back */
+	bool keep;            /* keep the file afterwards (else it is removed, also on failure) */
+	bool force;           /* replace path if it exists (else -EEXIST) */
+	/* Polled between batches: true stops the run early, keeping the figures so far
+	 * (result.interrupted). NULL: never. A signalfd the caller reads is one such source. */
+	bool (*should_stop)(void *user);
+};
+
+/* Figures of one phase (the write as a recording does it, the read-back as a player does). */
+struct dio_bench_phase {
+	bool done;            /* the phase ran (its figures are meaningful) */
+	uint64_t bytes;       /* payload bytes moved (frames, not slot padding) */
+	uint64_t frames;
+	double seconds;       /* wall clock, the write's closing fdatasync included */
+	double cpu_seconds;   /* user + system of this process, io_uring workers included */
+	uint64_t max_lat_ns;  /* the slowest batch, submit to completion */
+	enum dio_mode mode;
+	char mode_why[240];   /* why not DIO_MODE_URING_FIXED, or "" */
+	int err;              /* 0, or the -errno that ended the phase (-ENOSPC: disk full) */
+	uint64_t bad_frames;  /* read-back: frames that did not hold what was written there */
+};
+
+/* A plain value: nothing in it is allocated, so nothing needs freeing. */
+struct dio_bench_result {
+	char path[4096];      /* the file measured: path, or the temporary file made in it */
+	bool temporary;       /* path was a directory and the file was made in it */
+	struct dio_geom geom;
+	size_t frame_bytes, slot_bytes;
+	uint64_t batch_bytes; /* one batch on disk: batch x slot_bytes (slots are whole units) */
+	unsigned nbatches;        /* batches written */
+	unsigned batches_aligned; /* ... at a file offset that is a multiple of geom.align */
+	int fiemap_mapped, fiemap_aligned; /* dio_fiemap_aligned() on the batches; -1: unknown */
+	struct dio_bench_phase write, read;
+	bool interrupted;     /* should_stop said so */
+};
+
+enum dio_bench_event_kind {
+	DIO_BENCH_PROGRESS,     /* a phase's figures so far, at most every 0.5 s; text such as
+				 * "writing 1.23 GB, 456 MB/s" */
+	DIO_BENCH_PROGRESS_END, /* the phase that sent PROGRESS is over (a live line can go) */
+	DIO_BENCH_ERROR,        /* one failure, to be said as "text: strerror(-err) (hint)" */
+};
+
+/* What the run has to say. text and hint live only for the call; hint may be NULL, err is 0
+ * when no errno applies. The hints name the options of vbench, this benchmark's tool. */
+struct dio_bench_event {
+	enum dio_bench_event_kind kind;
+	int err;              /* 0 or -errno */
+	const char *text;
+	const char *hint;
+	uint64_t bytes;       /* PROGRESS: payload bytes of the phase so far */
+	double seconds;       /* PROGRESS: since the phase began */
+};
+
+typedef void (*dio_bench_event_fn)(const struct dio_bench_event *ev, void *user);
+
+/* Run the benchmark: make the file, write frames as dio_writer does for a recording (every
+ * page stamped with its frame number), check where the batches landed (FIEMAP against
+ * geom.stripe, else geom.align), read them back as dio_reader does for a player and check the
+ * stamps. The file is removed at the end unless keep (a temporary file also on failure).
+ * event (may be NULL) gets every progress line and error; user goes to it and to
+ * should_stop. Returns 0 when it measured, even when a phase failed (phase.err,
+ * read.bad_frames say so, and an event has said it); or -errno when nothing could be
+ * measured, after an event: -EEXIST (path exists, no force), -ENOENT (no such directory),
+ * -EISDIR (read_only on a directory), -ENOMEM (the frame slab), -EINVAL (batch, depth or
+ * frame_bytes 0), -ENAMETOOLONG (the temporary file's name), others from
+ * dio_geom_probe(), dio_slab_new(), dio_writer_open(), dio_reader_open(). result is written
+ * either way (the figures so far, the path), as the error needs the path; it owns nothing. */
+int dio_bench_run(const struct dio_bench_config *cfg, dio_bench_event_fn event, void *user,
+		  struct dio_bench_result *result);
+
 #endif

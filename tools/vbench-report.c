@@ -21,17 +21,17 @@ static const char *format_label(const struct vb_conf *c, char *buf, size_t len)
 	return buf;
 }
 
-static double mbps(const struct vb_phase *ph)
+static double mbps(const struct dio_bench_phase *ph)
 {
 	return ph->seconds > 0 ? ph->bytes / 1e6 / ph->seconds : 0;
 }
 
-static double cpu_per_gb(const struct vb_phase *ph)
+static double cpu_per_gb(const struct dio_bench_phase *ph)
 {
 	return ph->bytes ? ph->cpu_seconds / (ph->bytes / 1e9) : 0;
 }
 
-static void text_phase(const char *name, const struct vb_phase *ph, bool lat)
+static void text_phase(const char *name, const struct dio_bench_phase *ph, bool lat)
 {
 	printf("%-9s %.2f GB in %.2f s: %.1f MB/s, %.3f CPU-s/GB", name, ph->bytes / 1e9,
 	       ph->seconds, mbps(ph), cpu_per_gb(ph));
@@ -40,7 +40,7 @@ static void text_phase(const char *name, const struct vb_phase *ph, bool lat)
 	printf("\n");
 }
 
-static void text_placement(const struct vb_result *r)
+static void text_placement(const struct dio_bench_result *r)
 {
 	char unit[32], stripe[32];
 	uint64_t st = r->geom.stripe ? r->geom.stripe : r->geom.align;
@@ -67,9 +67,9 @@ static void text_placement(const struct vb_result *r)
 		       "-o swalloc; mkfs.ext4 -E stride=,stripe_width=)");
 }
 
-void vb_report_io(const struct vb_result *r)
+void vb_report_io(const struct dio_bench_result *r)
 {
-	const struct vb_phase *w = &r->write, *rd = &r->read;
+	const struct dio_bench_phase *w = &r->write, *rd = &r->read;
 
 	if (w->done)
 		tool_note_io("vbench", w->mode, w->mode_why);
@@ -78,20 +78,20 @@ void vb_report_io(const struct vb_result *r)
 		tool_note_io("vbench", rd->mode, rd->mode_why);
 }
 
-void vb_report_text(const struct vb_conf *c, const struct vb_result *r)
+void vb_report_text(const struct vb_conf *c, const struct dio_bench_result *r)
 {
 	char label[96];
 
 	format_label(c, label, sizeof(label));
 	if (r->temporary)
-		printf("%-9s %s (a temporary file in %s, %s)\n", "path", r->path, c->path,
-		       c->keep ? "kept" : "removed at the end");
+		printf("%-9s %s (a temporary file in %s, %s)\n", "path", r->path, c->bench.path,
+		       c->bench.keep ? "kept" : "removed at the end");
 	else
 		printf("%-9s %s\n", "path", r->path);
 	printf("%-9s %s (%s), %zu bytes a %s, slot %zu, batch %u, depth %u; needs %.1f MB/s\n",
 	       "format", label, cap_field_name(c->field), r->frame_bytes,
-	       c->field == CAP_FIELD_ALTERNATE ? "field" : "frame", r->slot_bytes, c->batch, c->depth,
-	       r->need_mbps);
+	       c->field == CAP_FIELD_ALTERNATE ? "field" : "frame", r->slot_bytes, c->bench.batch, c->bench.depth,
+	       c->need_mbps);
 	printf("%-9s %s\n", "alignment", r->geom.why);
 	if (r->write.done) {
 		text_phase("write", &r->write, true);
@@ -99,16 +99,16 @@ void vb_report_text(const struct vb_conf *c, const struct vb_result *r)
 	}
 	if (r->read.done)
 		text_phase("read", &r->read, false);
-	if (r->write.done && !r->write.err && r->need_mbps > 0)
-		printf("%-9s records %.1f x %s\n", "headroom", mbps(&r->write) / r->need_mbps, label);
-	if (r->read.done && !r->read.err && r->need_mbps > 0)
+	if (r->write.done && !r->write.err && c->need_mbps > 0)
+		printf("%-9s records %.1f x %s\n", "headroom", mbps(&r->write) / c->need_mbps, label);
+	if (r->read.done && !r->read.err && c->need_mbps > 0)
 		printf("%-9s plays   %.1f x %s\n", r->write.done ? "" : "headroom",
-		       mbps(&r->read) / r->need_mbps, label);
+		       mbps(&r->read) / c->need_mbps, label);
 	if (r->interrupted)
 		printf("%-9s interrupted: partial figures\n", "note");
 }
 
-static void json_phase(const char *name, const struct vb_phase *ph)
+static void json_phase(const char *name, const struct dio_bench_phase *ph)
 {
 	printf(",\"%s\":{\"bytes\":%llu,\"frames\":%llu,\"seconds\":%.6f,\"mbps\":%.3f,"
 	       "\"cpu_seconds\":%.6f,\"cpu_s_per_gb\":%.6f,\"max_lat_ms\":%.3f,\"mode\":",
@@ -122,7 +122,7 @@ static void json_phase(const char *name, const struct vb_phase *ph)
 	printf(",\"bad_frames\":%llu}", (unsigned long long)ph->bad_frames);
 }
 
-void vb_report_json(const struct vb_conf *c, const struct vb_result *r)
+void vb_report_json(const struct vb_conf *c, const struct dio_bench_result *r)
 {
 	const struct dio_geom *g = &r->geom;
 	char label[96];
@@ -136,7 +136,7 @@ void vb_report_json(const struct vb_conf *c, const struct vb_result *r)
 	tool_json_str(stdout, format_label(c, label, sizeof(label)));
 	printf(",\"frame_bytes\":%zu,\"slot_bytes\":%zu,\"batch\":%u,\"depth\":%u,"
 	       "\"need_mbps\":%.3f",
-	       r->frame_bytes, r->slot_bytes, c->batch, c->depth, r->need_mbps);
+	       r->frame_bytes, r->slot_bytes, c->bench.batch, c->bench.depth, c->need_mbps);
 	printf(",\"align\":{\"unit\":%llu,\"stripe\":%llu,\"chunk\":%llu,\"data_disks\":%u,"
 	       "\"part_start\":%llu,\"dio_offset_align\":%u,\"dev\":",
 	       (unsigned long long)g->align, (unsigned long long)g->stripe,
@@ -156,7 +156,7 @@ void vb_report_json(const struct vb_conf *c, const struct vb_result *r)
 	printf(",\"mode\":");
 	tool_json_str(stdout, dio_mode_name(r->write.done ? r->write.mode : r->read.mode));
 	printf(",\"headroom_write\":%.3f,\"headroom_read\":%.3f,\"interrupted\":%s}\n",
-	       r->need_mbps > 0 ? mbps(&r->write) / r->need_mbps : 0,
-	       r->need_mbps > 0 ? mbps(&r->read) / r->need_mbps : 0,
+	       c->need_mbps > 0 ? mbps(&r->write) / c->need_mbps : 0,
+	       c->need_mbps > 0 ? mbps(&r->read) / c->need_mbps : 0,
 	       r->interrupted ? "true" : "false");
 }

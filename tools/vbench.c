@@ -140,34 +140,34 @@ static int parse_opt(struct vb_conf *c, int opt, const char *arg)
 	case OPT_FIELD:
 		return cap_field_parse(arg, &c->field) ? bad(c, "--field", arg, "progressive, interlaced-tb, interlaced-bt, seq-tb, seq-bt or alternate") : 0;
 	case OPT_BATCH:
-		return tool_parse_uint(arg, 1, 512, &c->batch) ? bad(c, "--batch", arg, "1 to 512 frames") : 0;
+		return tool_parse_uint(arg, 1, 512, &c->bench.batch) ? bad(c, "--batch", arg, "1 to 512 frames") : 0;
 	case OPT_DEPTH:
-		return tool_parse_uint(arg, 1, 64, &c->depth) ? bad(c, "--depth", arg, "1 to 64")
+		return tool_parse_uint(arg, 1, 64, &c->bench.depth) ? bad(c, "--depth", arg, "1 to 64")
 							      : 0;
 	case OPT_ALIGN:
 		if (!strcmp(arg, "auto"))
-			return c->align = 0;
-		if (tool_parse_bytes(arg, &c->align) || !c->align || c->align % 4096)
+			return c->bench.align = 0;
+		if (tool_parse_bytes(arg, &c->bench.align) || !c->bench.align || c->bench.align % 4096)
 			return bad(c, "--align", arg, "auto, or a multiple of 4096 such as 196608 or 192K");
 		return 0;
 	case OPT_SECONDS:
-		c->bytes = 0;
-		return tool_parse_seconds(arg, &c->seconds) ? bad(c, "--seconds", arg, "a positive number") : 0;
+		c->bench.bytes = 0;
+		return tool_parse_seconds(arg, &c->bench.seconds) ? bad(c, "--seconds", arg, "a positive number") : 0;
 	case OPT_BYTES:
-		c->seconds = 0;
-		return tool_parse_bytes(arg, &c->bytes) || !c->bytes ? bad(c, "--bytes", arg, "e.g. 2G or 512M") : 0;
+		c->bench.seconds = 0;
+		return tool_parse_bytes(arg, &c->bench.bytes) || !c->bench.bytes ? bad(c, "--bytes", arg, "e.g. 2G or 512M") : 0;
 	case OPT_NO_URING:
-		return c->no_uring = true, 0;
+		return c->bench.no_uring = true, 0;
 	case OPT_NO_DIRECT:
-		return c->no_direct = true, 0;
+		return c->bench.no_direct = true, 0;
 	case OPT_WRITE_ONLY:
-		return c->write_only = true, 0;
+		return c->bench.write_only = true, 0;
 	case OPT_READ_ONLY:
-		return c->read_only = true, 0;
+		return c->bench.read_only = true, 0;
 	case OPT_KEEP:
-		return c->keep = true, 0;
+		return c->bench.keep = true, 0;
 	case OPT_FORCE:
-		return c->force = true, 0;
+		return c->bench.force = true, 0;
 	case OPT_JSON:
 		return c->json = true, 0;
 	}
@@ -195,12 +195,85 @@ static int parse_args(int argc, char **argv, struct vb_conf *c)
 			 "%s", optind < argc ? "too many arguments" : "missing PATH");
 		return -EINVAL;
 	}
-	if (c->write_only && c->read_only) {
+	if (c->bench.write_only && c->bench.read_only) {
 		tool_err(c->tool, 0, "choose one", "--write-only and --read-only exclude each other");
 		return -EINVAL;
 	}
-	c->path = argv[optind];
+	c->bench.path = argv[optind];
 	return 0;
+}
+
+/* What the engine's callbacks share: the tool that prints, the signalfd that stops the run,
+ * whether stderr shows a live line. */
+struct vb_run {
+	struct tool *tool;
+	int sigfd;
+	bool tty;
+};
+
+static bool should_stop(void *user)
+{
+	const struct vb_run *run = user;
+
+	return tool_signal_taken(run->sigfd) != 0;
+}
+
+static void event(const struct dio_bench_event *ev, void *user)
+{
+	const struct vb_run *run = user;
+
+	switch (ev->kind) {
+	case DIO_BENCH_PROGRESS:
+		if (run->tty)
+			fprintf(stderr, "\r%s: %s   ", run->tool->name, ev->text);
+		break;
+	case DIO_BENCH_PROGRESS_END:
+		if (run->tty)
+			fprintf(stderr, "\r\033[K");
+		break;
+	case DIO_BENCH_ERROR:
+		tool_err(run->tool, ev->err, ev->hint, "%s", ev->text);
+		break;
+	}
+}
+
+static int exit_code(const struct dio_bench_result *r)
+{
+	int err = r->write.err ? r->write.err : r->read.err;
+
+	if (r->interrupted)
+		return EXIT_INTERRUPTED;
+	if (err == -ENOSPC)
+		return EXIT_NOSPACE;
+	if (err || r->read.bad_frames)
+		return EXIT_FAILURE_RUN;
+	return EXIT_OK;
+}
+
+static int run(struct vb_conf *c)
+{
+	struct vb_run run = { .tool = c->tool, .tty = isatty(2) };
+	struct dio_bench_result r;
+	int ret;
+
+	/* SIGINT and SIGTERM blocked before the engine makes a file: a signal then ends in its
+	 * cleanup, which removes the file */
+	run.sigfd = tool_signals_open();
+	if (run.sigfd < 0) {
+		tool_err(c->tool, run.sigfd, NULL, "setting up %s", c->bench.path);
+		return tool_exit(c->tool, EXIT_SETUP);
+	}
+	c->bench.should_stop = should_stop;
+	ret = dio_bench_run(&c->bench, event, &run, &r);
+	close(run.sigfd);
+	if (ret < 0)
+		return tool_exit(c->tool, ret == -ENOMEM ? EXIT_FAILURE_RUN : EXIT_SETUP);
+	vb_report_io(&r);
+	if (c->json)
+		vb_report_json(c, &r);
+	else
+		vb_report_text(c, &r);
+	return exit_code(&r);
 }
 
 int main(int argc, char **argv)
@@ -209,7 +282,8 @@ int main(int argc, char **argv)
 	struct vb_conf c = {
 		.tool = &t,
 		.w = 1920, .h = 1080, .rate_num = 30000, .rate_den = 1001,
-		.field = CAP_FIELD_INTERLACED_TB, .batch = 8, .depth = 4, .seconds = 10,
+		.field = CAP_FIELD_INTERLACED_TB,
+		.bench = { .batch = 8, .depth = 4, .seconds = 10, .temp_prefix = "vbench" },
 	};
 	const char *why;
 	int ret;
@@ -224,5 +298,9 @@ int main(int argc, char **argv)
 			 mov_format_name(c.fmt), c.w, c.h, why);
 		return tool_exit(&t, EXIT_USAGE);
 	}
-	return vb_run(&c);
+	/* ALTERNATE delivers each field in its own buffer: half the lines, twice the rate */
+	c.bench.frame_bytes = mov_format_frame_size(c.fmt, c.w,
+						    c.field == CAP_FIELD_ALTERNATE ? c.h / 2 : c.h);
+	c.need_mbps = mov_format_frame_size(c.fmt, c.w, c.h) * (double)c.rate_num / c.rate_den / 1e6;
+	return run(&c);
 }

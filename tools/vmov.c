@@ -154,11 +154,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->md5 = optarg;
 			break;
 		case OPT_ALIGN:
-			if (tool_parse_bytes(optarg, &a->align) < 0 || !a->align) {
-				tool_err(a->tool, 0, "e.g. --align 4096 or --align 192K",
-					 "--align %s: not a byte count above 0", optarg);
-				return -EINVAL;
-			}
+			if (tool_parse_bytes(optarg, &a->align) < 0 || !a->align)
+				return tool_bad_value(a->tool, "--align", optarg,
+						      "a byte count above 0, e.g. 4096 or 192K");
 			break;
 		case OPT_FORCE:
 			a->force = true;
@@ -171,7 +169,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (argc - optind != 2) {
-		tool_err(a->tool, 0, "see vmov --help", "expected a command and one FILE");
+		/* what is wrong, then the fix: the line vbench gives for its PATH */
+		tool_err(a->tool, 0, "give a command and one FILE, e.g. vmov info a.mov", "%s",
+			 argc - optind > 2 ? "too many arguments" :
+			 argc == optind	   ? "missing command" : "missing FILE");
 		return -EINVAL;
 	}
 	a->cmd = argv[optind];

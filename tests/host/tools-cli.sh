@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What every tool does the same way on its command line and in its summaries: getopt's
-# complaints as one line "tool: ... (see tool --help)", exit 2; -h and --help; with --json, a
-# failure before the summary is one JSON object {"error", "exit", "meaning"} too, and a JSON
-# summary is one line; counts agree in number ("1 frame", "2 frames"); vbench on a directory
-# measures a temporary file in it and leaves the directory as it was.
+# complaints as one line "tool: ... (see tool --help)", exit 2, also in a cluster (-qx) and
+# after a vmov command; a wrong argument count or value as "tool: what (fix)"; -h and --help
+# (vmov's also after its command); with --json, a failure before the summary is one JSON
+# object {"error", "exit", "meaning"} too, and a JSON summary is one line; counts agree in
+# number ("1 frame", "2 frames"); vbench on a directory measures a temporary file in it and
+# leaves the directory as it was.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh
@@ -40,6 +42,39 @@ usage "vmov --md5" "vmov: option '--md5' requires an argument (see vmov --help)"
 usage "vbench --bytes" "vbench: option '--bytes' requires an argument (see vbench --help)" \
 	"$BIN/vbench" --bytes
 
+usage "vcap -qx" "vcap: invalid option '-x' (see vcap --help)" "$BIN/vcap" -qx
+usage "vplay -qx" "vplay: invalid option '-x' (see vplay --help)" "$BIN/vplay" -qx
+usage "vplay --loop" "vplay: option '--loop' requires an argument (see vplay --help)" \
+	"$BIN/vplay" a.mov --loop
+usage "vmov --journal" "vmov: option '--journal' requires an argument (see vmov --help)" \
+	"$BIN/vmov" recover a.mov --journal
+usage "vmov info --bogus" "vmov: unrecognized option '--bogus' (see vmov --help)" \
+	"$BIN/vmov" info a.mov --bogus
+usage "vbench --batch" "vbench: option '--batch' requires an argument (see vbench --help)" \
+	"$BIN/vbench" --size 64x64 --batch
+
+# ---- the arguments after the options: what is wrong, then the fix ----
+usage "vmov, no command" "vmov: missing command (give a command and one FILE, e.g. vmov info a.mov)" \
+	"$BIN/vmov"
+usage "vmov info, no FILE" "vmov: missing FILE (give a command and one FILE, e.g. vmov info a.mov)" \
+	"$BIN/vmov" info
+usage "vmov info A B" \
+	"vmov: too many arguments (give a command and one FILE, e.g. vmov info a.mov)" \
+	"$BIN/vmov" info a.mov b.mov
+usage "vmov bogus" "vmov: unknown command 'bogus' (the commands are info, verify and recover)" \
+	"$BIN/vmov" bogus a.mov
+usage "vmov --align 0" "vmov: invalid --align '0' (a byte count above 0, e.g. 4096 or 192K)" \
+	"$BIN/vmov" verify a.mov --align 0
+usage "vbench, no PATH" \
+	"vbench: missing PATH (give exactly one PATH, a file to create or a directory, e.g. /mnt/raid)" \
+	"$BIN/vbench" --size 64x64
+usage "vbench A B" \
+	"vbench: too many arguments (give exactly one PATH, a file to create or a directory, e.g. /mnt/raid)" \
+	"$BIN/vbench" a b
+usage "vbench --write-only --read-only" \
+	"vbench: --write-only and --read-only exclude each other (choose one)" \
+	"$BIN/vbench" --write-only --read-only x
+
 for t in vcap vplay vmov vbench; do
 	for h in -h --help; do
 		"$BIN/$t" $h >out.txt 2>err.txt
@@ -47,6 +82,18 @@ for t in vcap vplay vmov vbench; do
 			"$? $(head -n 1 out.txt | cut -d' ' -f1,2)$(cat err.txt)"
 	done
 done
+
+# a subcommand's -h and --help are vmov's, wherever they stand
+for cmd in info verify recover; do
+	for h in -h --help; do
+		"$BIN/vmov" $cmd $h >out.txt 2>err.txt
+		check "vmov $cmd $h: exit, usage on stdout, nothing on stderr" "0 Usage: vmov" \
+			"$? $(head -n 1 out.txt | cut -d' ' -f1,2)$(cat err.txt)"
+	done
+done
+"$BIN/vmov" info a.mov -h >out.txt 2>err.txt
+check "vmov info FILE -h: usage, nothing on stderr" "0 Usage: vmov" \
+	"$? $(head -n 1 out.txt | cut -d' ' -f1,2)$(cat err.txt)"
 
 # ---- --json: a failure before the summary is one JSON object too, the error line's words ----
 # json_err NAME EXIT CMD...: exits EXIT; stderr is one line "tool: MSG"; stdout is one line,

@@ -355,6 +355,26 @@ struct mov_recover_result {
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result);
 
+/* The md5 sidecar a recovered recording meant to write. */
+struct mov_sidecar_result {
+	char path[4096]; /* the log's "sidecar" key; "" when it has none */
+	enum mov_sidecar_status {
+		MOV_SIDECAR_NONE,    /* recorded without an md5 sidecar: nothing to do */
+		MOV_SIDECAR_NO_MD5,  /* the log has no md5 for every frame: not written */
+		MOV_SIDECAR_KEPT,    /* a sidecar with lines exists and force was not given */
+		MOV_SIDECAR_WRITTEN, /* written from the log's md5s */
+	} status;
+};
+
+/* After mov_recover() of path (res its result): write the framemd5 sidecar the recording
+ * meant to write (mov_journal_set_sidecar) from the journal's md5s, as mov_framemd5_write()
+ * does at the end of a recording. An existing sidecar is replaced only with force, or when it
+ * is the empty one the recording created and never filled. journal_path NULL: "<path>.vcj".
+ * 0 with *ret_side saying what was done, or -errno writing it (ret_side->path names it). */
+int mov_recover_sidecar(const char *path, const char *journal_path,
+			const struct mov_recover_result *res, bool force,
+			struct mov_sidecar_result *ret_side);
+
 /* ---- reader: the index of any MOV (also ffmpeg-made, unaligned) ---- */
 
 struct mov_reader;

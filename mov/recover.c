@@ -353,3 +353,45 @@ out:
 	free(d.frames);
 	return ret;
 }
+
+/* vcap creates its sidecar empty before the first frame and fills it at the end: an empty
+ * regular file there is the one the recording never filled, not a sidecar to keep. */
+static bool sidecar_unfilled(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0;
+}
+
+int mov_recover_sidecar(const char *path, const char *journal_path,
+			const struct mov_recover_result *res, bool force,
+			struct mov_sidecar_result *ret_side)
+{
+	struct mov_sidecar_result *o = ret_side;
+	char jpath[4096];
+	int ret;
+
+	*o = (struct mov_sidecar_result){ .status = MOV_SIDECAR_NONE };
+	if (!journal_path) {
+		ret = mov_journal_path(path, jpath, sizeof(jpath));
+		if (ret < 0)
+			return ret;
+		journal_path = jpath;
+	}
+	if (mov_journal_key(journal_path, "sidecar", o->path, sizeof(o->path)) < 0)
+		return 0; /* recorded without --md5 */
+	if (!res->md5) {
+		o->status = MOV_SIDECAR_NO_MD5;
+		return 0;
+	}
+	ret = mov_framemd5_write(o->path, path, (const uint8_t(*)[16])res->md5, res->frames,
+				 force || sidecar_unfilled(o->path));
+	if (ret == -EEXIST) {
+		o->status = MOV_SIDECAR_KEPT;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	o->status = MOV_SIDECAR_WRITTEN;
+	return 0;
+}

@@ -392,39 +392,24 @@ static int cmd_verify(const struct args *a)
 
 /* ---- recover ---- */
 
-/* vcap creates its sidecar empty before the first frame and fills it at the end: an empty
- * regular file there is the one the recording never filled, not a sidecar to keep. */
-static bool sidecar_unfilled(const char *path)
-{
-	struct stat sb;
-
-	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0;
-}
-
-/* The sidecar the recording meant to write (the log's "sidecar" key), from the log's md5s. */
+/* The sidecar the recording meant to write, from the log's md5s: what was done. */
 static void write_sidecar(const struct args *a, const char *journal,
 			  const struct mov_recover_result *res)
 {
-	char side[4096];
-	int ret;
+	struct mov_sidecar_result side;
+	int ret = mov_recover_sidecar(a->file, journal, res, a->force, &side);
 
-	if (mov_journal_key(journal, "sidecar", side, sizeof(side)) < 0)
-		return; /* recorded without --md5 */
-	if (!res->md5) {
-		tool_note(prog, "%s not written: the log has no md5 for every frame", side);
-		return;
-	}
-	ret = mov_framemd5_write(side, a->file, (const uint8_t(*)[16])res->md5, res->frames,
-				  a->force || sidecar_unfilled(side));
-	if (ret == -EEXIST)
+	if (ret < 0)
+		tool_err(a->tool, ret, NULL, "writing the md5 sidecar %s", side.path);
+	else if (side.status == MOV_SIDECAR_NO_MD5)
+		tool_note(prog, "%s not written: the log has no md5 for every frame", side.path);
+	else if (side.status == MOV_SIDECAR_KEPT)
 		tool_note(prog,
 			  "%s exists and was kept; it may be from an earlier recording "
 			  "(--force replaces it with the %" PRIu64 " %s recovered)",
-			  side, res->frames, tool_plural(res->frames, "frame", "frames"));
-	else if (ret < 0)
-		tool_err(a->tool, ret, NULL, "writing the md5 sidecar %s", side);
-	else
-		printf("wrote %s: the md5 of %s %" PRIu64 " %s, from the log\n", side,
+			  side.path, res->frames, tool_plural(res->frames, "frame", "frames"));
+	else if (side.status == MOV_SIDECAR_WRITTEN)
+		printf("wrote %s: the md5 of %s %" PRIu64 " %s, from the log\n", side.path,
 		       tool_plural(res->frames, "its", "each of the"), res->frames,
 		       tool_plural(res->frames, "frame", "frames"));
 }

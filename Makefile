@@ -8,7 +8,8 @@
 #   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
 #
-# Sources are found by wildcard: a new .c in a module directory is part of libvcap.a,
+# Sources are found by wildcard: a new .c in a module directory is part of libvcap.a and
+# libvcap.so.0 (which exports only what the four public headers declare),
 # tools/vNAME.c are programs (with their own parts tools/vNAME-*.c),
 # tests/unit/test-*.c are unit-test programs, tests/vm/prog-*.c
 # are programs the VM rig runs inside the guest.
@@ -35,6 +36,13 @@ CFLAGS += -std=gnu17 $(WARN) $(SAN) -MMD -MP
 LDFLAGS += $(SAN) -Wl,--as-needed
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
+# The library's version: the SONAME changes (libvcap.so.0 -> .1) only when the ABI breaks.
+VERSION := 0.1.0
+SOVERSION := 0
+
+# The tools in build/ find build/libvcap.so.0 beside them (RPATH= builds them without).
+RPATH := -Wl,-rpath,'$$ORIGIN'
+
 MODULES := diskio mov capture playback
 LIB_SRCS := $(wildcard $(addsuffix /*.c,$(MODULES)))
 TOOL_PARTS := $(wildcard tools/v*-*.c)
@@ -44,27 +52,48 @@ TEST_SRCS := $(wildcard tests/unit/test-*.c)
 VM_PROG_SRCS := $(wildcard tests/vm/prog-*.c)
 
 LIB := $(BUILD)/libvcap.a
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+SONAME := libvcap.so.$(SOVERSION)
+SHLIB := $(BUILD)/libvcap.so.$(VERSION)
+SHLIB_LINKS := $(BUILD)/$(SONAME) $(BUILD)/libvcap.so
 TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_MAINS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 VM_PROGS := $(patsubst tests/vm/%.c,$(BUILD)/vmprogs/%,$(VM_PROG_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
 
-all: $(LIB) $(TOOLS) $(TESTS) $(VM_PROGS)
+all: $(LIB) $(SHLIB_LINKS) $(TOOLS) $(TESTS) $(VM_PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+# One set of module objects for both libraries: position-independent, and hidden unless a
+# public header says otherwise (#pragma GCC visibility in dio.h, mov.h, cap.h, play.h).
+$(LIB_OBJS): CFLAGS += -fPIC -fvisibility=hidden
+
+# The static archive keeps every module symbol: the unit tests and the VM programs test
+# internals through it.
+$(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# A tool is tools/vNAME.c plus its own parts tools/vNAME-*.c plus the shared tools/*.c.
+# The version script is the second fence: only the four prefixes, under one version node.
+# -z defs: an undefined symbol (a library missing from LDLIBS) fails here, not at load time.
+$(SHLIB): $(LIB_OBJS) libvcap.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,libvcap.map \
+		$(if $(SAN),,-Wl,-z,defs) -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(SHLIB_LINKS): $(SHLIB)
+	ln -sf $(notdir $<) $@
+
+# A tool is tools/vNAME.c plus its own parts tools/vNAME-*.c plus the shared tools/*.c,
+# linked against libvcap.so.0.
 .SECONDEXPANSION:
-$(BUILD)/v%: $(BUILD)/tools/v%.o $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard tools/v$$*-*.c))) \
-		$(TOOL_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+TOOL_PREREQS = $(BUILD)/tools/v$*.o $(addprefix $(BUILD)/,$(subst .c,.o,$(wildcard tools/v$*-*.c))) \
+	$(TOOL_OBJS)
+$(BUILD)/v%: $$(TOOL_PREREQS) $(SHLIB_LINKS)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_PREREQS) -L$(BUILD) -lvcap $(LDLIBS) $(RPATH)
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(@D)

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 struct dio_slab;
 struct mov_format;
 
@@ -160,4 +162,5 @@ const struct cap_source_ops *cap_source_find(const char *name);
 /* i-th source for listings, NULL past the end. */
 const struct cap_source_ops *cap_source_at(unsigned i);
 
+#pragma GCC visibility pop
 #endif

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 #define DIO_PAGE 4096u
 
 static inline uint64_t dio_align_up(uint64_t v, uint64_t a)
@@ -193,4 +195,5 @@ enum dio_mode dio_reader_mode(const struct dio_reader *r);
 const char *dio_reader_mode_why(const struct dio_reader *r);
 void dio_reader_free(struct dio_reader *r);
 
+#pragma GCC visibility pop
 #endif

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 /* ---- pixel formats: name / V4L2 fourcc <-> FFmpeg pixel format or codec <-> MOV tag ---- */
 
 /* One entry of a constant table; pointers to it stay valid for the life of the program. */
@@ -447,4 +449,5 @@ int mov_framemd5_line(struct mov_framemd5 *m, uint64_t i, const uint8_t md5[16])
 int mov_framemd5_close(struct mov_framemd5 *m);
 
 
+#pragma GCC visibility pop
 #endif

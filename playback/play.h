@@ -24,6 +24,8 @@
 #include "dio.h"
 #include "mov.h"
 
+#pragma GCC visibility push(default)
+
 struct dio_slab;
 
 struct play_config {
@@ -202,4 +204,5 @@ void play_ahead_free(struct play_ahead *a);
 /* Whether tc is a drop-frame label. */
 bool play_timecode_is_drop(const char *tc);
 
+#pragma GCC visibility pop
 #endif

@@ -7,6 +7,7 @@
 #   make deps       install the Debian packages the build, tests and benchmarks need
 #   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
+#   make man        the tools' man pages, from their --help, into build/man/
 #
 # Sources are found by wildcard: a new .c in a module directory is part of libvcap.a and
 # libvcap.so.0 (which exports only what the four public headers declare),
@@ -57,6 +58,7 @@ SONAME := libvcap.so.$(SOVERSION)
 SHLIB := $(BUILD)/libvcap.so.$(VERSION)
 SHLIB_LINKS := $(BUILD)/$(SONAME) $(BUILD)/libvcap.so
 TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_MAINS))
+MANS := $(patsubst tools/%.c,$(BUILD)/man/%.1,$(TOOL_MAINS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 VM_PROGS := $(patsubst tests/vm/%.c,$(BUILD)/vmprogs/%,$(VM_PROG_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
@@ -95,6 +97,18 @@ TOOL_PREREQS = $(BUILD)/tools/v$*.o $(addprefix $(BUILD)/,$(subst .c,.o,$(wildca
 $(BUILD)/v%: $$(TOOL_PREREQS) $(SHLIB_LINKS)
 	$(CC) $(LDFLAGS) -o $@ $(TOOL_PREREQS) -L$(BUILD) -lvcap $(LDLIBS) $(RPATH)
 
+# Man pages come from each tool's --help (complete by design), with man/NAME.h2m adding
+# the sections a --help has no place for. help2man runs the tool through man/help2man-help,
+# under the tool's name, which only rewrites extra usage lines into help2man's "or:" form.
+$(BUILD)/man/%.1: $(BUILD)/% man/help2man-help $$(wildcard man/$$*.h2m)
+	@mkdir -p $(@D)/bin
+	ln -sf $(abspath man/help2man-help) $(@D)/bin/$*
+	VCAP_HELP2MAN_BIN=$(abspath $(BUILD)) help2man --no-info --no-discard-stderr \
+		--version-string=$(VERSION) $(addprefix --include=,$(wildcard man/$*.h2m)) \
+		-o $@ $(@D)/bin/$*
+
+man: $(MANS)
+
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -131,7 +145,7 @@ format:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps run check check-host check-vm bench format clean
+.PHONY: all man deps run check check-host check-vm bench format clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -116,11 +116,13 @@ $(BUILD)/dist/v%: $$(TOOL_PREREQS) $(SHLIB_LINKS)
 
 # Man pages come from each tool's --help (complete by design), with man/NAME.h2m adding
 # the sections a --help has no place for. help2man runs the tool through man/help2man-help,
-# under the tool's name, which only rewrites extra usage lines into help2man's "or:" form.
+# under the tool's name, which only rewrites extra usage lines into help2man's "or:" form;
+# LD_LIBRARY_PATH lets tools built with RPATH= run here too.
 $(BUILD)/man/%.1: $(BUILD)/% man/help2man-help $$(wildcard man/$$*.h2m)
 	@mkdir -p $(@D)/bin
 	ln -sf $(abspath man/help2man-help) $(@D)/bin/$*
-	VCAP_HELP2MAN_BIN=$(abspath $(BUILD)) help2man --no-info --no-discard-stderr \
+	VCAP_HELP2MAN_BIN=$(abspath $(BUILD)) LD_LIBRARY_PATH=$(abspath $(BUILD)) \
+		help2man --no-info --no-discard-stderr \
 		--version-string=$(VERSION) $(addprefix --include=,$(wildcard man/$*.h2m)) \
 		-o $@ $(@D)/bin/$*
 

@@ -7,8 +7,11 @@
 #   make deps       install the Debian packages the build, tests and benchmarks need
 #   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
+#   make install    tools, libvcap.so.0, headers, libvcap.pc, man pages, bash completion
+#                   (PREFIX=/usr/local, LIBDIR=$(PREFIX)/lib, DESTDIR); make uninstall
 #
-# Sources are found by wildcard: a new .c in a module directory is part of libvcap.a,
+# Sources are found by wildcard: a new .c in a module directory is part of libvcap.a and
+# libvcap.so.0 (which exports only what the four public headers declare),
 # tools/vNAME.c are programs (with their own parts tools/vNAME-*.c),
 # tests/unit/test-*.c are unit-test programs, tests/vm/prog-*.c
 # are programs the VM rig runs inside the guest.
@@ -35,7 +38,26 @@ CFLAGS += -std=gnu17 $(WARN) $(SAN) -MMD -MP
 LDFLAGS += $(SAN) -Wl,--as-needed
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
+# The library's version: the SONAME changes (libvcap.so.0 -> .1) only when the ABI breaks.
+VERSION := 0.1.0
+SOVERSION := 0
+
+# The tools in build/ find build/libvcap.so.0 beside them; the copies that make install
+# installs are linked again without it (a fixed search path does not belong in /usr/bin).
+RPATH := -Wl,-rpath,'$$ORIGIN'
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL ?= install
+
 MODULES := diskio mov capture playback
+PUBLIC_HEADERS := diskio/dio.h mov/mov.h capture/cap.h playback/play.h
+comma := ,
 LIB_SRCS := $(wildcard $(addsuffix /*.c,$(MODULES)))
 TOOL_PARTS := $(wildcard tools/v*-*.c)
 TOOL_MAINS := $(filter-out $(TOOL_PARTS),$(wildcard tools/v*.c))
@@ -45,28 +67,96 @@ VM_PROG_SRCS := $(wildcard tests/vm/prog-*.c)
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 
 LIB := $(BUILD)/libvcap.a
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+SONAME := libvcap.so.$(SOVERSION)
+SHLIB := $(BUILD)/libvcap.so.$(VERSION)
+SHLIB_LINKS := $(BUILD)/$(SONAME) $(BUILD)/libvcap.so
 TOOLS := $(patsubst tools/%.c,$(BUILD)/%,$(TOOL_MAINS))
+DIST_TOOLS := $(patsubst tools/%.c,$(BUILD)/dist/%,$(TOOL_MAINS))
+MANS := $(patsubst tools/%.c,$(BUILD)/man/%.1,$(TOOL_MAINS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 VM_PROGS := $(patsubst tests/vm/%.c,$(BUILD)/vmprogs/%,$(VM_PROG_SRCS))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
 
-all: $(LIB) $(TOOLS) $(TESTS) $(VM_PROGS) $(EXAMPLES)
+all: $(LIB) $(SHLIB_LINKS) $(TOOLS) $(TESTS) $(VM_PROGS) $(EXAMPLES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+# One set of module objects for both libraries: position-independent, and hidden unless a
+# public header says otherwise (#pragma GCC visibility in dio.h, mov.h, cap.h, play.h).
+$(LIB_OBJS): CFLAGS += -fPIC -fvisibility=hidden
+
+# The static archive keeps every module symbol: the unit tests and the VM programs test
+# internals through it.
+$(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# A tool is tools/vNAME.c plus its own parts tools/vNAME-*.c plus the shared tools/*.c.
+# The version script is the second fence: only the four prefixes, under one version node.
+# -z defs: an undefined symbol (a library missing from LDLIBS) fails here, not at load time.
+$(SHLIB): $(LIB_OBJS) libvcap.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,libvcap.map \
+		$(if $(SAN),,-Wl,-z,defs) -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(SHLIB_LINKS): $(SHLIB)
+	ln -sf $(notdir $<) $@
+
+# A tool is tools/vNAME.c plus its own parts tools/vNAME-*.c plus the shared tools/*.c,
+# linked against libvcap.so.0.
 .SECONDEXPANSION:
-$(BUILD)/v%: $(BUILD)/tools/v%.o $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard tools/v$$*-*.c))) \
-		$(TOOL_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+TOOL_PREREQS = $(BUILD)/tools/v$*.o $(addprefix $(BUILD)/,$(subst .c,.o,$(wildcard tools/v$*-*.c))) \
+	$(TOOL_OBJS)
+$(BUILD)/v%: $$(TOOL_PREREQS) $(SHLIB_LINKS)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_PREREQS) -L$(BUILD) -lvcap $(LDLIBS) $(RPATH)
+
+$(BUILD)/dist/v%: $$(TOOL_PREREQS) $(SHLIB_LINKS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_PREREQS) -L$(BUILD) -lvcap $(LDLIBS)
+
+# Man pages come from each tool's --help (complete by design), with man/NAME.h2m adding
+# the sections a --help has no place for. help2man runs the tool through man/help2man-help,
+# under the tool's name, which only rewrites extra usage lines into help2man's "or:" form;
+# LD_LIBRARY_PATH lets tools built with RPATH= run here too.
+$(BUILD)/man/%.1: $(BUILD)/% man/help2man-help $$(wildcard man/$$*.h2m)
+	@mkdir -p $(@D)/bin
+	ln -sf $(abspath man/help2man-help) $(@D)/bin/$*
+	VCAP_HELP2MAN_BIN=$(abspath $(BUILD)) LD_LIBRARY_PATH=$(abspath $(BUILD)) \
+		help2man --no-info --no-discard-stderr \
+		--version-string=$(VERSION) $(addprefix --include=,$(wildcard man/$*.h2m)) \
+		-o $@ $(@D)/bin/$*
+
+man: $(MANS)
+
+# libvcap.pc is written at install time: PREFIX, LIBDIR and INCLUDEDIR are the install's.
+install: $(DIST_TOOLS) $(SHLIB_LINKS) $(MANS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/vcap $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -m 755 $(DIST_TOOLS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvcap.so
+	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/vcap/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' -e 's|@PKGS@|$(PKGS)|' libvcap.pc.in \
+		>$(DESTDIR)$(PKGCONFIGDIR)/libvcap.pc
+	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 completion/vcap $(DESTDIR)$(COMPLETIONDIR)/vcap
+	for t in $(filter-out vcap,$(notdir $(DIST_TOOLS))); do \
+		ln -sf vcap $(DESTDIR)$(COMPLETIONDIR)/$$t || exit 1; done
+
+# Only the files install wrote; the directories are left (they may be shared, e.g. /usr/bin).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(DIST_TOOLS))) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libvcap.so $(DESTDIR)$(PKGCONFIGDIR)/libvcap.pc \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/vcap/,$(notdir $(PUBLIC_HEADERS))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANS))) \
+		$(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(notdir $(DIST_TOOLS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/vcap 2>/dev/null
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(@D)
@@ -77,9 +167,10 @@ $(BUILD)/vmprogs/prog-%: $(BUILD)/tests/vm/prog-%.o $(TOOL_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# examples/NAME.c: programs that show the library's API, built against it alone.
-$(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# examples/NAME.c: programs that show the library's API, linked against libvcap.so.0 alone,
+# as a program built with pkg-config --libs libvcap is.
+$(BUILD)/examples/%: $(BUILD)/examples/%.o $(SHLIB_LINKS)
+	$(CC) $(LDFLAGS) -o $@ $< -L$(BUILD) -lvcap $(if $(RPATH),-Wl$(comma)-rpath$(comma)'$$ORIGIN/..')
 
 deps:
 	@.ci/deps
@@ -108,7 +199,7 @@ format:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps run check check-host check-vm bench format clean
+.PHONY: all man install uninstall deps run check check-host check-vm bench format clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 struct dio_slab;
 struct mov_format;
 
@@ -342,4 +344,5 @@ const struct cap_record_stats *cap_record_stats(const struct cap_record *r);
  * fine. */
 void cap_record_close(struct cap_record *r);
 
+#pragma GCC visibility pop
 #endif

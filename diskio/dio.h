@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 #define DIO_PAGE 4096u
 
 static inline uint64_t dio_align_up(uint64_t v, uint64_t a)
@@ -280,4 +282,5 @@ typedef void (*dio_bench_event_fn)(const struct dio_bench_event *ev, void *user)
 int dio_bench_run(const struct dio_bench_config *cfg, dio_bench_event_fn event, void *user,
 		  struct dio_bench_result *result);
 
+#pragma GCC visibility pop
 #endif

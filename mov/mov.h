@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#pragma GCC visibility push(default)
+
 /* ---- pixel formats: name / V4L2 fourcc <-> FFmpeg pixel format or codec <-> MOV tag ---- */
 
 /* One entry of a constant table; pointers to it stay valid for the life of the program. */
@@ -505,4 +507,5 @@ int mov_verify_structure(const struct mov_reader *r, struct mov_verify_result *r
 int mov_verify_md5(const struct mov_reader *r, const char *mov_path, const char *md5_path,
 		   struct mov_verify_result *res);
 
+#pragma GCC visibility pop
 #endif

@@ -24,6 +24,8 @@
 #include "dio.h"
 #include "mov.h"
 
+#pragma GCC visibility push(default)
+
 struct dio_slab;
 
 struct play_config {
@@ -311,4 +313,5 @@ void play_session_close(struct play_session *s);
 /* Whether tc is a drop-frame label. */
 bool play_timecode_is_drop(const char *tc);
 
+#pragma GCC visibility pop
 #endif

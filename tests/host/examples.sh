@@ -4,7 +4,8 @@
 # directory, each on the files the ones before it made, with the tools of $BIN first on PATH.
 #
 # What is an example: in README.md, a line inside a ``` block that starts with a tool's name
-# (vcap, vplay, vmov, vbench); in a --help, an indented line of its "Examples:" section (up
+# (vcap, vplay, vmov, vbench) or with build/examples/ (the library's examples, run from
+# $BIN/examples); in a --help, an indented line of its "Examples:" section (up
 # to the next blank line) that starts with one. A line ending in "\" goes on with the next.
 # An example exits 0 unless its comment says "# exit N".
 #
@@ -59,7 +60,7 @@ def from_readme():
         if inside:
             lines.append((n, text))
     for n, text in joined(lines):
-        if text.split(" ", 1)[0] in tools:
+        if text.split(" ", 1)[0] in tools or text.startswith("build/examples/"):
             yield "README.md:%d" % n, text
 
 def from_help(tool):
@@ -96,6 +97,7 @@ def rewrite(cmd):
     if code.startswith("vplay "):
         code = re.sub(r"-o (/dev/video\d+|kms(:\S+)?)(?=\s|$)", "-o null", code)
     code = re.sub(r"(?<=\s)/mnt/", scratch + "/mnt/", code)
+    code = re.sub(r"(^|(?<=\s))build/examples/", bindir + "/examples/", code)
     code = re.sub(r"\s\.\.\.\s*$", " -f null -", code.rstrip())
     sigint = "1" if re.search(r"--loop 0\b", code) else "0"
     return want, sigint, code

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ERR PLAY_EV_ERROR
@@ -239,6 +240,15 @@ static void say_sink_error(struct play_session *s, int ret)
 				 !strcmp(c->output, "-") ? "- (stdout)" : c->output);
 }
 
+/* A device or fifo at -o was accepted by check_output without force: opened as it is. */
+static bool target_special(const struct play_session_config *c)
+{
+	struct stat sb;
+
+	return !strcmp(c->sink, "file") && strcmp(c->target, "-") && stat(c->target, &sb) == 0 &&
+	       !S_ISREG(sb.st_mode);
+}
+
 static int open_sink(struct play_session *s)
 {
 	const struct play_session_config *c = s->c;
@@ -256,7 +266,7 @@ static int open_sink(struct play_session *s)
 		.preroll = c->preroll,
 		.paced = s->st.paced,
 		.zero_copy = c->zero_copy,
-		.force = c->force,
+		.force = c->force || target_special(c),
 		.skewed = frames_skewed(s),
 	};
 	int ret = s->ops->open(&cfg, play_ahead_slab(s->ahead), &s->sink);
@@ -266,27 +276,92 @@ static int open_sink(struct play_session *s)
 	return ret;
 }
 
+/* Where path is or would be: its directory resolved, then its name (for two paths of which
+ * neither exists yet). */
+static void place_of(const char *path, char *buf, size_t len)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	if (!realpath(dir, real))
+		snprintf(real, sizeof(real), "%s", dir);
+	snprintf(buf, len, "%s/%s", real, slash ? slash + 1 : path);
+}
+
+/* The same file: the same inode when both exist, else the same place. */
+static bool same_file(const char *a, const char *b)
+{
+	char pa[2 * PATH_MAX], pb[2 * PATH_MAX];
+	struct stat sa, sb;
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	place_of(a, pa, sizeof(pa));
+	place_of(b, pb, sizeof(pb));
+	return !strcmp(pa, pb);
+}
+
+/* What an output path names (-o FILE, --md5 FILE), checked before anything is created: never
+ * the file being played, nor the other output (both would be truncated before a frame is
+ * read), nor a directory; an existing regular file only with force. A device or a fifo
+ * (/dev/null, a named pipe) is written as it is: nothing there is replaced. */
+static int check_output(struct play_session *s, const char *opt, const char *path,
+			const char *other)
+{
+	const struct play_session_config *c = s->c;
+	struct stat sb;
+
+	if (same_file(path, c->in)) {
+		play_session_say(s, ERR, 0, "give the output its own name",
+				 "%s %s: the file being played", opt, path);
+		return -EINVAL;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+		return 0; /* a device or fifo: written as it is, also by both outputs */
+	if (other && same_file(path, other)) {
+		play_session_say(s, ERR, 0, "give each output its own name",
+				 "%s %s: the same file as --md5 %s", opt, path, other);
+		return -EINVAL;
+	}
+	if (stat(path, &sb) < 0)
+		return 0; /* nothing there (or a dangling link, which O_EXCL refuses) */
+	if (S_ISDIR(sb.st_mode)) {
+		play_session_say(s, ERR, 0,
+				 strcmp(opt, "--md5")
+				     ? "-o takes a file path, e.g. DIR/take.raw"
+				     : "--md5 takes a file path, e.g. DIR/take.md5",
+				 "%s %s: a directory", opt, path);
+		return -EISDIR;
+	}
+	if (S_ISREG(sb.st_mode) && !c->force) {
+		play_session_say(s, ERR, -EEXIST, "use --force to replace it, or another name",
+				 "%s", path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 /* Refusals that must come before anything is read or created. */
 static int check_outputs(struct play_session *s)
 {
 	const struct play_session_config *c = s->c;
-	const char *clash = NULL;
+	bool file = !strcmp(c->sink, "file") && strcmp(c->target, "-");
+	int ret = 0;
 
 	if (!s->ops) {
 		play_session_say(s, ERR, 0, "outputs in this build are listed by --help",
 				 "-o %s: this build has no %s output", c->output, c->sink);
 		return -ENODEV;
 	}
-	if (!c->force && !strcmp(c->sink, "file") && strcmp(c->target, "-") &&
-	    access(c->target, F_OK) == 0)
-		clash = c->target;
-	else if (!c->force && c->md5_path && access(c->md5_path, F_OK) == 0)
-		clash = c->md5_path;
-	if (clash) {
-		play_session_say(s, ERR, -EEXIST, "use --force to replace it, or another name",
-				 "%s", clash);
-		return -EEXIST;
-	}
+	if (file)
+		ret = check_output(s, "-o", c->target, c->md5_path);
+	if (ret >= 0 && c->md5_path)
+		ret = check_output(s, "--md5", c->md5_path, NULL);
+	if (ret < 0)
+		return ret;
 	s->st.paced = c->paced >= 0 ? c->paced : strcmp(c->sink, "file") != 0;
 	if (s->st.paced && (!s->st.info.rate_num || !s->st.info.rate_den)) {
 		play_session_say(s, ERR, 0, "use --rate max", "%s has no frame rate to play at",
@@ -294,6 +369,14 @@ static int check_outputs(struct play_session *s)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* A device or fifo at --md5 (/dev/stdout, a pipe): written as it is, nothing replaced. */
+static bool md5_special(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
 }
 
 static int open_md5(struct play_session *s)
@@ -308,7 +391,7 @@ static int open_md5(struct play_session *s)
 		play_session_say(s, ERR, -ENOMEM, NULL, "checksumming frames");
 		return -ENOMEM;
 	}
-	ret = mov_framemd5_open(c->md5_path, c->in, c->force, &s->md5);
+	ret = mov_framemd5_open(c->md5_path, c->in, c->force || md5_special(c->md5_path), &s->md5);
 	if (ret < 0)
 		play_session_say(s, ERR, ret, NULL, "creating %s", c->md5_path);
 	return ret;

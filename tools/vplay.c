@@ -103,8 +103,9 @@ static const char usage[] =
 "       is out of range), or --start/-n outside the file\n"
 "  3    the command line is fine but this machine refuses it: FILE missing, not a MOV, its\n"
 "       index damaged or pointing past the end of a truncated file, a format vplay cannot\n"
-"       play, an output the device cannot take, no such device, the output file exists\n"
-"       without --force\n"
+"       play, an output the device cannot take, no such device, the output file or md5\n"
+"       sidecar exists without --force, is a directory, or is the file being played (or\n"
+"       the other output) even with --force; nothing is created or replaced then\n"
 "  4    --on-underrun fail, and the output ran out of frames\n"
 "  130  stopped by SIGINT or SIGTERM before the end\n";
 

@@ -205,6 +205,22 @@ check "-d /dev/video99: as -o /dev/video99" "$orc $(cat o.err)" "$drc $(cat d.er
 refuse d-any-path 3 "/nonexistent/video9" ff.mov -d /nonexistent/video9
 [[ ! -e /nonexistent/video9 ]] && pass "-d: no file created" || fail "-d: no file created" "/nonexistent/video9"
 refuse md5-exists 3 "use --force" ff.mov --md5 out.raw
+# an output that is the file being played (by name, by another spelling, through a link),
+# or the other output, or a directory: refused even with --force, the input untouched
+cp ff.mov self.mov && ln -sf self.mov self-link.mov
+sum=$(md5sum <self.mov)
+refuse output-is-input 3 "the file being played" self.mov -o self.mov --force
+refuse output-is-input-spelt 3 "the file being played" self.mov -o ./self.mov --force
+refuse output-is-input-link 3 "the file being played" self.mov -o self-link.mov --force
+refuse md5-is-input 3 "the file being played" self.mov --md5 self.mov --force
+check "outputs naming the input: input untouched" "$sum" "$(md5sum <self.mov)"
+refuse md5-is-output 3 "the same file as --md5" ff.mov -o twice.raw --md5 ./twice.raw --force
+[[ ! -e twice.raw ]] && pass "md5-is-output: nothing created" || fail "md5-is-output: nothing created" twice.raw
+mkdir -p outdir
+refuse output-directory 3 "a directory (-o takes a file path" ff.mov -o outdir
+refuse md5-directory 3 "a directory (--md5 takes a file path" ff.mov --md5 outdir
+timeout 20 "$VP" ff.mov -q -o /dev/null --md5 /dev/null 2>err.txt
+check "-o /dev/null --md5 /dev/null: written as it is, no --force" 0 $?
 refuse bad-rate 2 "realtime or max" ff.mov --rate fast
 if command -v script >/dev/null; then # stdout on a terminal: no raw video on it
 	script -qec "$VP ff.mov -o - 2>err.txt" /dev/null >/dev/null

@@ -284,7 +284,10 @@ enum cap_event_type {
 };
 
 /* Valid only during the callback. text is one line without a program name; err (-errno, or 0)
- * and hint (NULL or a short fix) complete it as "what: strerror(err) (hint)". */
+ * and hint (NULL or a short fix) complete it as "what: strerror(-err) (hint)". Texts and
+ * hints name outputs and remedies in vcap's words (-o FILE, --force, --md5, --align), the
+ * front end this engine was first written for; a program with other controls maps them. The
+ * callback runs on the thread that called open, step or finish. */
 struct cap_event {
 	enum cap_event_kind kind;
 	enum cap_event_type type;
@@ -322,11 +325,14 @@ int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *us
  * recording; 0 once it has stopped (why: stats stop_reason; an error: stats err). */
 int cap_record_step(struct cap_record *r);
 
-/* Step until the recording stops. Returns 0. */
+/* Step until the recording stops (c->frames reached, a policy, an error: see the stats).
+ * Returns 0. A program that must stop on a signal steps itself and calls cap_record_stop(). */
 int cap_record_run(struct cap_record *r);
 
 /* Ask the recording to stop at the next step; reason (a static string, e.g. "SIGINT") goes
- * in the stats unless something stopped it first. */
+ * in the stats unless something stopped it first. Not async-signal-safe: call it from the
+ * loop (take signals through a signalfd, or sigpending() between steps, as
+ * examples/record.c does), not from a signal handler. */
 void cap_record_stop(struct cap_record *r, const char *reason);
 
 /* Stop streaming, write the last partial batch, wait for every write, write the MOV index

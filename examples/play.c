@@ -15,7 +15,7 @@
 static void show(void *user, const struct play_event *ev)
 {
 	(void)user;
-	if (ev->kind == PLAY_EV_UNDERRUN)
+	if (ev->kind == PLAY_EVENT_UNDERRUN)
 		return;
 	fprintf(stderr, "play: %s%s%s%s%s%s\n", ev->text, ev->err ? ": " : "",
 		ev->err ? strerror(-ev->err) : "", ev->hint ? " (" : "", ev->hint ? ev->hint : "",

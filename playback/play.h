@@ -253,13 +253,15 @@ struct play_session_stats {
 };
 
 enum play_event_kind {
-	PLAY_EV_NOTE,	  /* a fallback or a remark, said once ("note: ..." in vplay) */
-	PLAY_EV_ERROR,	  /* why play_session_open fails: one per failure, just before it */
-	PLAY_EV_UNDERRUN, /* the output showed a frame again, count times, before frame */
+	PLAY_EVENT_NOTE,	  /* a fallback or a remark, said once ("note: ..." in vplay) */
+	PLAY_EVENT_ERROR,	  /* why play_session_open fails: one per failure, just before it */
+	PLAY_EVENT_UNDERRUN, /* the output showed a frame again, count times, before frame */
 };
 
 /* The line a tool prints is text, then ": strerror(-err)" when err, then " (hint)" when hint.
- * The strings live until the callback returns. */
+ * The strings live until the callback returns. Texts and hints name outputs and remedies in
+ * vplay's words (-o OUTPUT, --start, --force, --rate max), the front end this engine was
+ * first written for; a program with other controls maps them, or shows them as they are. */
 struct play_event {
 	enum play_event_kind kind;
 	int err;	  /* -errno or 0 */

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ERR PLAY_EV_ERROR
+#define ERR PLAY_EVENT_ERROR
 
 /* A file the player cannot read that vmov recover can rebuild: it has a capture log. */
 #define RECOVER_HINT "it has a capture log: if its recording was killed, run vmov recover"
@@ -131,7 +131,7 @@ static int plan_range(struct play_session *s)
 	if (c->frames && c->frames < n - first)
 		s->st.range.count = c->frames;
 	else if (c->frames && c->frames > n - first)
-		play_session_say(s, PLAY_EV_NOTE, 0, NULL,
+		play_session_say(s, PLAY_EVENT_NOTE, 0, NULL,
 				 "-n %llu: only %llu %s from frame %llu to the end",
 				 (unsigned long long)c->frames, (unsigned long long)(n - first),
 				 frames_word(n - first), (unsigned long long)first);

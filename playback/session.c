@@ -83,7 +83,7 @@ static void hand_out(struct play_session *s, unsigned max)
 static void say_underrun(struct play_session *s, const struct play_done *d)
 {
 	if (s->event)
-		s->event(s->user, &(struct play_event){ .kind = PLAY_EV_UNDERRUN,
+		s->event(s->user, &(struct play_event){ .kind = PLAY_EVENT_UNDERRUN,
 							.text = "the output ran out of frames",
 							.frame = d->index,
 							.count = d->repeats });
@@ -263,7 +263,7 @@ int play_session_open(const struct play_session_config *cfg, play_event_fn event
 
 	if (!s) {
 		if (event)
-			event(user, &(struct play_event){ .kind = PLAY_EV_ERROR,
+			event(user, &(struct play_event){ .kind = PLAY_EVENT_ERROR,
 							  .err = -ENOMEM,
 							  .text = "starting a play session" });
 		return -ENOMEM;

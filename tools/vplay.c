@@ -307,9 +307,9 @@ static void say(void *user, const struct play_event *ev)
 {
 	struct tool *t = user;
 
-	if (ev->kind == PLAY_EV_ERROR)
+	if (ev->kind == PLAY_EVENT_ERROR)
 		tool_err(t, ev->err, ev->hint, "%s", ev->text);
-	else if (ev->kind == PLAY_EV_NOTE)
+	else if (ev->kind == PLAY_EVENT_NOTE)
 		tool_note(t->name, "%s", ev->text);
 }
 

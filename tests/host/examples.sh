@@ -15,7 +15,8 @@
 #     --rate 25|30000/1001, --dv-timings WxHpR becomes --size WxH --rate R.
 #   - an output device or the screen (vplay -o /dev/videoN, -o kms[:CONN]) becomes -o null,
 #     which keeps the file's rate as a device would.
-#   - a path under /mnt/ (a RAID mount) is the same path under the scratch directory.
+#   - a path under /mnt/ (a RAID mount) is the same path under the scratch directory, and a
+#     file in /var/tmp/ is one in the scratch directory.
 #   - "..." as the last word of a command (the rest left to the reader) becomes "-f null -".
 #   - an example that runs until SIGINT (--loop 0) gets SIGINT after 3 s; it must exit 0.
 set -u
@@ -98,6 +99,7 @@ def rewrite(cmd):
         code = re.sub(r"-o (/dev/video\d+|kms(:\S+)?)(?=\s|$)", "-o null", code)
     code = re.sub(r"(?<=\s)/mnt/", scratch + "/mnt/", code)
     code = re.sub(r"(^|(?<=\s))build/examples/", bindir + "/examples/", code)
+    code = re.sub(r"(?<=\s)/var/tmp/", scratch + "/", code)
     code = re.sub(r"\s\.\.\.\s*$", " -f null -", code.rstrip())
     sigint = "1" if re.search(r"--loop 0\b", code) else "0"
     return want, sigint, code

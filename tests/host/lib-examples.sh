@@ -25,6 +25,22 @@ n=$(ffprobe -v error -count_packets -show_entries stream=nb_read_packets -of csv
 [[ $? -eq 3 ]] && grep -q 'exists' again.err && pass "record: an existing file is refused" ||
 	fail "record: an existing file is refused" "$(cat again.err)"
 
+"$REC" none.mov 0 >/dev/null 2>zero.err
+[[ $? -eq 2 && ! -e none.mov ]] && pass "record: 0 frames is a usage error, nothing created" ||
+	fail "record: 0 frames is a usage error, nothing created" "$(cat zero.err)"
+# SIGINT between steps: the recording stops and the file is finished, playable
+"$REC" long.mov 100000 >long.out 2>long.err &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+if [[ $rc -eq 0 ]] && grep -q 'stopped by SIGINT' long.out && "$BIN/vmov" verify long.mov >/dev/null; then
+	pass "record: SIGINT finishes the file ($(grep -o '[0-9]* frames' long.out))"
+else
+	fail "record: SIGINT finishes the file" "exit $rc: $(cat long.out long.err)"
+fi
+rm -f long.mov long.mov.vcj
 if "$PLAY" take.mov play.md5 >play.out 2>play.err && grep -q '30 frames' play.out; then
 	pass "play: 30 frames to null"
 else

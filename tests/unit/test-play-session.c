@@ -22,9 +22,9 @@ static void hear(void *user, const struct play_event *ev)
 {
 	struct heard *h = user;
 
-	if (ev->kind == PLAY_EV_ERROR)
+	if (ev->kind == PLAY_EVENT_ERROR)
 		h->errors++, h->err = ev->err;
-	if (ev->kind == PLAY_EV_NOTE)
+	if (ev->kind == PLAY_EVENT_NOTE)
 		h->notes++;
 	snprintf(h->text, sizeof(h->text), "%s", ev->text);
 }

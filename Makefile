@@ -141,7 +141,7 @@ install: $(DIST_TOOLS) $(SHLIB_LINKS) $(MANS)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvcap.so
 	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/vcap/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|' -e 's|@PKGS@|$(PKGS)|' libvcap.pc.in \
+		-e 's|@VERSION@|$(VERSION)|' libvcap.pc.in \
 		>$(DESTDIR)$(PKGCONFIGDIR)/libvcap.pc
 	$(INSTALL) -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 644 completion/vcap $(DESTDIR)$(COMPLETIONDIR)/vcap

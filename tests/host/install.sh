@@ -105,8 +105,11 @@ check "pkg-config --cflags names include/vcap" 1 \
 	"$(pkg-config --cflags libvcap | tr ' ' '\n' | grep -cx -- "-I$ROOT/usr/include/vcap")"
 check "pkg-config --libs is -L libdir -lvcap" "-L$ROOT$LIBDIR -lvcap" \
 	"$(pkg-config --libs libvcap | sed 's/ *$//')"
-check "Requires.private" "liburing libavformat libavcodec libavutil libv4l2 libdrm" \
-	"$(pkg-config --print-requires-private libvcap | tr '\n' ' ' | sed 's/ $//')"
+# the public headers include only libc's: a program needs no other -dev package, and only
+# the shared library is installed, so nothing is required privately either
+check "pkg-config --cflags is include/vcap alone" "-I$ROOT/usr/include/vcap" \
+	"$(pkg-config --cflags libvcap | sed 's/ *$//')"
+check "no Requires.private" "" "$(pkg-config --print-requires-private libvcap)"
 mkdir -p "$TMP/out" && cd "$TMP/out" || exit 1
 cat >probe.c <<'EOF'
 #include <stdio.h>

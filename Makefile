@@ -127,7 +127,10 @@ $(BUILD)/man/%.1: $(BUILD)/% man/help2man-help $$(wildcard man/$$*.h2m)
 	VCAP_HELP2MAN_BIN=$(abspath $(BUILD)) LD_LIBRARY_PATH=$(abspath $(BUILD)) \
 		help2man --no-info --no-discard-stderr \
 		--version-string=$(VERSION) $(addprefix --include=,$(wildcard man/$*.h2m)) \
-		-o $@ $(@D)/bin/$*
+		-o $@.tmp $(@D)/bin/$*
+	sed -e 's/^\(\\fB\)\{0,1\}@@BR@@/.br\n\1/' -e 's/ @@BR@@/\n.br\n/g' -e 's/@@SP@@/\\ /g' \
+		$@.tmp | sed -e '/^\.TP$$/{N;s/^\.TP\n\.br$$/.br/;}' >$@
+	rm -f $@.tmp
 
 man: $(MANS)
 

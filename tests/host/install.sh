@@ -61,6 +61,18 @@ for t in "${TOOLS[@]}"; do
 	done
 	check "$t.1: every --help option" "" "${undocumented[*]}"
 done
+# lists inside an option's text keep a line per entry (help2man would fill them into one
+# paragraph, or make each entry an option of its own)
+man_text() { MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/$1.1" 2>/dev/null; }
+check "vcap.1: one line per source" 2 \
+	"$(man_text vcap | grep -cE '^ {8,}(pattern +built-in colour bars|v4l2 +a V4L2 capture device)')"
+check "vcap.1: one line per format, in the --format text" "$(mov_formats=$("$BIN/vcap" --help |
+	grep -cE '^ {23}[A-Za-z0-9]+ {2,}[0-9]+-bit|^ {23}[A-Za-z0-9]+ {2,}deprecated'); echo "$mov_formats")" \
+	"$(man_text vcap | grep -cE '^ {14}[A-Za-z0-9]+ {2,}([0-9]+-bit|deprecated)')"
+check "vplay.1: one line per output kind and per output of the build" 9 \
+	"$(man_text vplay | grep -cE '^ {14}(null|/dev/videoN|kms\[:CONN\]|-|FILE|file|v4l2|kms) {2,}[a-zA-Z]')"
+check "vmov.1: one line per example" 3 \
+	"$(man_text vmov | sed -n '/^EXAMPLES/,/Exit status/p' | grep -cE '^ +vmov (info|verify|recover) ')"
 check "vmov.1: one synopsis line per command" 3 \
 	"$(MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/vmov.1" 2>/dev/null |
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | grep -cE '^ +vmov (info|verify|recover) FILE')"

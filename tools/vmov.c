@@ -355,6 +355,10 @@ static int cmd_verify(const struct args *a)
 	int64_t md5_bad = 0;
 	char cc[5];
 
+	if (a->md5 && access(a->md5, R_OK) < 0) { /* before any check says it passed */
+		tool_err(a->tool, errno, NULL, "reading %s", a->md5);
+		return EXIT_SETUP;
+	}
 	if (open_reader(a, &r) < 0)
 		return EXIT_SETUP;
 	mov_reader_info(r, &in);

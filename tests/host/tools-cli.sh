@@ -154,6 +154,10 @@ has "vmov verify: 1 sample" out.txt "format: UYVY ('2vuy') 64x64, 1 sample"
 has "vmov verify: 1 of 1 sample well placed" out.txt "structure: 1 of 1 sample well placed"
 has "vmov verify: 1 of 1 sample aligned" out.txt "aligned: 1 of 1 sample at a multiple of 4096"
 has "vmov verify: 1 of 1 frame matches" out.txt "md5: 1 of 1 frame matches"
+# a sidecar that cannot be read: said first, before any check prints that it passed
+"$BIN/vmov" verify one.mov --md5 no-such.md5 >out.txt 2>err.txt
+check "vmov verify --md5 missing: exit 3, nothing on stdout" "3 " "$? $(cat out.txt)"
+has "vmov verify --md5 missing: the line" err.txt "vmov: reading no-such.md5: No such file or directory"
 "$BIN/vmov" verify two.mov >out.txt
 has "vmov verify: 2 samples unchanged" out.txt "structure: 2 of 2 samples well placed"
 "$BIN/vmov" info one.mov >out.txt

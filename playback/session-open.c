@@ -195,6 +195,9 @@ static const char *sink_hint(const struct play_session_config *c, int err)
 		return "use --force to replace it, or another name";
 	if (err == -ENOTTY)
 		return "pipe it into a program, e.g. | ffmpeg -f rawvideo ... -i -";
+	if (err == -ENOENT && !strcmp(c->sink, "kms"))
+		return "no DRM card under /dev/dri with that connector: the connectors are "
+		       "/sys/class/drm/card*-*; is a DRM driver loaded?";
 	if (err == -ENOENT && strcmp(c->sink, "file"))
 		return "check the device name";
 	if (err == -EOPNOTSUPP)

@@ -194,7 +194,7 @@ refuse killed-recording 3 "it has a capture log: if its recording was killed, ru
 ffmpeg -nostdin -v error -f lavfi -i testsrc=size=320x240:rate=25 -frames:v 5 -c:v mpeg4 m4.mov
 refuse compressed 3 "not one vplay can play" m4.mov
 refuse no-device 3 "video99" ff.mov -o /dev/video99
-refuse no-kms 3 "kms" ff.mov -o kms:NOPE-1
+refuse no-kms 3 "/sys/class/drm/card\*-\*" ff.mov -o kms:NOPE-1
 # -d DEVICE, as v4l2-ctl takes it: the same as -o /dev/videoN, and any path (a udev link such
 # as /dev/v4l/by-path/...) is a device, never a file to create
 "$VP" ff.mov -o /dev/video99 >/dev/null 2>o.err

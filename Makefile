@@ -20,6 +20,11 @@ CC ?= gcc
 PKG_CONFIG ?= pkg-config
 PKGS := liburing libavformat libavcodec libavutil libv4l2 libdrm
 
+# build-san/ holds sanitizer objects only: a make naming it (BUILD=build-san, as tests/run
+# exports it to the tests that run make install) links them with the sanitizers too.
+ifeq ($(BUILD),build-san)
+SANITIZE := 1
+endif
 ifeq ($(SANITIZE),1)
 BUILD ?= build-san
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

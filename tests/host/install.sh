@@ -136,13 +136,16 @@ int main(void)
 	return f ? 0 : 1;
 }
 EOF
+# a sanitizer build installs a library that needs its runtime loaded first: its programs too
+SAN_FLAGS=
+[[ $BUILD == build-san || $BUILD == */build-san ]] && SAN_FLAGS="-fsanitize=address,undefined"
 srcs=(probe.c)
 examples=("$OLDPWD"/examples/*.c)
 [[ -e ${examples[0]} ]] && srcs+=("${examples[@]}")
 for src in "${srcs[@]}"; do
 	name=$(basename "$src" .c)
 	# shellcheck disable=SC2046 # pkg-config's words
-	if cc -std=gnu17 -Wall -Wextra -Werror -o "$name" "$src" $(pkg-config --cflags --libs libvcap) \
+	if cc -std=gnu17 -Wall -Wextra -Werror $SAN_FLAGS -o "$name" "$src" $(pkg-config --cflags --libs libvcap) \
 		2>"$name.err"; then
 		pass "out-of-tree build with pkg-config: $name.c"
 	else

@@ -31,35 +31,34 @@ void cap_rec_fail(struct cap_record *v, const char *what, int err)
 	v->stop = true;
 }
 
-void cap_rec_emit(const struct cap_record *v, struct cap_event ev, const char *fmt, ...)
+static void emit(const struct cap_record *v, struct cap_event ev, const char *fmt, va_list ap)
 {
 	char text[1024];
-	va_list ap;
 
 	if (!v->fn)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	ev.text = text;
 	ev.err = ev.err > 0 ? -ev.err : ev.err; /* -errno, whichever sign a caller used */
 	v->fn(v->user, &ev);
 }
 
-void cap_rec_error(const struct cap_record *v, int err, const char *hint, const char *fmt, ...)
+void cap_rec_emit(const struct cap_record *v, struct cap_event ev, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
-	if (!v->fn)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	emit(v, ev, fmt, ap);
 	va_end(ap);
-	v->fn(v->user, &(struct cap_event){ .kind = CAP_EVENT_ERROR,
-					    .err = err > 0 ? -err : err,
-					    .hint = hint,
-					    .text = text });
+}
+
+void cap_rec_error(const struct cap_record *v, int err, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(v, (struct cap_event){ .kind = CAP_EVENT_ERROR, .err = err, .hint = hint }, fmt, ap);
+	va_end(ap);
 }
 
 double cap_rec_now_s(void)

@@ -243,13 +243,13 @@ static void say_sink_error(struct play_session *s, int ret)
 				 !strcmp(c->output, "-") ? "- (stdout)" : c->output);
 }
 
-/* A device or fifo at -o was accepted by check_output without force: opened as it is. */
-static bool target_special(const struct play_session_config *c)
+/* A device or a fifo (/dev/null, a named pipe): an output written as it is, by -o or --md5
+ * alike, with nothing there to replace, so it needs no --force (check_output). */
+static bool special_file(const char *path)
 {
 	struct stat sb;
 
-	return !strcmp(c->sink, "file") && strcmp(c->target, "-") && stat(c->target, &sb) == 0 &&
-	       !S_ISREG(sb.st_mode);
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
 }
 
 static int open_sink(struct play_session *s)
@@ -269,7 +269,8 @@ static int open_sink(struct play_session *s)
 		.preroll = c->preroll,
 		.paced = s->st.paced,
 		.zero_copy = c->zero_copy,
-		.force = c->force || target_special(c),
+		.force = c->force || (!strcmp(c->sink, "file") && strcmp(c->target, "-") &&
+				      special_file(c->target)),
 		.skewed = frames_skewed(s),
 	};
 	int ret = s->ops->open(&cfg, play_ahead_slab(s->ahead), &s->sink);
@@ -322,8 +323,8 @@ static int check_output(struct play_session *s, const char *opt, const char *pat
 				 "%s %s: the file being played", opt, path);
 		return -EINVAL;
 	}
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
-		return 0; /* a device or fifo: written as it is, also by both outputs */
+	if (special_file(path))
+		return 0; /* written as it is, also by both outputs */
 	if (other && same_file(path, other)) {
 		play_session_say(s, ERR, 0, "give each output its own name",
 				 "%s %s: the same file as --md5 %s", opt, path, other);
@@ -374,14 +375,6 @@ static int check_outputs(struct play_session *s)
 	return 0;
 }
 
-/* A device or fifo at --md5 (/dev/stdout, a pipe): written as it is, nothing replaced. */
-static bool md5_special(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
-}
-
 static int open_md5(struct play_session *s)
 {
 	const struct play_session_config *c = s->c;
@@ -394,7 +387,7 @@ static int open_md5(struct play_session *s)
 		play_session_say(s, ERR, -ENOMEM, NULL, "checksumming frames");
 		return -ENOMEM;
 	}
-	ret = mov_framemd5_open(c->md5_path, c->in, c->force || md5_special(c->md5_path), &s->md5);
+	ret = mov_framemd5_open(c->md5_path, c->in, c->force || special_file(c->md5_path), &s->md5);
 	if (ret < 0)
 		play_session_say(s, ERR, ret, NULL, "creating %s", c->md5_path);
 	return ret;

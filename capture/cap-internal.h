@@ -17,6 +17,14 @@ struct cap_source {
 extern const struct cap_source_ops cap_pattern_ops;
 extern const struct cap_source_ops cap_v4l2_ops;
 
+/* Audio backends (cap.h "Audio sources"): every backend's state begins with struct
+ * cap_audio. */
+struct cap_audio {
+	const struct cap_audio_ops *ops;
+};
+extern const struct cap_audio_ops cap_audio_pattern_ops;
+extern const struct cap_audio_ops cap_alsa_ops;
+
 /* ---- V4L2 device negotiation (v4l2-setup.c), used by the V4L2 source (v4l2.c) ---- */
 
 struct cap_v4l2_dev {

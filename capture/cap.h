@@ -166,6 +166,99 @@ const struct cap_source_ops *cap_source_find(const char *name);
 const struct cap_source_ops *cap_source_at(unsigned i);
 
 
+/* ---- Audio sources: sound recorded with the picture (audio-pattern.c, alsa.c) ----
+ *
+ * The life of an audio source: open() negotiates rate, channels and sample format (describe()
+ * tells), start() runs it (after the video source's start(): some drivers only run audio while
+ * video streams), align() names the CLOCK_MONOTONIC time of the recording's frame 0, and
+ * read() then hands out the samples from that instant on, by absolute sample index, so the
+ * recording can give every frame exactly its share (cap_audio_samples_at()). Samples are
+ * interleaved, little-endian: S16_LE (2 bytes), S24_3LE (3 bytes), S32_LE (4 bytes) per
+ * channel; "a sample" counts one instant of all channels (ALSA's "frame"). Nothing is ever
+ * resampled: a sample the device lost (an ALSA overrun, XRUN) is delivered as silence in its
+ * place, so sample indexes stay on the device's clock, and counted in the status.
+ */
+
+/* Sample formats as stored (MOV: sowt, in24 + enda, in32 + enda). */
+enum cap_audio_format {
+	CAP_AUDIO_AUTO = 0, /* open: what the device gives natively, 24 or 32 bits before 16 */
+	CAP_AUDIO_S16 = 16, /* S16_LE */
+	CAP_AUDIO_S24 = 24, /* S24_3LE: 24 bits packed in 3 bytes */
+	CAP_AUDIO_S32 = 32, /* S32_LE */
+};
+/* "s16", "s24", "s32" ("auto" for AUTO); parse takes the same (and 16, 24, 32). */
+const char *cap_audio_format_name(enum cap_audio_format f);
+int cap_audio_format_parse(const char *s, enum cap_audio_format *ret);
+
+struct cap_audio_config {
+	const char *device;	      /* "pattern", or an ALSA PCM name ("hw:CARD=X,DEV=0") */
+	unsigned channels;	      /* 0: the device's (pattern: 2) */
+	unsigned rate;		      /* samples per second; 0: 48000 */
+	enum cap_audio_format format; /* AUTO: the device's native format */
+	/* the video frame rate, for the pattern source's per-frame markers */
+	unsigned rate_num, rate_den;
+};
+
+/* What the device accepted (a plain value). */
+struct cap_audio_accepted {
+	unsigned channels, rate;
+	enum cap_audio_format format;
+	unsigned sample_bytes; /* bytes per sample of all channels: channels x format / 8 */
+	char device[64];       /* the PCM name */
+	char card[80];	       /* the card's name, "" when unknown */
+	char native[24];       /* the format as the device names it ("S24_3LE") */
+	unsigned period, buffer; /* ALSA period and buffer size in samples (0: pattern) */
+};
+
+/* What an audio source has seen so far (status()). */
+struct cap_audio_status {
+	uint64_t delivered;    /* samples handed out by read(), silence for XRUNs included */
+	uint64_t xruns;	       /* overrun events */
+	uint64_t xrun_samples; /* samples lost to them, delivered as silence */
+	uint64_t last_xrun_at; /* sample index where the last lost stretch starts */
+	uint64_t lead_silence; /* samples of silence before the first captured one (the device
+				* started after frame 0) */
+	/* The device clock: sample index clock_pos was captured at clock_ns (CLOCK_MONOTONIC);
+	 * clock_ns 0 when not known yet. Drift comes from a series of these. */
+	uint64_t clock_pos, clock_ns;
+};
+
+struct cap_audio;
+
+struct cap_audio_ops {
+	const char *name;
+	const char *desc; /* one line for --help */
+	/* Open and negotiate; an explicit channel count, rate or format the device refuses
+	 * fails with -EINVAL and *why naming what it offers. */
+	int (*open)(const struct cap_audio_config *cfg, struct cap_why *why,
+		    struct cap_audio **ret_src);
+	void (*describe)(const struct cap_audio *src, struct cap_audio_accepted *ret);
+	/* Start capturing; samples before align() are kept only as long as an align() to a
+	 * recent time needs them (a few seconds). */
+	int (*start)(struct cap_audio *src);
+	/* Sample 0 is the one captured at t0_ns (CLOCK_MONOTONIC): earlier samples are
+	 * dropped; when the device started after t0_ns, silence stands in (lead_silence). */
+	int (*align)(struct cap_audio *src, uint64_t t0_ns);
+	/* Up to n samples from index pos into buf (n x sample_bytes bytes): how many were
+	 * written, 0 when none came within timeout_ms (0: do not wait). pos may skip ahead of
+	 * what was read (the skipped samples are dropped); going back is -EINVAL. Before
+	 * align(): 0. -EIO (or the device's -errno) when the device failed. */
+	int (*read)(struct cap_audio *src, uint64_t pos, void *buf, uint32_t n, int timeout_ms);
+	void (*status)(const struct cap_audio *src, struct cap_audio_status *ret);
+	int (*stop)(struct cap_audio *src);
+	/* Free; accepts NULL. */
+	void (*close)(struct cap_audio *src);
+};
+
+/* The audio source for a device name: "pattern" is the test tone, anything else ALSA. */
+const struct cap_audio_ops *cap_audio_find(const char *device);
+
+/* Samples before frame k at rate_num/rate_den frames per second and rate samples per second:
+ * round(k x rate x rate_den / rate_num), halves up, so frame k owns [S(k), S(k + 1)): 1920
+ * each at 25 fps and 48 kHz, 1602, 1601, 1602, 1601, 1602 (8008 per 5 frames) at 30000/1001
+ * (SMPTE ST 299-1's cadence for 48 kHz with 525-line video). */
+uint64_t cap_audio_samples_at(uint64_t k, unsigned rate, unsigned rate_num, unsigned rate_den);
+
 /* ---- The recording session: a source's frames to a MOV on disk (record*.c) ----
  *
  * The life of a recording: cap_record_check() completes and checks a configuration (what the
@@ -213,6 +306,11 @@ struct cap_record_config {
 	bool force;		 /* replace FILE, its log and the sidecar; follow a symlink */
 	bool policies_deferred;	 /* set by cap_record_check: rate or field mode come from the
 				  * device, so the timecode and amount checks wait for open */
+	/* Sound: audio.device NULL for none; its rate_num/rate_den are the picture's. */
+	struct cap_audio_config audio;
+	enum mov_audio_tracks audio_tracks;
+	double audio_drift_fail; /* ppm: stop ("drift") once the measured drift exceeds it;
+				  * 0: only report it */
 };
 
 /* Lists in the stats keep their first CAP_RECORD_LIST_MAX entries; totals count them all. */
@@ -264,6 +362,19 @@ struct cap_record_stats {
 	char journal[4096];	 /* the capture log's path */
 	struct cap_accepted acc; /* what the source took: the file's format, size, rate, field */
 	struct cap_source_stats src; /* the source's copy counter and discarded fields */
+	struct cap_record_audio {
+		bool on;			/* recording sound */
+		struct cap_audio_accepted acc; /* what the audio device took */
+		unsigned tracks;		/* audio tracks in the file */
+		uint64_t samples;		/* indexed in the file (silence stand-ins included) */
+		uint64_t xruns, xrun_samples;	/* overruns, and samples they lost */
+		uint64_t lead_silence;		/* samples before the device's first */
+		uint64_t late_silence;		/* samples the device never delivered in time */
+		uint64_t chunk_bytes;		/* the largest chunk written, padded */
+		double drift_ppm;		/* audio clock against the video clock, parts per
+						 * million (positive: audio runs fast) */
+		bool drift_known;		/* after a few seconds of both clocks */
+	} audio;
 };
 
 /* How much an event matters to the person recording. */
@@ -281,6 +392,7 @@ enum cap_event_type {
 	CAP_EVENT_FLAGGED,    /* frame: delivered with V4L2_BUF_FLAG_ERROR, kept */
 	CAP_EVENT_TC_BREAK,   /* frame: its device timecode does not follow the one before */
 	CAP_EVENT_RENUMBERED, /* frame: a sequence number that did not advance, renumbered */
+	CAP_EVENT_XRUN,	      /* frame: sound lost (an ALSA overrun) in its period, filled */
 };
 
 /* Valid only during the callback. text is one line without a program name; err (-errno, or 0)

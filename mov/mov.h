@@ -128,6 +128,45 @@ struct mov_aspect_in {
 int mov_aspect_choose(const struct mov_aspect_in *in, unsigned *ret_num, unsigned *ret_den,
 		      const char **ret_source);
 
+/* ---- sound: PCM tracks beside the picture ----
+ *
+ * Samples are interleaved little-endian PCM as the capture side gives them: 16 bits (MOV
+ * 'sowt', sample description version 0), 24 bits packed in 3 bytes ('in24' version 1 with an
+ * 'enda' little-endian flag) or 32 bits ('in32' likewise), each track with a 'chan' atom:
+ * libavformat's mov muxer writes these sample descriptions (movenc.c mov_write_audio_tag);
+ * "a sample" is one instant of all of a track's channels. */
+enum mov_audio_tracks {
+	MOV_AUDIO_ONE,	 /* one track with every channel (layout: FFmpeg's default for the count) */
+	MOV_AUDIO_PAIRS, /* stereo tracks of channels 1+2, 3+4, ... (an odd last one mono) */
+	MOV_AUDIO_MONO,	 /* one track per channel */
+};
+/* "one", "pairs", "mono"; parse takes the same. */
+const char *mov_audio_tracks_name(enum mov_audio_tracks t);
+int mov_audio_tracks_parse(const char *s, enum mov_audio_tracks *ret);
+
+#define MOV_AUDIO_MAX_TRACKS 16
+
+struct mov_audio {
+	unsigned channels;	     /* 0: no sound; 1..16 */
+	unsigned rate;		     /* samples per second (8000..192000) */
+	unsigned bits;		     /* 16, 24, 32 */
+	enum mov_audio_tracks tracks;
+};
+
+/* Tracks the channels split into, and the channels of track t. */
+unsigned mov_audio_track_count(const struct mov_audio *a);
+unsigned mov_audio_track_channels(const struct mov_audio *a, unsigned t);
+
+/* Where a chunk of n samples keeps each track: track t's n x channels(t) x bits/8 bytes at
+ * ret_off[t] from the chunk's start, each part starting on a 4096-byte boundary (so a track's
+ * part is direct-I/O aligned in memory and in the file). Returns the chunk's bytes up to the
+ * end of the last part (not padded further); ret_off may be NULL. */
+uint64_t mov_audio_chunk_layout(const struct mov_audio *a, uint64_t n,
+				uint64_t ret_off[MOV_AUDIO_MAX_TRACKS]);
+
+/* Check an audio description: 0, or -EINVAL with a constant reason in *ret_why. */
+int mov_audio_check(const struct mov_audio *a, const char **ret_why);
+
 /* Everything the index needs to describe the stream. A plain value; strings are borrowed. */
 struct mov_params {
 	const struct mov_format *format;
@@ -137,6 +176,7 @@ struct mov_params {
 	enum mov_colour colour;
 	unsigned sar_num, sar_den; /* sample (pixel) aspect ratio; 0/0: no 'pasp' */
 	const char *timecode;      /* start timecode "HH:MM:SS:FF" (';' drop-frame); NULL: none */
+	struct mov_audio audio;    /* channels 0: picture only */
 };
 
 /* Check a start timecode against a frame rate. "HH:MM:SS:FF" non-drop, or "HH:MM:SS;FF"
@@ -187,6 +227,20 @@ int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size
 
 /* Frames indexed so far. */
 uint64_t mov_writer_count(const struct mov_writer *w);
+/* Index one chunk of n samples of sound (every audio track's part of it, laid out as
+ * mov_audio_chunk_layout() says) already at [offset, offset + layout bytes) in the file, not
+ * overlapping a frame. first is the index of its first sample: chunks follow each other
+ * without a gap (a PCM track has one duration for all samples, so a gap could not be told;
+ * silence stands in for lost sound), else -EINVAL. data is the chunk's memory (never written,
+ * never kept), or NULL when it is only on disk (recovery). One packet per track goes through
+ * libavformat (av_write_frame) as the video's does. -EINVAL also without sound in the
+ * parameters or for n == 0. */
+int mov_writer_add_audio(struct mov_writer *w, uint64_t offset, const void *data, uint64_t n,
+			 uint64_t first);
+
+/* Samples of sound indexed so far. */
+uint64_t mov_writer_audio_count(const struct mov_writer *w);
+
 
 /* Write the moov at moov_at (0: right after the last frame; the capture tool passes
  * dio_writer_end() so the moov never shares a range with an O_DIRECT batch; must be >= the

@@ -17,6 +17,38 @@ struct rec_batch {
 	int res;
 	uint64_t offset;
 	unsigned first, count;
+	/* its chunk of sound: samples [a_first, a_first + a_count) in the group's chunk buffer,
+	 * written after the frames (a_bytes, padded to the unit) */
+	uint64_t a_first, a_count;
+	uint32_t a_bytes;
+	uint64_t a_xrun, a_late; /* samples of it that are silence standing in */
+};
+
+/* A least-squares line through (t, n) points: count n against CLOCK_MONOTONIC seconds t.
+ * Welford's updates keep it exact over hours (no sums of squares of large numbers). */
+struct rec_line {
+	uint64_t n;
+	double t0;	   /* the first point's time; t is taken from it */
+	double mt, mn;	   /* means */
+	double ctt, ctn;   /* co-moments */
+};
+
+/* The sound of a recording (record-audio.c). */
+struct rec_audio {
+	const struct cap_audio_ops *ops;
+	struct cap_audio *src;
+	struct mov_audio mov; /* as the index describes it */
+	bool aligned;
+	uint8_t *chunks;      /* one chunk buffer per group of slots, chunk_cap bytes each */
+	size_t chunk_cap;
+	uint64_t chunk_max;   /* samples a chunk holds */
+	uint8_t *scratch;     /* interleaved samples before they are split into tracks */
+	uint64_t next;	      /* the next sample index to go into a chunk */
+	uint64_t xruns_seen;  /* the source's xrun count at the last look */
+	uint64_t xrun_samples_seen;
+	struct rec_line video, audio; /* the two clocks, for the drift */
+	uint64_t last_clock_ns;
+	uint8_t md5[16];
 };
 
 /* What the policies learnt about the frame in a slot, for its capture-log line. */
@@ -76,6 +108,7 @@ struct cap_record {
 	uint8_t (*md5)[16];
 	uint64_t md5_cap;
 	struct AVMD5 *hash;
+	struct rec_audio au;
 	bool stop;
 	bool finished;
 	bool disk_failed; /* a write failed: frames not yet written stay out */
@@ -132,6 +165,28 @@ void cap_rec_account_drops(struct cap_record *v, const struct cap_frame *f, stru
 void cap_rec_account_flags(struct cap_record *v, const struct cap_frame *f, uint64_t index);
 void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m,
 			 uint64_t index);
+
+/* record-audio.c: sound recorded with the frames, one chunk per batch */
+
+/* Open the audio device (c->audio.device; nothing when NULL) once the frame rate is known,
+ * before anything is created. 0 or -errno; says what failed. */
+int cap_rec_audio_open(struct cap_record *v);
+/* The chunk buffers, one per group of slots (after the slab). */
+int cap_rec_audio_memory(struct cap_record *v);
+/* Start capturing sound, after the video source started. */
+int cap_rec_audio_start(struct cap_record *v);
+/* Frame 0 of the file arrived: its time is sample 0. */
+void cap_rec_audio_align(struct cap_record *v, const struct cap_frame *f);
+/* Once per step: keep the device drained before alignment; feed the video clock. */
+void cap_rec_audio_step(struct cap_record *v, const struct cap_frame *f);
+/* Fill group b's chunk with the sound up to the end of frame last_pts; its tail for the
+ * write in *ret_tail (NULL when there is no sound). */
+void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned group,
+			int64_t last_pts, void **ret_tail);
+/* Index and log batch b's chunk, after its frames. 0 or -errno. */
+int cap_rec_audio_commit(struct cap_record *v, const struct rec_batch *b, unsigned group);
+/* Stop and free. */
+void cap_rec_audio_close(struct cap_record *v);
 
 /* record-check.c */
 

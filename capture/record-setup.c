@@ -30,8 +30,10 @@ static void choose_aspect(const struct cap_record_config *c, struct cap_record_s
 		st->sar_num = st->sar_den = 0; /* no size: mov_params_check refuses it anyway */
 }
 
-static struct mov_params mov_params_of(const struct cap_record_config *c, const struct cap_record_stats *st)
+static struct mov_params mov_params_of(const struct cap_record *v)
 {
+	const struct cap_record_config *c = v->c;
+	const struct cap_record_stats *st = v->st;
 	const struct cap_accepted *a = &st->acc;
 	static const enum mov_field fiel[] = {
 		[CAP_FIELD_NONE] = MOV_FIELD_PROGRESSIVE, [CAP_FIELD_INTERLACED_TB] = MOV_FIELD_TFF,
@@ -48,6 +50,7 @@ static struct mov_params mov_params_of(const struct cap_record_config *c, const 
 		.rate_num = a->rate_num, .rate_den = a->rate_den,
 		.field = field, .colour = c->colour, .timecode = c->timecode,
 		.sar_num = st->sar_num, .sar_den = st->sar_den,
+		.audio = v->au.mov,
 	};
 }
 
@@ -55,7 +58,7 @@ static struct mov_params mov_params_of(const struct cap_record_config *c, const 
  * first frame, in the unit the disk writer kept for it. */
 int cap_rec_open_index(struct cap_record *v, const char *tc)
 {
-	struct mov_params p = mov_params_of(v->c, v->st);
+	struct mov_params p = mov_params_of(v);
 	int ret;
 
 	p.timecode = tc;
@@ -267,7 +270,7 @@ static int open_outputs(struct cap_record *v)
 	int ret;
 
 	choose_aspect(c, v->st); /* before the first mov_params_of: the index and the log */
-	p = mov_params_of(c, v->st);
+	p = mov_params_of(v);
 	ret = open_sidecar(v);
 	if (ret < 0)
 		return ret;
@@ -428,6 +431,8 @@ int cap_rec_setup(struct cap_record *v)
 		v->own.frames = n < 1 ? 1 : (uint64_t)n;
 	}
 	ret = check_accepted(v);
+	if (ret >= 0)
+		ret = cap_rec_audio_open(v); /* the frame rate is known: it sets the cadence */
 	if (ret < 0)
 		return ret;
 	ret = dio_geom_probe(c->out, "/sys", c->align, &v->st->geom);
@@ -439,6 +444,8 @@ int cap_rec_setup(struct cap_record *v)
 	/* no RLIMIT_MEMLOCK check: a slab it cannot register is written unregistered (noted) */
 	v->nslots = slot_count(c, &v->st->acc);
 	ret = open_memory(v);
+	if (ret >= 0)
+		ret = cap_rec_audio_memory(v);
 	if (ret < 0) {
 		cap_rec_error(v, ret, "lower --buffers, or raise 'ulimit -l'",
 			 "allocating %u frame buffers", v->nslots);
@@ -450,6 +457,8 @@ int cap_rec_setup(struct cap_record *v)
 	ret = open_outputs(v);
 	if (ret >= 0)
 		ret = start_streaming(v);
+	if (ret >= 0) /* after the video: some drivers run audio only while video streams */
+		ret = cap_rec_audio_start(v);
 	return ret;
 }
 

@@ -229,6 +229,8 @@ static void commit_batch(struct cap_record *v, struct rec_batch *b)
 	}
 	for (unsigned k = 0; k < b->count && ret == 0; k++)
 		ret = commit_frame(v, b->first + k, b->offset + k * slot);
+	if (ret == 0)
+		ret = cap_rec_audio_commit(v, b, b - v->batch);
 	if (ret < 0)
 		cap_rec_fail(v, "indexing", ret);
 	else if ((ret = mov_journal_flush(v->jn)) < 0)
@@ -281,7 +283,13 @@ static void submit(struct cap_record *v)
 {
 	unsigned group = v->group_first / v->c->batch, count = v->pending;
 	struct rec_batch *b = &v->batch[group];
-	int ret = dio_writer_submit(v->dw, v->group_first, count, group, &b->offset);
+	const struct cap_frame *last = &v->meta[v->group_first + count - 1];
+	void *tail;
+	int ret;
+
+	cap_rec_audio_fill(v, b, group, last->sequence - v->seq0, &tail);
+	ret = dio_writer_submit_tail(v->dw, v->group_first, count, tail, b->a_bytes, group,
+				     &b->offset);
 
 	v->pending = 0;
 	if (ret < 0) {
@@ -326,6 +334,9 @@ static int take_frame(struct cap_record *v)
 		v->seq0 = f.sequence;
 	if ((!v->recording && !cap_rec_preroll_done(v, &f)) || !cap_rec_admit(v, &f))
 		return 1;
+	if (!v->captured)
+		cap_rec_audio_align(v, &f); /* frame 0's time is sample 0's */
+	cap_rec_audio_step(v, &f);
 	m = &v->mark[f.slot];
 	*m = (struct rec_mark){ .fill = cap_rec_plan_fills(v, &f),
 				.seq_fixed = fixed,
@@ -380,6 +391,7 @@ int cap_record_step(struct cap_record *v)
 	if (v->stop || (c->frames && !c->by_duration && v->counted >= c->frames))
 		return 0;
 	reap(v, 0);
+	cap_rec_audio_step(v, NULL); /* drains the audio device until frame 0 aligns it */
 	if (take_frame(v) == 0 && v->held == v->nslots) {
 		v->full = true;
 		reap(v, 1); /* every slot is ours: only the disk can free one */
@@ -449,6 +461,7 @@ static void finish(struct cap_record *v)
 
 static void cleanup(struct cap_record *v, bool remove_outputs)
 {
+	cap_rec_audio_close(v);
 	if (v->src)
 		v->c->source->close(v->src);
 	mov_journal_free(v->jn);

@@ -16,6 +16,8 @@ struct dio_req {
 	uint32_t need; /* bytes that must complete for success (reads: up to the payload end) */
 	uint32_t payload;
 	void *buf;
+	void *tail;	   /* writes: bytes after buf's (len - tail_len), in the same write */
+	uint32_t tail_len;
 	uint64_t t0;
 	struct iovec *iov; /* per-request iovec array for the vectored modes */
 	unsigned niov;
@@ -56,6 +58,10 @@ int dio_engine_init(struct dio_engine *e, const struct dio_engine_cfg *cfg);
  * Waits for a completion (kept for reap) when depth requests are in flight. */
 int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t need,
 		      uint32_t payload, uint64_t offset, uint64_t tag);
+/* The same with tail_len more bytes from tail (any page-aligned memory) after buf's len, in
+ * one vectored write: len, need and payload count both parts. */
+int dio_engine_submit_tail(struct dio_engine *e, void *buf, void *tail, uint32_t tail_len,
+			   uint32_t len, uint64_t offset, uint64_t tag);
 int dio_engine_reap(struct dio_engine *e, unsigned min, struct dio_done *out, unsigned max);
 /* Wait until nothing is in flight (completions stay queued for reap). */
 int dio_engine_drain(struct dio_engine *e);

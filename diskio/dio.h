@@ -148,6 +148,15 @@ int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_sl
 int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint64_t tag,
 		      uint64_t *ret_offset);
 
+/* The same with a tail: tail_len bytes from tail (page-aligned memory of the caller's, kept
+ * until the batch is reaped; tail_len a multiple of the unit, so the write stays whole stripes)
+ * go right after the slots, at *ret_offset + count x slot_size, in the same write. It is a
+ * vectored write (io_uring writev, or pwritev), since WRITE_FIXED takes one registered
+ * buffer. The recording's chunk of sound for the batch travels this way. -EINVAL for a
+ * misaligned tail. tail_len 0 is dio_writer_submit(). */
+int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count, void *tail,
+			   uint32_t tail_len, uint64_t tag, uint64_t *ret_offset);
+
 /* Collect finished batches, in completion order: waits until at least min are available,
  * returns how many (<= max) were stored in out. */
 int dio_writer_reap(struct dio_writer *w, unsigned min, struct dio_done *out, unsigned max);

@@ -136,9 +136,10 @@ static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)
 {
 	size_t slot = dio_slab_slot_size(slab);
 
-	/* one iovec per slot of the largest I/O the slab can hold, plus one for a reader's skew */
+	/* one iovec per slot of the largest I/O the slab can hold, plus one for a reader's skew
+	 * or a writer's tail */
 	e->seg = slot;
-	e->max_iov = dio_slab_bytes(slab) / slot + 1;
+	e->max_iov = dio_slab_bytes(slab) / slot + 2; /* + a reader's skew, + a writer's tail */
 	if (e->max_iov > IOV_MAX)
 		e->max_iov = IOV_MAX;
 	e->req = calloc(e->depth, sizeof(*e->req));
@@ -230,23 +231,42 @@ static int push_ready(struct dio_engine *e, const struct dio_req *r, int res)
 	return 0;
 }
 
-/* Split [buf, buf+len) into slot-sized iovecs: the vectored write of V frames. */
+/* Split [buf, buf+len) into slot-sized iovecs: the vectored write of V frames, and the tail
+ * (a chunk of sound) as the last one. */
 static unsigned fill_iov(struct dio_engine *e, struct dio_req *r)
 {
-	unsigned n = 0;
-	uint32_t off = 0;
+	uint32_t off = 0, body = r->len - r->tail_len;
+	unsigned n = 0, room = e->max_iov - (r->tail_len ? 1 : 0);
 
-	while (off < r->len && n < e->max_iov) {
-		uint32_t l = r->len - off < e->seg ? r->len - off : e->seg;
+	while (off < body && n < room) {
+		uint32_t l = body - off < e->seg ? body - off : e->seg;
 
-		if (n == e->max_iov - 1)
-			l = r->len - off;
+		if (n == room - 1)
+			l = body - off;
 		r->iov[n].iov_base = (char *)r->buf + off;
 		r->iov[n].iov_len = l;
 		off += l;
 		n++;
 	}
+	if (r->tail_len) {
+		r->iov[n].iov_base = r->tail;
+		r->iov[n].iov_len = r->tail_len;
+		n++;
+	}
 	return n;
+}
+
+/* Byte at of the request's data: in buf, or in the tail past the body. */
+static char *req_at(const struct dio_req *r, uint32_t at, uint32_t *ret_left)
+{
+	uint32_t body = r->len - r->tail_len;
+
+	if (at < body) {
+		*ret_left = body - at;
+		return (char *)r->buf + at;
+	}
+	*ret_left = r->len - at;
+	return (char *)r->tail + (at - body);
 }
 
 /* A short transfer: finish it synchronously; a second short answer is ENOSPC (writes) or
@@ -254,10 +274,10 @@ static unsigned fill_iov(struct dio_engine *e, struct dio_req *r)
 static int finish_short(struct dio_engine *e, struct dio_req *r, int done)
 {
 	while ((uint32_t)done < r->need) {
-		ssize_t n = e->write ? pwrite(e->fd, (char *)r->buf + done, r->len - done,
-					      r->offset + done)
-				     : pread(e->fd, (char *)r->buf + done, r->len - done,
-					     r->offset + done);
+		uint32_t left;
+		char *p = req_at(r, done, &left);
+		ssize_t n = e->write ? pwrite(e->fd, p, left, r->offset + done)
+				     : pread(e->fd, p, left, r->offset + done);
 
 		if (n < 0)
 			return -errno;
@@ -325,7 +345,9 @@ static int ring_io(struct dio_engine *e, unsigned idx)
 {
 	struct dio_req *r = &e->req[idx];
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
-	int bi = e->mode == DIO_MODE_URING_FIXED ? reg_index(e, r->buf, r->len) : -1;
+	/* WRITE_FIXED takes one buffer: a write with a tail goes vectored */
+	int bi = e->mode == DIO_MODE_URING_FIXED && !r->tail_len ? reg_index(e, r->buf, r->len)
+								  : -1;
 	int ret;
 
 	if (!sqe)
@@ -343,9 +365,9 @@ static int ring_io(struct dio_engine *e, unsigned idx)
 	return ret < 0 ? ret : 0;
 }
 
-int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t need,
-		      uint32_t payload, uint64_t offset, uint64_t tag)
+static int submit_req(struct dio_engine *e, const struct dio_req *req)
 {
+	struct iovec *iov;
 	unsigned idx;
 	int ret;
 
@@ -356,9 +378,11 @@ int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t ne
 	}
 	for (idx = 0; e->req[idx].busy; idx++)
 		;
-	e->req[idx] = (struct dio_req){ .busy = true, .tag = tag, .offset = offset, .len = len,
-					.need = need, .payload = payload, .buf = buf,
-					.t0 = dio_now_ns(), .iov = e->req[idx].iov };
+	iov = e->req[idx].iov; /* the slot's own array, allocated at init */
+	e->req[idx] = *req;
+	e->req[idx].busy = true;
+	e->req[idx].t0 = dio_now_ns();
+	e->req[idx].iov = iov;
 	e->inflight++;
 	if (e->mode == DIO_MODE_URING_FIXED || e->mode == DIO_MODE_URING_VEC) {
 		ret = ring_io(e, idx);
@@ -369,6 +393,21 @@ int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t ne
 		return ret;
 	}
 	return sync_io(e, idx);
+}
+
+int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t need,
+		      uint32_t payload, uint64_t offset, uint64_t tag)
+{
+	return submit_req(e, &(struct dio_req){ .tag = tag, .offset = offset, .len = len,
+						.need = need, .payload = payload, .buf = buf });
+}
+
+int dio_engine_submit_tail(struct dio_engine *e, void *buf, void *tail, uint32_t tail_len,
+			   uint32_t len, uint64_t offset, uint64_t tag)
+{
+	return submit_req(e, &(struct dio_req){ .tag = tag, .offset = offset, .len = len,
+						.need = len, .payload = len, .buf = buf,
+						.tail = tail, .tail_len = tail_len });
 }
 
 int dio_engine_reap(struct dio_engine *e, unsigned min, struct dio_done *out, unsigned max)

@@ -130,28 +130,40 @@ out_free:
 	return ret;
 }
 
-int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint64_t tag,
-		      uint64_t *ret_offset)
+int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count, void *tail,
+			   uint32_t tail_len, uint64_t tag, uint64_t *ret_offset)
 {
 	size_t slot = dio_slab_slot_size(w->slab);
-	uint64_t len = (uint64_t)count * slot;
+	uint64_t body = (uint64_t)count * slot, len = body + tail_len;
 	uint64_t off = w->cursor;
 	int ret;
 
 	if (w->io.err)
 		return w->io.err;
-	if (!count || first + count > dio_slab_nslots(w->slab) || len > UINT32_MAX)
+	if (!count || first + count > dio_slab_nslots(w->slab) || len > UINT32_MAX ||
+	    tail_len % w->unit || (tail_len && ((uintptr_t)tail % DIO_PAGE)))
 		return -EINVAL;
 	ret = prealloc(w, off + len);
 	if (ret < 0)
 		return w->io.err = ret;
-	ret = dio_engine_submit(&w->io, dio_slab_slot(w->slab, first), len, len, len, off, tag);
+	if (tail_len)
+		ret = dio_engine_submit_tail(&w->io, dio_slab_slot(w->slab, first), tail, tail_len,
+					     len, off, tag);
+	else
+		ret = dio_engine_submit(&w->io, dio_slab_slot(w->slab, first), len, len, len, off,
+					tag);
 	if (ret < 0)
 		return w->io.err = ret;
 	w->cursor = off + len;
 	if (ret_offset)
 		*ret_offset = off;
 	return 0;
+}
+
+int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint64_t tag,
+		      uint64_t *ret_offset)
+{
+	return dio_writer_submit_tail(w, first, count, NULL, 0, tag, ret_offset);
 }
 
 int dio_writer_reap(struct dio_writer *w, unsigned min, struct dio_done *out, unsigned max)

@@ -110,7 +110,11 @@ static int write_header(struct mov_journal *j, const struct mov_params *p, uint6
 		       "md5 note\n",
 		       mov_format_name(p->format), p->width, p->height, p->rate_num, p->rate_den,
 		       mov_field_name(p->field), mov_colour_name(colour), p->sar_num, p->sar_den,
-		       p->timecode ? p->timecode : "-", data_start, (int)getpid(), j->id);
+		       p->timecode ? p->timecode : "-", data_start, (int)getpid(), j->id) ?:
+	       (p->audio.channels ? jprintf(j, "audio %u %u %u %s\n", p->audio.rate,
+					    p->audio.channels, p->audio.bits,
+					    mov_audio_tracks_name(p->audio.tracks))
+				  : 0);
 }
 
 int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,
@@ -185,6 +189,20 @@ int mov_journal_append(struct mov_journal *j, const struct mov_journal_frame *fr
 		return j->err = ret;
 	j->frames++;
 	return 0;
+}
+
+int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chunk *ch)
+{
+	char md5[33] = "-";
+	int ret;
+
+	if (j->err)
+		return j->err;
+	for (unsigned i = 0; ch->md5 && i < 16; i++)
+		snprintf(md5 + 2 * i, 3, "%02x", ch->md5[i]);
+	ret = jprintf(j, "chunk %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s\n", ch->offset,
+		      ch->first, ch->samples, md5, ch->note && *ch->note ? ch->note : "-");
+	return ret < 0 ? (j->err = ret) : 0;
 }
 
 int mov_journal_set_timecode(struct mov_journal *j, const char *tc, unsigned rate_num,

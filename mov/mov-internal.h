@@ -33,6 +33,9 @@ struct mov_format {
 	const char *odd_width;      /* with MOV_FMT_EVEN_WIDTH: why, and whose rule */
 };
 
+/* Each audio track's part of a chunk starts on this boundary (mov_audio_chunk_layout). */
+#define MOV_AUDIO_PART_ALIGN 4096
+
 /* The recording id stamp (journal.c, recover.c): MOV_STAMP_SIZE bytes that end where the
  * first frame begins, in the unused mdat bytes between the header and the first frame:
  * MOV_STAMP_PREFIX, 32 hex digits, a newline, zeros. */

@@ -317,6 +317,21 @@ int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data
  * has completed), in file order. */
 int mov_journal_append(struct mov_journal *j, const struct mov_journal_frame *fr);
 
+/* One chunk of sound (mov_writer_add_audio), logged like a frame once its batch is on disk,
+ * after the batch's frames: "chunk OFFSET FIRST SAMPLES MD5 NOTE", md5 over the chunk's
+ * bytes as mov_audio_chunk_layout() lays them out, note "-" or "xrun=N" (N samples of the
+ * chunk are silence standing in for sound the device lost), "late=N" (silence for sound
+ * that never came). A journal of a recording with sound has the header line
+ * "audio RATE CHANNELS BITS TRACKS" (mov_audio_tracks_name()). */
+struct mov_journal_chunk {
+	uint64_t offset;
+	uint64_t first;	   /* index of its first sample */
+	uint64_t samples;
+	const uint8_t *md5; /* 16 bytes, or NULL */
+	const char *note;   /* no spaces, or NULL for "-" */
+};
+int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chunk *ch);
+
 /* Set the start timecode once it is known (a device's first frame), before the first frame
  * is appended: a "timecode" line follows the header and frames without their own timecode
  * are labelled from it. -EBUSY after the first frame, -EINVAL for an invalid timecode. */
@@ -383,6 +398,8 @@ struct mov_recover_result {
 	bool was_complete;  /* the journal had its end line */
 	bool was_recovered; /* that end line was written by a recovery */
 	uint64_t bad_frame; /* -EILSEQ, -EMEDIUMTYPE: the journal's frame that does not fit */
+	uint64_t audio_samples; /* samples of sound indexed (every audio track has them all) */
+	uint64_t audio_dropped; /* journaled samples left out: past the end of the file */
 	int holder;	    /* -EBUSY: the recording's pid, 0 when unknown */
 	/* The md5 of each indexed frame, in sample order, from the journal (malloc'd, the
 	 * caller frees it; NULL when the journal has none): what a framemd5 sidecar needs. */

@@ -220,6 +220,8 @@ int mov_params_check(const struct mov_params *p, const char **ret_why)
 	} else if (p->timecode && (ret = mov_timecode_check(p->timecode, p->rate_num,
 							    p->rate_den, &why)) < 0) {
 		/* why set */
+	} else if ((ret = mov_audio_check(&p->audio, &why)) < 0) {
+		/* why set */
 	}
 	if (ret < 0 && ret_why)
 		*ret_why = why;

@@ -17,6 +17,8 @@
 #include <libavutil/md5.h>
 
 struct jframe {
+	bool audio; /* a chunk of sound: first, samples; size is its bytes */
+	uint64_t first, samples;
 	uint64_t offset;
 	uint32_t size;
 	int64_t pts;
@@ -55,6 +57,9 @@ static int parse_key(struct jdata *d, const char *line)
 		d->p.timecode = strcmp(d->timecode, "-") ? d->timecode : NULL;
 		return 0;
 	}
+	if (sscanf(line, "audio %u %u %u %31s", &d->p.audio.rate, &d->p.audio.channels,
+		   &d->p.audio.bits, word) == 4)
+		return mov_audio_tracks_parse(word, &d->p.audio.tracks) < 0 ? -EBADMSG : 0;
 	if (sscanf(line, "data_start %" SCNu64, &d->data_start) == 1)
 		return 0;
 	if (sscanf(line, "recording %39s", d->id) == 1)
@@ -81,6 +86,21 @@ static bool parse_md5(const char *hex, uint8_t md5[16])
 	return true;
 }
 
+static int push_entry(struct jdata *d, const struct jframe *f)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 1024;
+		struct jframe *nf = realloc(d->frames, cap * sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		d->frames = nf;
+		d->cap = cap;
+	}
+	d->frames[d->n++] = *f;
+	return 0;
+}
+
 /* "frame offset size pts sequence field flags timestamp timecode md5 note" (mov.h) */
 static int parse_frame(struct jdata *d, const char *line)
 {
@@ -92,17 +112,26 @@ static int parse_frame(struct jdata *d, const char *line)
 		   &index, &f.offset, &f.size, &f.pts, hex) < 4)
 		return -EBADMSG;
 	f.has_md5 = parse_md5(hex, f.md5);
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 1024;
-		struct jframe *nf = realloc(d->frames, cap * sizeof(*nf));
+	return push_entry(d, &f);
+}
 
-		if (!nf)
-			return -ENOMEM;
-		d->frames = nf;
-		d->cap = cap;
-	}
-	d->frames[d->n++] = f;
-	return 0;
+/* "chunk offset first samples md5 note" (mov.h) */
+static int parse_chunk(struct jdata *d, const char *line)
+{
+	struct jframe f = { .audio = true };
+	char hex[40] = "-";
+	uint64_t bytes;
+
+	if (!d->p.audio.channels ||
+	    sscanf(line, "chunk %" SCNu64 " %" SCNu64 " %" SCNu64 " %39s", &f.offset, &f.first,
+		   &f.samples, hex) < 3 || !f.samples)
+		return -EBADMSG;
+	bytes = mov_audio_chunk_layout(&d->p.audio, f.samples, NULL);
+	if (bytes > UINT32_MAX)
+		return -EBADMSG;
+	f.size = bytes;
+	f.has_md5 = parse_md5(hex, f.md5);
+	return push_entry(d, &f);
 }
 
 static int read_journal(const char *path, struct jdata *d)
@@ -125,6 +154,8 @@ static int read_journal(const char *path, struct jdata *d)
 			ret = strcmp(line, "vcj 1") ? -EBADMSG : 0;
 		else if (line[0] >= '0' && line[0] <= '9')
 			ret = parse_frame(d, line);
+		else if (!strncmp(line, "chunk ", 6))
+			ret = parse_chunk(d, line);
 		else
 			ret = parse_key(d, line);
 		if (ret < 0)
@@ -200,26 +231,32 @@ static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_
 {
 	uint64_t want = mov_format_frame_size(d->p.format, d->p.width, d->p.height);
 	uint8_t *buf = NULL, md5[16];
-	size_t i;
+	size_t i, bufsize = 0;
 	int ret = 0;
 
 	for (i = 0; i < d->n && ret >= 0; i++) {
 		struct jframe *f = &d->frames[i];
 
 		res->bad_frame = i;
-		if (f->size != want || f->offset < d->data_start)
+		if ((!f->audio && f->size != want) || f->offset < d->data_start)
 			ret = -EMEDIUMTYPE;
+		else if (f->audio && f->offset + f->size > file_size)
+			f->skip = true, res->audio_dropped += f->samples;
 		else if (f->offset + f->size > file_size)
 			f->skip = true, res->dropped++;
 		if (ret < 0 || f->skip || !f->has_md5)
 			continue;
-		if (!buf && !(buf = malloc(want)))
-			ret = -ENOMEM;
+		if (f->size > bufsize) {
+			free(buf);
+			bufsize = f->size;
+			if (!(buf = malloc(bufsize)))
+				ret = -ENOMEM;
+		}
 		if (ret >= 0)
 			ret = md5_at(fd, f, buf, md5);
 		if (ret < 0)
 			break;
-		res->checked++;
+		res->checked += !f->audio;
 		if (memcmp(md5, f->md5, 16))
 			ret = -EILSEQ; /* the journal of another recording */
 	}
@@ -233,13 +270,13 @@ static int keep_md5s(const struct jdata *d, struct mov_recover_result *res)
 	size_t i, n = 0;
 
 	for (i = 0; i < d->n; i++)
-		if (!d->frames[i].skip && !d->frames[i].has_md5)
+		if (!d->frames[i].skip && !d->frames[i].audio && !d->frames[i].has_md5)
 			return 0;
 	res->md5 = malloc((d->n ? d->n : 1) * sizeof(*res->md5));
 	if (!res->md5)
 		return -ENOMEM;
 	for (i = 0; i < d->n; i++)
-		if (!d->frames[i].skip)
+		if (!d->frames[i].skip && !d->frames[i].audio)
 			memcpy(res->md5[n++], d->frames[i].md5, 16);
 	return 0;
 }
@@ -264,11 +301,21 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 
 		if (f->skip)
 			continue;
-		ret = mov_writer_add(w, f->offset, NULL, f->size, f->pts);
+		if (f->audio) {
+			/* sound after a chunk that is not in the file would leave a gap */
+			if (f->first != mov_writer_audio_count(w)) {
+				res->audio_dropped += f->samples;
+				continue;
+			}
+			ret = mov_writer_add_audio(w, f->offset, NULL, f->samples, f->first);
+		} else {
+			ret = mov_writer_add(w, f->offset, NULL, f->size, f->pts);
+		}
 		if (ret < 0)
 			goto out_free;
 	}
 	res->frames = mov_writer_count(w);
+	res->audio_samples = mov_writer_audio_count(w);
 	ret = res->frames ? mov_writer_finish(w, 0, &res->size) : -ENODATA;
 out_free:
 	mov_writer_free(w);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
 #include <libavutil/mathematics.h>
 
 /* FFmpeg 7 (libavformat 61) made the write callback's buffer const. */
@@ -40,17 +41,22 @@ struct mov_io {
 struct mov_writer {
 	AVFormatContext *oc;
 	AVStream *st;
+	struct mov_audio audio;
+	unsigned atracks;
+	AVStream *ast[MOV_AUDIO_MAX_TRACKS];
+	uint64_t audio_next; /* index of the next sample of sound */
 	AVPacket *pkt;
 	struct mov_io io;
 	AVRational frame_tb; /* one frame period */
 	uint64_t frame_size;
 	uint64_t data_start;
 	uint64_t wide_pos;
-	uint64_t next_off; /* end of the last frame */
+	uint64_t next_off; /* end of the last frame or chunk of sound */
 	uint64_t last_off; /* where the last frame starts: a repeat may point there again */
 	int64_t last_pts;
 	uint64_t count;
 	void *dummy; /* stands in for payload that is only on disk */
+	size_t dummy_size;
 	int failed;  /* sticky error */
 	bool finished;
 };
@@ -217,6 +223,38 @@ static int setup_stream(struct mov_writer *w, const struct mov_params *p)
 	return 0;
 }
 
+/* One PCM stream per track: FFmpeg's mov muxer writes its sample description (sowt v0,
+ * in24/in32 v1 with enda) and chan atom from codec id and channel layout. */
+static int setup_audio(struct mov_writer *w, const struct mov_audio *a)
+{
+	static const enum AVCodecID ids[] = { [2] = AV_CODEC_ID_PCM_S16LE,
+					       [3] = AV_CODEC_ID_PCM_S24LE,
+					       [4] = AV_CODEC_ID_PCM_S32LE };
+
+	w->audio = *a;
+	w->atracks = mov_audio_track_count(a);
+	for (unsigned t = 0; t < w->atracks; t++) {
+		unsigned ch = mov_audio_track_channels(a, t);
+		AVStream *st = avformat_new_stream(w->oc, NULL);
+		AVCodecParameters *par;
+
+		if (!st)
+			return -ENOMEM;
+		par = st->codecpar;
+		par->codec_type = AVMEDIA_TYPE_AUDIO;
+		par->codec_id = ids[a->bits / 8];
+		par->sample_rate = a->rate;
+		/* one track: FFmpeg's default layout for the count (2: stereo, 8: 7.1); pairs
+		 * are stereo, a lone last channel and mono tracks mono */
+		av_channel_layout_default(&par->ch_layout, ch);
+		par->bits_per_coded_sample = a->bits;
+		par->block_align = ch * (a->bits / 8);
+		st->time_base = (AVRational){ 1, a->rate };
+		w->ast[t] = st;
+	}
+	return 0;
+}
+
 static int setup_io(struct mov_writer *w)
 {
 	uint8_t *buf = av_malloc(IO_BUF_SIZE);
@@ -274,6 +312,8 @@ int mov_writer_open(int fd, const struct mov_params *p, struct mov_writer **ret_
 	if (ret < 0)
 		goto out_free;
 	ret = setup_stream(w, p);
+	if (ret >= 0 && p->audio.channels)
+		ret = setup_audio(w, &p->audio);
 	if (ret < 0)
 		goto out_free;
 	ret = write_header(w);
@@ -299,14 +339,18 @@ uint64_t mov_writer_count(const struct mov_writer *w)
 
 static const void *dummy_payload(struct mov_writer *w, size_t size)
 {
-	/* calloc of a frame-sized block maps zero pages lazily: no real memory is used */
-	if (!w->dummy)
-		w->dummy = calloc(1, w->frame_size);
-	return size <= w->frame_size ? w->dummy : NULL;
+	/* calloc maps zero pages lazily: no real memory is used */
+	if (size > w->dummy_size) {
+		free(w->dummy);
+		w->dummy = calloc(1, size);
+		w->dummy_size = w->dummy ? size : 0;
+	}
+	return w->dummy;
 }
 
-static int write_frame(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
-		       int64_t pts)
+/* One packet whose payload is already at offset: the muxer indexes it, io_write skips it. */
+static int write_packet(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
+			AVStream *st, int64_t pts, int64_t duration)
 {
 	AVPacket *pkt = w->pkt;
 	int64_t ret;
@@ -317,9 +361,9 @@ static int write_frame(struct mov_writer *w, uint64_t offset, const void *data, 
 	av_packet_unref(pkt);
 	pkt->data = (uint8_t *)data;
 	pkt->size = size;
-	pkt->stream_index = w->st->index;
-	pkt->pts = pkt->dts = av_rescale_q(pts, w->frame_tb, w->st->time_base);
-	pkt->duration = av_rescale_q(1, w->frame_tb, w->st->time_base);
+	pkt->stream_index = st->index;
+	pkt->pts = pkt->dts = pts;
+	pkt->duration = duration;
 	pkt->flags = AV_PKT_FLAG_KEY;
 	w->io.payload = data;
 	w->io.payload_size = size;
@@ -334,6 +378,14 @@ static int write_frame(struct mov_writer *w, uint64_t offset, const void *data, 
 	if (ret < 0)
 		return ret;
 	return w->io.payload ? -EPROTO : 0; /* the payload never reached the callback */
+}
+
+static int write_frame(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
+		       int64_t pts)
+{
+	return write_packet(w, offset, data, size, w->st,
+			    av_rescale_q(pts, w->frame_tb, w->st->time_base),
+			    av_rescale_q(1, w->frame_tb, w->st->time_base));
 }
 
 int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size_t size,
@@ -360,6 +412,40 @@ int mov_writer_add(struct mov_writer *w, uint64_t offset, const void *data, size
 	w->last_pts = pts;
 	w->count++;
 	return 0;
+}
+
+int mov_writer_add_audio(struct mov_writer *w, uint64_t offset, const void *data, uint64_t n,
+			 uint64_t first)
+{
+	uint64_t off[MOV_AUDIO_MAX_TRACKS];
+	uint64_t bytes = mov_audio_chunk_layout(&w->audio, n, off);
+	int ret = 0;
+
+	if (w->failed)
+		return w->failed;
+	if (w->finished || !w->atracks || !n || first != w->audio_next || offset < w->next_off ||
+	    offset > INT64_MAX - bytes || bytes > INT32_MAX)
+		return -EINVAL;
+	if (!data && !(data = dummy_payload(w, bytes)))
+		return -ENOMEM;
+	for (unsigned t = 0; t < w->atracks && ret >= 0; t++) {
+		uint64_t size = n * mov_audio_track_channels(&w->audio, t) * (w->audio.bits / 8);
+
+		ret = write_packet(w, offset + off[t], (const uint8_t *)data + off[t], size,
+				   w->ast[t], first, n);
+	}
+	if (ret < 0) {
+		w->failed = ret;
+		return ret;
+	}
+	w->audio_next = first + n;
+	w->next_off = offset + bytes; /* the next frame comes after the chunk */
+	return 0;
+}
+
+uint64_t mov_writer_audio_count(const struct mov_writer *w)
+{
+	return w->audio_next;
 }
 
 int mov_writer_finish(struct mov_writer *w, uint64_t moov_at, uint64_t *ret_size)

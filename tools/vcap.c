@@ -71,6 +71,27 @@ static const char usage[] =
 "  log; a value the device does not take exactly is an error naming what it offers,\n"
 "  unless 'auto' was asked. The summary names the buffer mode and counts pixel copies.\n"
 "\n"
+"Sound (recorded with the picture, sample-exact: never resampled):\n"
+"  --audio DEVICE     record sound from DEVICE: an ALSA PCM (hw:CARD=X,DEV=0, default, as\n"
+"                     'arecord -L' lists them), or pattern: a tone per channel (1000 Hz x\n"
+"                     channel number) with a full-scale marker at the first sample of every\n"
+"                     frame. Streaming starts after the video's; sample 0 is the sample\n"
+"                     captured at frame 0's timestamp (CLOCK_MONOTONIC), and frame k owns\n"
+"                     samples round(k x rate / fps) up to those of frame k+1 (1920 per frame\n"
+"                     at 25 fps and 48 kHz; 1602, 1601, 1602, 1601, 1602 at 29.97)\n"
+"  --audio-channels N  1 to 16 (default: the device's; pattern 2)\n"
+"  --audio-rate HZ    samples per second (default 48000); the device must give it exactly\n"
+"  --audio-format F   s16, s24 or s32 (default auto: the device's native format, 24 or 32\n"
+"                     bits before 16); stored as MOV sowt, in24 or in32 (little-endian)\n"
+"  --audio-tracks T   one (default: one track with every channel), pairs (stereo tracks\n"
+"                     1+2, 3+4, ...) or mono (a track per channel)\n"
+"  --audio-drift P    report (default: the audio clock's drift against the video clock, in\n"
+"                     ppm, is measured and shown) or fail=PPM (stop the recording, exit 1,\n"
+"                     once it exceeds PPM)\n"
+"  Each batch's sound is one chunk in the batch's own O_DIRECT write, after its frames.\n"
+"  Sound the device lost (an ALSA overrun) is silence of exactly that length, reported\n"
+"  like a drop and subject to --on-drop; a frame the video device lost keeps its sound.\n"
+"\n"
 "Amount (without any, vcap records until SIGINT or SIGTERM):\n"
 "  -n, --frames N     stop after N frames in the file (with --fill-drops, filled ones count)\n"
 "  --fields N         stop after N fields: N/2 frames of an interlaced or alternate mode (N\n"
@@ -197,6 +218,12 @@ enum {
 	OPT_START_FIELD,
 	OPT_BUFFERS_MODE,
 	OPT_ZERO_COPY,
+	OPT_AUDIO,
+	OPT_AUDIO_CHANNELS,
+	OPT_AUDIO_RATE,
+	OPT_AUDIO_FORMAT,
+	OPT_AUDIO_TRACKS,
+	OPT_AUDIO_DRIFT,
 };
 
 static const struct option options[] = {
@@ -233,6 +260,12 @@ static const struct option options[] = {
 	{ "start-field", required_argument, NULL, OPT_START_FIELD },
 	{ "buffers-mode", required_argument, NULL, OPT_BUFFERS_MODE },
 	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
+	{ "audio", required_argument, NULL, OPT_AUDIO },
+	{ "audio-channels", required_argument, NULL, OPT_AUDIO_CHANNELS },
+	{ "audio-rate", required_argument, NULL, OPT_AUDIO_RATE },
+	{ "audio-format", required_argument, NULL, OPT_AUDIO_FORMAT },
+	{ "audio-tracks", required_argument, NULL, OPT_AUDIO_TRACKS },
+	{ "audio-drift", required_argument, NULL, OPT_AUDIO_DRIFT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -315,6 +348,40 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 			return bad(c, "--pattern", arg, hint);
 	}
 	return 0;
+}
+
+/* --audio-drift report|fail=PPM */
+static int parse_drift(struct vc_conf *c, const char *arg)
+{
+	unsigned ppm;
+
+	if (!strcmp(arg, "report"))
+		return c->rec.audio_drift_fail = 0, 0;
+	if (strncmp(arg, "fail=", 5) || tool_parse_uint(arg + 5, 1, 1000000, &ppm))
+		return bad(c, "--audio-drift", arg, "report, or fail=PPM such as fail=100");
+	c->rec.audio_drift_fail = ppm;
+	return 0;
+}
+
+static int parse_audio_opt(struct vc_conf *c, int opt, const char *arg)
+{
+	struct cap_audio_config *a = &c->rec.audio;
+
+	switch (opt) {
+	case OPT_AUDIO:
+		return a->device = arg, 0;
+	case OPT_AUDIO_CHANNELS:
+		return tool_parse_uint(arg, 1, 16, &a->channels) ? bad(c, "--audio-channels", arg, "1 to 16") : 0;
+	case OPT_AUDIO_RATE:
+		return tool_parse_uint(arg, 8000, 192000, &a->rate) ? bad(c, "--audio-rate", arg, "8000 to 192000, e.g. 48000") : 0;
+	case OPT_AUDIO_FORMAT:
+		return cap_audio_format_parse(arg, &a->format) ? bad(c, "--audio-format", arg, "s16, s24, s32 or auto") : 0;
+	case OPT_AUDIO_TRACKS:
+		return mov_audio_tracks_parse(arg, &c->rec.audio_tracks) ? bad(c, "--audio-tracks", arg, "one, pairs or mono") : 0;
+	case OPT_AUDIO_DRIFT:
+		return parse_drift(c, arg);
+	}
+	return -EINVAL;
 }
 
 static int parse_opt(struct vc_conf *c, int opt, const char *arg)
@@ -424,7 +491,7 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	case 'q':
 		return c->quiet = true, 0;
 	}
-	return -EINVAL;
+	return parse_audio_opt(c, opt, arg);
 }
 
 /* What the command line alone decides (exit 2): the recording's own checks. */
@@ -470,7 +537,7 @@ static int exit_code(const struct vc_conf *c, const struct cap_record_stats *st)
 		return EXIT_NOSPACE;
 	if (st->err)
 		return EXIT_FAILURE_RUN;
-	if ((st->drops || st->lost_fields) && c->rec.on_drop == CAP_DROP_FAIL)
+	if ((st->drops || st->lost_fields || st->audio.xruns) && c->rec.on_drop == CAP_DROP_FAIL)
 		return EXIT_DROPS;
 	return EXIT_OK;
 }

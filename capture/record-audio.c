@@ -84,6 +84,14 @@ int cap_rec_audio_open(struct cap_record *v)
 			      "audio from %s: %s", a->device, bad);
 		return -EINVAL;
 	}
+	if (c->audio_tracks == MOV_AUDIO_ONE && a->channels > 2)
+		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_WARNING },
+			     "one track of %u channels: FFmpeg's muxer describes it with a version 1 "
+			     "sound description, which Apple's QuickTime File Format allows for 1 "
+			     "or 2 channels only (the 'chan' atom: more need version 2); ffmpeg, "
+			     "ffprobe and mediainfo read it, QuickTime players may not "
+			     "(--audio-tracks pairs or mono keep to the rule)",
+			     a->channels);
 	v->st->audio.on = true;
 	v->st->audio.tracks = mov_audio_track_count(&au->mov);
 	cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_INFO },

@@ -1,6 +1,12 @@
+/* FFmpeg framemd5 sidecars (libavformat/hashenc.c's format), written from md5s the caller
+ * computed in memory for the video and, for the sound, from the file's own bytes. */
 #include "mov.h"
 
 #include <errno.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/md5.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -13,16 +19,34 @@ struct mov_framemd5 {
 	struct mov_reader *r;
 	struct mov_info in;
 	FILE *f;
+	AVFormatContext *ac; /* the file's audio streams, for written sidecars; NULL: none */
+	int mov_fd;	     /* the MOV, to hash the sound's packets */
 };
 
-static void header(FILE *f, const struct mov_info *in)
+static void header(FILE *f, const struct mov_info *in, const AVFormatContext *ac)
 {
+	char layout[128];
+	unsigned k = 1;
+
 	fprintf(f, "#format: frame checksums\n#version: 2\n#hash: MD5\n");
 	fprintf(f, "#software: %s\n", LIBAVFORMAT_IDENT);
 	fprintf(f, "#tb 0: %u/%u\n#media_type 0: video\n#codec_id 0: %s\n", in->tb_num, in->tb_den,
 		in->codec);
 	fprintf(f, "#dimensions 0: %ux%u\n#sar 0: %u/%u\n", in->width, in->height,
 		in->sar_den ? in->sar_num : 0, in->sar_den ? in->sar_den : 1);
+	for (unsigned i = 0; ac && i < ac->nb_streams; i++) {
+		const AVStream *st = ac->streams[i];
+
+		if (st->codecpar->codec_type != AVMEDIA_TYPE_AUDIO)
+			continue;
+		av_channel_layout_describe(&st->codecpar->ch_layout, layout, sizeof(layout));
+		fprintf(f, "#tb %u: %d/%d\n#media_type %u: audio\n#codec_id %u: %s\n", k,
+			st->time_base.num, st->time_base.den, k, k,
+			avcodec_get_name(st->codecpar->codec_id));
+		fprintf(f, "#sample_rate %u: %d\n#channel_layout_name %u: %s\n", k,
+			st->codecpar->sample_rate, k, layout);
+		k++;
+	}
 	fprintf(f, "#stream#, dts,        pts, duration,     size, hash\n");
 }
 
@@ -51,6 +75,7 @@ static int framemd5_on_fd(int fd, const char *mov_path, struct mov_framemd5 **re
 
 	if (!m)
 		goto out_close_fd;
+	m->mov_fd = -1;
 	ret = mov_reader_open(mov_path, &m->r, NULL, 0);
 	if (ret < 0)
 		goto out_free;
@@ -60,7 +85,7 @@ static int framemd5_on_fd(int fd, const char *mov_path, struct mov_framemd5 **re
 		ret = -errno;
 		goto out_reader;
 	}
-	header(m->f, &m->in);
+	header(m->f, &m->in, NULL);
 	*ret_md5 = m;
 	return 0;
 
@@ -109,6 +134,9 @@ int mov_framemd5_close(struct mov_framemd5 *m)
 	if (fclose(m->f) && !ret)
 		ret = -errno;
 	mov_reader_free(m->r);
+	avformat_close_input(&m->ac);
+	if (m->mov_fd >= 0)
+		close(m->mov_fd);
 	free(m);
 	return ret;
 }
@@ -127,17 +155,146 @@ static int check_count(const char *mov_path, uint64_t n)
 	return ret;
 }
 
-static int write_lines(struct mov_framemd5 *m, const uint8_t (*md5)[16], uint64_t n)
+/* The file's audio streams as the mov demuxer indexes them: a chunk of PCM comes out as
+ * packets of up to 1024 samples (libavformat/mov.c mov_build_index), which is what
+ * "ffmpeg -map 0:a -c copy -f framemd5" lists. NULL in *ret when there is no sound. */
+static int open_audio(const char *mov_path, AVFormatContext **ret)
 {
+	AVFormatContext *ac = NULL;
+	bool any = false;
+	int ret2;
+
+	*ret = NULL;
+	ret2 = avformat_open_input(&ac, mov_path, NULL, NULL);
+	if (ret2 < 0)
+		return ret2 == AVERROR(ENOENT) ? -ENOENT : -EINVAL;
+	for (unsigned i = 0; i < ac->nb_streams; i++)
+		any |= ac->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+	if (any)
+		*ret = ac;
+	else
+		avformat_close_input(&ac);
+	return 0;
+}
+
+/* Where each audio stream's next packet is. */
+struct audio_pos {
+	AVStream *st;
+	unsigned k; /* the stream's number in the sidecar: 1, 2, ... */
+	int i, n;
+};
+
+static int audio_line(struct mov_framemd5 *m, struct audio_pos *a, uint8_t **buf, size_t *cap)
+{
+	const AVIndexEntry *e = avformat_index_get_entry(a->st, a->i);
+	const AVIndexEntry *next = avformat_index_get_entry(a->st, a->i + 1);
+	int64_t dur = next ? next->timestamp - e->timestamp : a->st->duration - e->timestamp;
+	uint8_t md5[16];
+	ssize_t got;
+
+	if ((size_t)e->size > *cap) {
+		uint8_t *nb = realloc(*buf, e->size);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = e->size;
+	}
+	got = pread(m->mov_fd, *buf, e->size, e->pos);
+	if (got < 0)
+		return -errno;
+	if (got != e->size)
+		return -ENODATA;
+	av_md5_sum(md5, *buf, e->size);
+	fprintf(m->f, "%u, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8d, ", a->k, e->timestamp,
+		e->timestamp, dur, e->size);
+	for (unsigned b = 0; b < 16; b++)
+		fprintf(m->f, "%02x", md5[b]);
+	a->i++;
+	return fputc('\n', m->f) == EOF ? -EIO : 0;
+}
+
+/* The audio stream whose next packet goes before video sample i (n: none left), in the order
+ * ffmpeg's muxing interleaves them: by time, a tie to the lower stream number
+ * (libavformat/mux.c ff_interleave_compare_dts); NULL: the video sample. */
+static struct audio_pos *next_audio(struct mov_framemd5 *m, struct audio_pos *a, unsigned na,
+				    uint64_t i, uint64_t n)
+{
+	const struct mov_sample *s = mov_reader_samples(m->r);
+	AVRational vtb = { m->in.tb_num, m->in.tb_den };
+	struct audio_pos *best = NULL;
+	const AVIndexEntry *be = NULL;
+
+	for (unsigned k = 0; k < na; k++) {
+		const AVIndexEntry *e;
+
+		if (a[k].i >= a[k].n)
+			continue;
+		e = avformat_index_get_entry(a[k].st, a[k].i);
+		if (!best || av_compare_ts(e->timestamp, a[k].st->time_base, be->timestamp,
+					   best->st->time_base) < 0)
+			best = &a[k], be = e;
+	}
+	if (best && i < n && av_compare_ts(s[i].pts, vtb, be->timestamp, best->st->time_base) <= 0)
+		return NULL;
+	return best;
+}
+
+static int write_av(struct mov_framemd5 *m, const uint8_t (*md5)[16], uint64_t n)
+{
+	struct audio_pos a[MOV_AUDIO_MAX_TRACKS];
+	unsigned na = 0;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	uint64_t i = 0;
 	int ret = 0;
 
-	for (uint64_t i = 0; i < n && ret == 0; i++)
-		ret = mov_framemd5_line(m, i, md5[i]);
+	for (unsigned s = 0; m->ac && s < m->ac->nb_streams && na < MOV_AUDIO_MAX_TRACKS; s++) {
+		AVStream *st = m->ac->streams[s];
+
+		if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+			a[na] = (struct audio_pos){ st, na + 1, 0,
+						    avformat_index_get_entries_count(st) }, na++;
+	}
+	while (ret == 0) {
+		struct audio_pos *p = next_audio(m, a, na, i, n);
+
+		if (p)
+			ret = audio_line(m, p, &buf, &cap);
+		else if (i < n)
+			ret = mov_framemd5_line(m, i, md5[i]), i++;
+		else
+			break;
+	}
+	free(buf);
+	return ret;
+}
+
+static int write_lines(struct mov_framemd5 *m, const uint8_t (*md5)[16], uint64_t n)
+{
+	int ret = write_av(m, md5, n);
+
 	if (ret < 0) {
 		mov_framemd5_close(m);
 		return ret;
 	}
 	return mov_framemd5_close(m);
+}
+
+/* A sidecar with the file's sound too: reopened with the audio streams' header. */
+static int add_audio(struct mov_framemd5 *m, const char *mov_path)
+{
+	int ret = open_audio(mov_path, &m->ac);
+
+	if (ret < 0 || !m->ac)
+		return ret;
+	m->mov_fd = open(mov_path, O_RDONLY | O_CLOEXEC);
+	if (m->mov_fd < 0)
+		return -errno;
+	if (fseek(m->f, 0, SEEK_SET) < 0 || ftruncate(fileno(m->f), 0) < 0)
+		return -errno;
+	header(m->f, &m->in, m->ac);
+	return 0;
 }
 
 int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
@@ -149,6 +306,8 @@ int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t
 	ret = check_count(mov_path, n); /* before creating anything */
 	if (ret >= 0)
 		ret = mov_framemd5_open(out_path, mov_path, force, &m);
+	if (ret >= 0 && (ret = add_audio(m, mov_path)) < 0)
+		mov_framemd5_close(m);
 	return ret < 0 ? ret : write_lines(m, md5, n);
 }
 
@@ -167,5 +326,7 @@ int mov_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16]
 	if (own < 0)
 		return -errno;
 	ret = framemd5_on_fd(own, mov_path, &m);
+	if (ret >= 0 && (ret = add_audio(m, mov_path)) < 0)
+		mov_framemd5_close(m);
 	return ret < 0 ? ret : write_lines(m, md5, n);
 }

@@ -223,6 +223,24 @@ static int setup_stream(struct mov_writer *w, const struct mov_params *p)
 	return 0;
 }
 
+/* Mono track t of a channels-channel recording carries the t-th position of the default
+ * layout for that count (L, R, C, LFE, ...): with plain mono layouts on every track, FFmpeg's
+ * muxer writes no 'chan' atom at all (movenc.c multichannel_as_mono), and players and
+ * mediainfo then know nothing of the channels' places. */
+static void mono_position(AVCodecParameters *par, unsigned channels, unsigned t)
+{
+	AVChannelLayout all;
+	enum AVChannel c;
+
+	av_channel_layout_default(&all, channels);
+	c = av_channel_layout_channel_from_index(&all, t);
+	if (c >= 0 && c < 64) {
+		av_channel_layout_uninit(&par->ch_layout);
+		av_channel_layout_from_mask(&par->ch_layout, 1ull << c);
+	}
+	av_channel_layout_uninit(&all);
+}
+
 /* One PCM stream per track: FFmpeg's mov muxer writes its sample description (sowt v0,
  * in24/in32 v1 with enda) and chan atom from codec id and channel layout. */
 static int setup_audio(struct mov_writer *w, const struct mov_audio *a)
@@ -245,8 +263,10 @@ static int setup_audio(struct mov_writer *w, const struct mov_audio *a)
 		par->codec_id = ids[a->bits / 8];
 		par->sample_rate = a->rate;
 		/* one track: FFmpeg's default layout for the count (2: stereo, 8: 7.1); pairs
-		 * are stereo, a lone last channel and mono tracks mono */
+		 * are stereo, a lone last channel mono */
 		av_channel_layout_default(&par->ch_layout, ch);
+		if (a->tracks == MOV_AUDIO_MONO && a->channels > 1)
+			mono_position(par, a->channels, t);
 		par->bits_per_coded_sample = a->bits;
 		par->block_align = ch * (a->bits / 8);
 		st->time_base = (AVRational){ 1, a->rate };

@@ -24,6 +24,17 @@ static double disk_left_s(const struct vc_conf *c, const struct cap_record_stats
 	return (double)vfs.f_bavail * vfs.f_frsize / rate;
 }
 
+/* "+12 ppm", or "-" until both clocks have run long enough (a static buffer per call site is
+ * not needed: the text lives in the stats' caller's frame) */
+#define audio_drift(st) drift_text((st), (char[24]){ 0 })
+static const char *drift_text(const struct cap_record_stats *st, char *buf)
+{
+	if (!st->audio.drift_known)
+		return "-";
+	snprintf(buf, 24, "%+.0f ppm", st->audio.drift_ppm);
+	return buf;
+}
+
 void vc_progress(const struct vc_conf *c, const struct cap_record_stats *st, bool final)
 {
 	double left = disk_left_s(c, st);
@@ -33,6 +44,9 @@ void vc_progress(const struct vc_conf *c, const struct cap_record_stats *st, boo
 		(unsigned long long)st->frames, tool_plural(st->frames, "frame", "frames"),
 		st->seconds, mbps, st->nslots ? 100.0 * st->held / st->nslots : 0,
 		(unsigned long long)st->drops);
+	if (st->audio.on)
+		fprintf(stderr, "  audio %.1f s xruns %llu drift %s", (double)st->audio.samples /
+			st->audio.acc.rate, (unsigned long long)st->audio.xruns, audio_drift(st));
 	if (left >= 0)
 		fprintf(stderr, "  disk %lu:%02lu:%02lu left", (unsigned long)left / 3600,
 			(unsigned long)left / 60 % 60, (unsigned long)left % 60);
@@ -50,6 +64,20 @@ static void display_aspect(const struct cap_record_stats *st, char *buf, size_t 
 	else
 		snprintf(buf, len, "%llu:%llu", (unsigned long long)(n / g),
 			 (unsigned long long)(d / g));
+}
+
+static void audio_summary(const struct cap_record_stats *st)
+{
+	const struct cap_record_audio *a = &st->audio;
+
+	fprintf(stderr,
+		"vcap: audio %s: %llu samples (%.3f s) of %u channels at %u Hz %s in %u %s; %llu "
+		"%s (%llu samples of silence), %llu late; drift %s\n",
+		a->acc.device, (unsigned long long)a->samples, (double)a->samples / a->acc.rate,
+		a->acc.channels, a->acc.rate, cap_audio_format_name(a->acc.format), a->tracks,
+		tool_plural(a->tracks, "track", "tracks"), (unsigned long long)a->xruns,
+		tool_plural(a->xruns, "overrun", "overruns"), (unsigned long long)a->xrun_samples,
+		(unsigned long long)a->late_silence, audio_drift(st));
 }
 
 static void summary(const struct vc_conf *c, const struct cap_record_stats *st)
@@ -80,6 +108,8 @@ static void summary(const struct vc_conf *c, const struct cap_record_stats *st)
 		(unsigned long long)st->flagged,
 		st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, unit, st->max_fill * 100,
 		st->stop_reason ? st->stop_reason : "-");
+	if (st->audio.on)
+		audio_summary(st);
 	display_aspect(st, dar, sizeof(dar));
 	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps, %s (pasp %u:%u from %s); buffers %s, "
 		"%llu %s (%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width,
@@ -186,6 +216,36 @@ static void json_policies(const struct vc_conf *c, const struct cap_record_stats
 	tool_json_str(stdout, vc_exit_meaning(exit_code));
 }
 
+/* "audio": null without sound. */
+static void audio_json(const struct vc_conf *c, const struct cap_record_stats *st)
+{
+	const struct cap_record_audio *a = &st->audio;
+
+	if (!a->on) {
+		printf(",\"audio\":null");
+		return;
+	}
+	printf(",\"audio\":{\"device\":");
+	tool_json_str(stdout, a->acc.device);
+	printf(",\"card\":");
+	tool_json_str(stdout, a->acc.card);
+	printf(",\"channels\":%u,\"rate\":%u,\"format\":\"%s\",\"device_format\":\"%s\","
+	       "\"tracks\":%u,\"track_split\":\"%s\",\"samples\":%llu,\"xruns\":%llu,"
+	       "\"xrun_samples\":%llu,\"lead_silence\":%llu,\"late_silence\":%llu,"
+	       "\"period\":%u,\"buffer\":%u,\"max_chunk_bytes\":%llu,\"drift_ppm\":",
+	       a->acc.channels, a->acc.rate, cap_audio_format_name(a->acc.format), a->acc.native,
+	       a->tracks, mov_audio_tracks_name(c->rec.audio_tracks),
+	       (unsigned long long)a->samples, (unsigned long long)a->xruns,
+	       (unsigned long long)a->xrun_samples, (unsigned long long)a->lead_silence,
+	       (unsigned long long)a->late_silence, a->acc.period, a->acc.buffer,
+	       (unsigned long long)a->chunk_bytes);
+	if (a->drift_known)
+		printf("%.3f", a->drift_ppm);
+	else
+		printf("null");
+	printf(",\"drift_fail_ppm\":%.0f}", c->rec.audio_drift_fail);
+}
+
 static void json(const struct vc_conf *c, const struct cap_record_stats *st, int exit_code)
 {
 	const struct dio_geom *g = &st->geom;
@@ -223,6 +283,7 @@ static void json(const struct vc_conf *c, const struct cap_record_stats *st, int
 	tool_json_str(stdout, st->stop_reason ? st->stop_reason : "");
 	printf(",\"error\":");
 	tool_json_str(stdout, st->err ? strerror(-st->err) : "");
+	audio_json(c, st);
 	json_policies(c, st, exit_code);
 	printf("}\n");
 }

@@ -134,8 +134,9 @@ static const char usage[] =
 "                     --force (O_DIRECT batches and a seekable index need a file; to pipe a\n"
 "                     recording, record it, then vplay FILE -o -). A symbolic link (FILE,\n"
 "                     its log or the sidecar) is written through only with --force\n"
-"  --md5 FILE         also write an FFmpeg framemd5 sidecar, identical to what\n"
-"                     'ffmpeg -i FILE.mov -c copy -f framemd5 -' prints: created empty\n"
+"  --md5 FILE         also write an FFmpeg framemd5 sidecar, identical to what 'ffmpeg -i\n"
+"                     FILE.mov -map 0:v -map 0:a? -c copy -f framemd5 -' prints (the frames,\n"
+"                     and every audio track's packets as the demuxer cuts them): created empty\n"
 "                     before the first frame (never replaced unless --force), filled at the\n"
 "                     end; after a crash, vmov recover fills it from the capture log\n"
 "  --on-drop POLICY   continue (default), stop (finish the file at the first drop) or fail\n"
@@ -350,6 +351,15 @@ static int parse_pattern(struct vc_conf *c, const char *arg)
 	return 0;
 }
 
+/* The long name of an option, for messages. */
+static const char *audio_opt_name(int opt)
+{
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
 /* --audio-drift report|fail=PPM */
 static int parse_drift(struct vc_conf *c, const char *arg)
 {
@@ -367,6 +377,8 @@ static int parse_audio_opt(struct vc_conf *c, int opt, const char *arg)
 {
 	struct cap_audio_config *a = &c->rec.audio;
 
+	if (opt != OPT_AUDIO)
+		c->audio_opt = audio_opt_name(opt);
 	switch (opt) {
 	case OPT_AUDIO:
 		return a->device = arg, 0;
@@ -501,6 +513,11 @@ static int check_conf(struct vc_conf *c)
 
 	if (!c->source_given && c->rec.cap.device)
 		c->rec.source = cap_source_find("v4l2");
+	if (!c->rec.audio.device && c->audio_opt) {
+		tool_err(c->tool, 0, "add --audio DEVICE, e.g. --audio hw:CARD=X,DEV=0 or --audio pattern",
+			 "--%s without --audio: there is no sound to record", c->audio_opt);
+		return -EINVAL;
+	}
 	if (cap_record_check(&c->rec, &why) < 0) {
 		tool_err(c->tool, 0, why.hint, "%s", why.what);
 		return -EINVAL;

@@ -525,6 +525,11 @@ static int cmd_recover(const struct args *a)
 	if (res.dropped)
 		printf(" (%" PRIu64 " journaled %s past the end of the file left out)", res.dropped,
 		       tool_plural(res.dropped, "frame", "frames"));
+	if (res.audio_samples || res.audio_dropped)
+		printf(", %" PRIu64 " samples of sound", res.audio_samples);
+	if (res.audio_dropped)
+		printf(" (%" PRIu64 " journaled past the end of the file left out)",
+		       res.audio_dropped);
 	printf("; %s is now %" PRIu64 " bytes (%s)\n", a->file, res.size,
 	       dio_human_bytes(res.size, hb, sizeof(hb)));
 	if (res.checked)

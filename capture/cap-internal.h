@@ -25,6 +25,19 @@ struct cap_audio {
 extern const struct cap_audio_ops cap_audio_pattern_ops;
 extern const struct cap_audio_ops cap_alsa_ops;
 
+/* ---- ALSA device setup (alsa-setup.c), used by the ALSA source (alsa.c) ---- */
+
+struct _snd_pcm; /* alsa-lib's snd_pcm_t */
+/* Open cfg->device for capture (non-blocking) and set it up: interleaved reads, cfg's rate
+ * exactly (never resampled), cfg's channels (0: the device's smallest count from 2 up), a
+ * format it gives natively (cfg->format, or AUTO: S24_3LE, S32_LE, S24_LE, S16_LE in that
+ * order), a period of about 10 ms and a buffer of up to 2 s; monotonic timestamps, never
+ * stopped by an overrun (stop_threshold = boundary), started only by snd_pcm_start().
+ * *ret_repack: the device gives S24_LE (4 bytes) and the stored format is 3 bytes.
+ * 0 with *ret_pcm (the caller's, closed with snd_pcm_close) and *ret_acc; -errno with *why. */
+int cap_alsa_setup(const struct cap_audio_config *cfg, struct cap_why *why,
+		   struct _snd_pcm **ret_pcm, struct cap_audio_accepted *ret_acc, bool *ret_repack);
+
 /* ---- V4L2 device negotiation (v4l2-setup.c), used by the V4L2 source (v4l2.c) ---- */
 
 struct cap_v4l2_dev {

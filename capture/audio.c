@@ -9,7 +9,7 @@ const struct cap_audio_ops *cap_audio_find(const char *device)
 {
 	if (!device || !*device)
 		return NULL;
-	return !strcmp(device, "pattern") ? &cap_audio_pattern_ops : NULL;
+	return !strcmp(device, "pattern") ? &cap_audio_pattern_ops : &cap_alsa_ops;
 }
 
 const char *cap_audio_format_name(enum cap_audio_format f)

@@ -61,9 +61,9 @@ int cap_rec_audio_open(struct cap_record *v)
 		return 0;
 	au->ops = cap_audio_find(c->audio.device);
 	if (!au->ops) {
-		cap_rec_error(v, -ENODEV, "this build has the pattern audio source only",
-			      "--audio %s", c->audio.device);
-		return -ENODEV;
+		cap_rec_error(v, 0, "e.g. --audio hw:CARD=X,DEV=0, --audio default or --audio pattern",
+			      "--audio with an empty device name");
+		return -EINVAL;
 	}
 	cfg.rate_num = v->st->acc.rate_num;
 	cfg.rate_den = v->st->acc.rate_den;

@@ -478,6 +478,14 @@ struct mov_info {
 	uint32_t stride;     /* bytes per row as stored: the format's, or ffmpeg's padded rows */
 	uint64_t file_size;
 	double duration; /* seconds */
+	/* Sound beside the picture: every audio track counted, the rest of the first one;
+	 * audio_tracks 0 when there is none. */
+	unsigned audio_tracks;
+	unsigned audio_channels; /* over all audio tracks */
+	unsigned audio_rate;	 /* samples per second */
+	unsigned audio_bits;	 /* bits per sample as stored (16, 24, 32; 0 when not PCM) */
+	uint64_t audio_samples;	 /* the first audio track's duration in samples */
+	char audio_codec[32];	 /* FFmpeg's codec name, "pcm_s24le" */
 };
 
 /* Open path and read its index through libavformat's mov demuxer (avformat_open_input, no

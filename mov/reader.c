@@ -180,6 +180,28 @@ static int open_format(const char *path, AVFormatContext **ret_fc, char *why, si
 	return 0;
 }
 
+/* What sound the file has, from its audio streams' parameters (no packet is read). */
+static void audio_info(struct mov_info *in, const AVFormatContext *fc)
+{
+	for (unsigned i = 0; i < fc->nb_streams; i++) {
+		const AVStream *st = fc->streams[i];
+		const AVCodecParameters *par = st->codecpar;
+
+		if (par->codec_type != AVMEDIA_TYPE_AUDIO)
+			continue;
+		in->audio_channels += par->ch_layout.nb_channels;
+		if (in->audio_tracks++)
+			continue;
+		in->audio_rate = par->sample_rate;
+		in->audio_bits = av_get_bits_per_sample(par->codec_id);
+		if (st->duration > 0)
+			in->audio_samples = av_rescale_q(st->duration, st->time_base,
+							 (AVRational){ 1, par->sample_rate ?: 1 });
+		snprintf(in->audio_codec, sizeof(in->audio_codec), "%s",
+			 avcodec_get_name(par->codec_id));
+	}
+}
+
 static int read_index(struct mov_reader *r, AVFormatContext *fc, int fd, char *why, size_t len)
 {
 	AVStream *st = video_stream(fc);
@@ -200,6 +222,7 @@ static int read_index(struct mov_reader *r, AVFormatContext *fc, int fd, char *w
 	if (ret < 0)
 		return ret;
 	duration(&r->info, st);
+	audio_info(&r->info, fc);
 	ret = mov_tc_map_read(&r->tc, fc, fd, st, r->samples, r->info.samples);
 	if (ret < 0)
 		return why_set(why, len, ret, "its timecode track cannot be read");

@@ -238,6 +238,13 @@ static void print_info_text(const char *file, const struct mov_reader *r, bool s
 		       in.stride);
 	printf("samples:     %" PRIu64 "\n", in.samples);
 	printf("duration:    %.3f s\n", in.duration);
+	if (in.audio_tracks)
+		printf("sound:       %u %s, %u %s in all, %s at %u Hz, %" PRIu64
+		       " samples (%.3f s)\n",
+		       in.audio_tracks, tool_plural(in.audio_tracks, "track", "tracks"),
+		       in.audio_channels, tool_plural(in.audio_channels, "channel", "channels"),
+		       in.audio_codec, in.audio_rate, in.audio_samples,
+		       in.audio_rate ? (double)in.audio_samples / in.audio_rate : 0);
 	if (in.samples)
 		printf("first frame: offset %" PRIu64 ", %" PRIu32 " bytes\n", s[0].offset,
 		       s[0].size);

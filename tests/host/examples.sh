@@ -12,7 +12,8 @@
 # The rules for what this machine lacks, and only those:
 #   - a V4L2 capture device (vcap --device /dev/videoN) becomes the pattern source:
 #     "--source pattern"; --input and --zero-copy are dropped, --std pal|ntsc becomes
-#     --rate 25|30000/1001, --dv-timings WxHpR becomes --size WxH --rate R.
+#     --rate 25|30000/1001, --dv-timings WxHpR becomes --size WxH --rate R, and an ALSA
+#     sound card on the same line (--audio hw:...) becomes the pattern tone.
 #   - an output device or the screen (vplay -o /dev/videoN, -o kms[:CONN]) becomes -o null,
 #     which keeps the file's rate as a device would.
 #   - a path under /mnt/ (a RAID mount) is the same path under the scratch directory, and a
@@ -94,6 +95,7 @@ def rewrite(cmd):
         code = re.sub(r"--std pal\b", "--rate 25", code)
         code = re.sub(r"--std ntsc\b", "--rate 30000/1001", code)
         code = re.sub(r"--dv-timings (\d+x\d+)[pi](\d+)", r"--size \1 --rate \2", code)
+        code = re.sub(r"--audio (?!pattern\b)\S+", "--audio pattern", code)
     # an output device or the screen: the null output
     if code.startswith("vplay "):
         code = re.sub(r"-o (/dev/video\d+|kms(:\S+)?)(?=\s|$)", "-o null", code)

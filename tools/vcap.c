@@ -166,7 +166,8 @@ static const char usage[] =
 "the disk time left. SIGINT or SIGTERM stops the recording and finishes the file cleanly.\n"
 "The capture log FILE.mov.vcj has one line per frame: index, offset, size, pts, sequence,\n"
 "field, V4L2 flags, timestamp, timecode, md5 (with --md5) and a note (lost=N, lost-fields=N,\n"
-"starved, fill, tc-break).\n"
+"starved, fill, tc-break); with sound, a 'chunk' line per batch after its frames: offset,\n"
+"first sample, samples, md5 and a note (xrun=N: N samples of silence for lost sound).\n"
 "\n"
 "Exit status (2 and 3: nothing is left behind, and a file held by another is not touched):\n"
 "  0  recorded; the file is complete\n"
@@ -187,7 +188,8 @@ static const char usage[] =
 "     refuses as a device does (no --std or --input, 2 lines or more); a timecode the\n"
 "     device's rate does not have (--rate auto); no device timecode\n"
 "     for --start-timecode\n"
-"  4  frames were dropped and --on-drop fail was given; the file is complete\n"
+"  4  frames were dropped (or sound lost to an overrun) and --on-drop fail was given; the\n"
+"     file is complete\n"
 "  5  the disk filled up; the file holds everything recorded until then\n";
 
 enum {

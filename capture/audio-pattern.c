@@ -3,8 +3,10 @@
  *
  * Channel c carries a sine of 1000 x (c + 1) Hz at a quarter of full scale; the first sample
  * of every frame k (sample cap_audio_samples_at(k)) is full scale positive instead, the only
- * samples above half scale. A checker finds the markers in the decoded sound and compares
- * their indexes with the cadence. Its clock is the nominal rate from frame 0's time: it has
+ * samples above half scale, and the sample after it is k's label: k modulo a quarter of full
+ * scale (k & 0x1fff at 16 bits). A checker finds the markers in the decoded sound and
+ * compares their indexes with the cadence; after a trip through other devices, the label
+ * says which frame a marker belongs to. Its clock is the nominal rate from frame 0's time: it has
  * no drift of its own.
  */
 #include "cap-internal.h"
@@ -77,14 +79,22 @@ static int pa_align(struct cap_audio *src, uint64_t t0_ns)
 	return 0;
 }
 
-/* Whether sample n is the first of a frame. */
-static bool is_marker(const struct pattern_audio *p, uint64_t n)
+/* 1 when sample n is the first of a frame, 2 when it is the one after (its label); *ret_k
+ * is that frame. */
+static int frame_mark(const struct pattern_audio *p, uint64_t n, uint64_t *ret_k)
 {
 	uint64_t k = (uint64_t)((unsigned __int128)n * p->rate_num / ((uint64_t)p->acc.rate *
 								      p->rate_den));
 
-	return cap_audio_samples_at(k, p->acc.rate, p->rate_num, p->rate_den) == n ||
-	       cap_audio_samples_at(k + 1, p->acc.rate, p->rate_num, p->rate_den) == n;
+	for (uint64_t j = k ? k - 1 : 0; j <= k + 1; j++) {
+		uint64_t s = cap_audio_samples_at(j, p->acc.rate, p->rate_num, p->rate_den);
+
+		if (s == n || s + 1 == n) {
+			*ret_k = j;
+			return s == n ? 1 : 2;
+		}
+	}
+	return 0;
 }
 
 static void put(uint8_t *d, unsigned bytes, int64_t v)
@@ -108,13 +118,19 @@ static int pa_read(struct cap_audio *src, uint64_t pos, void *buf, uint32_t n, i
 	if (n > INT32_MAX)
 		n = INT32_MAX;
 	for (uint64_t s = pos; s < pos + n; s++) {
-		bool mark = is_marker(p, s);
+		uint64_t k = 0;
+		int mark = frame_mark(p, s, &k);
 
 		for (unsigned c = 0; c < ch; c++, d += bytes) {
 			double ph = 2 * M_PI * 1000.0 * (c + 1) * (double)(s % p->acc.rate) /
 				    p->acc.rate;
 
-			put(d, bytes, mark ? full : (int64_t)lround(sin(ph) * full / 4));
+			if (mark == 1)
+				put(d, bytes, full);
+			else if (mark == 2) /* the frame's number, below the tone's peak */
+				put(d, bytes, (int64_t)(k & (full >> 2)));
+			else
+				put(d, bytes, (int64_t)lround(sin(ph) * full / 4));
 		}
 	}
 	p->next = pos + n;

@@ -5,7 +5,8 @@ usage: audio-markers.py RAW BITS CHANNELS RATE FPS_NUM FPS_DEN [FRAMES]
 
 RAW is interleaved little-endian signed PCM (ffmpeg -f s16le/s24le/s32le). The pattern
 source puts a full-scale positive sample at the first sample of every frame k,
-round(k x RATE x FPS_DEN / FPS_NUM), and a quarter-scale tone everywhere else. Prints the
+round(k x RATE x FPS_DEN / FPS_NUM), k's label (k modulo a quarter of full scale) in the
+sample after it, and a quarter-scale tone everywhere else. Prints the
 sample count, the markers found and the first marker that is off its frame; exits 1 when any
 marker is missing, misplaced or extra, or when FRAMES is given and the count is not its share.
 """
@@ -25,13 +26,13 @@ def main():
     half = 1 << (bits - 2)
     bad = []
     found = 0
-    expect = set()
+    expect = {}  # first sample of frame k -> k
     k = 0
     while True:
         s = samples_at(k, rate, num, den)
         if s >= n:
             break
-        expect.add(s)
+        expect[s] = k
         k += 1
     for c in range(ch):
         for i in range(n):
@@ -41,6 +42,12 @@ def main():
                 found += c == 0
                 if i not in expect:
                     bad.append(f"channel {c}: marker at sample {i} is no frame's first")
+                elif i + 1 < n:
+                    k = expect[i]
+                    o = ((i + 1) * ch + c) * b
+                    lab = int.from_bytes(data[o:o + b], "little", signed=True)
+                    if lab != k & (((1 << (bits - 1)) - 1) >> 2):
+                        bad.append(f"channel {c}: frame {k}'s label is {lab}")
             elif i in expect:
                 bad.append(f"channel {c}: no marker at sample {i} (frame start)")
     print(f"samples {n} markers {found} expected {len(expect)}")

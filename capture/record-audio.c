@@ -65,6 +65,12 @@ int cap_rec_audio_open(struct cap_record *v)
 			      "--audio with an empty device name");
 		return -EINVAL;
 	}
+	if (!v->st->acc.rate_num || !v->st->acc.rate_den) {
+		cap_rec_error(v, 0, "give the frame rate with --rate N/D",
+			      "--audio: the video device does not say its frame rate, and each "
+			      "frame's share of the sound follows from it");
+		return -EINVAL;
+	}
 	cfg.rate_num = v->st->acc.rate_num;
 	cfg.rate_den = v->st->acc.rate_den;
 	ret = au->ops->open(&cfg, &why, &au->src);

@@ -10,6 +10,14 @@ struct play_sink {
 	const struct play_sink_ops *ops;
 };
 
+/* Every audio output's state begins with struct play_audio. */
+struct play_audio {
+	const struct play_audio_ops *ops;
+};
+
+extern const struct play_audio_ops play_alsa_ops;
+extern const struct play_audio_ops play_wav_ops;
+
 #define play_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 extern const struct play_sink_ops play_null_ops;

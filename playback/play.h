@@ -105,6 +105,59 @@ const struct play_sink_ops *play_sink_find(const char *name);
 /* i-th sink for listings, NULL past the end. */
 const struct play_sink_ops *play_sink_at(unsigned i);
 
+/* ---- audio outputs: the file's sound beside the frames ----
+ *
+ * Samples are interleaved little-endian PCM of the file's width (mov_audio_reader's). The
+ * player writes them ahead of time; an output with a device clock says through delay() which
+ * sample is being heard, and that is what the pictures follow (or are measured against).
+ * Backends: "alsa" (a PCM device by its ALSA name) and "wav" (a file, through libavformat's
+ * wav muxer: WAVE_FORMAT_PCM for up to 2 channels of 16 bits, WAVE_FORMAT_EXTENSIBLE with a
+ * channel mask otherwise, as ffmpeg writes it).
+ */
+
+struct play_audio_config {
+	const char *target; /* alsa: the PCM ("default", "hw:CARD=Loopback,DEV=0", "null");
+			     * wav: the path */
+	unsigned rate, channels, bits;
+	unsigned buffer_ms; /* alsa: the device buffer (how far sound is written ahead); 0: 200 */
+	bool force;	    /* wav: replace an existing file (a symbolic link too) */
+};
+
+struct play_audio_stats {
+	uint64_t written;   /* samples the output took */
+	uint64_t underruns; /* times the device ran dry (ALSA xruns) */
+	char mode[160];	    /* e.g. "ALSA hw:0 S24_3LE 2 ch 48000 Hz, buffer 9600" */
+};
+
+struct play_audio;
+
+struct play_audio_ops {
+	const char *name;
+	const char *desc; /* one line for --help */
+	/* -ENOENT no such device (alsa) or directory (wav); -EBUSY a device in use; -EINVAL a
+	 * format the device cannot take; wav: -EEXIST an existing file without force, -ELOOP a
+	 * symbolic link without force, -EISDIR a directory. */
+	int (*open)(const struct play_audio_config *cfg, struct play_audio **ret_audio);
+	/* Take up to n samples without blocking: how many it took (0: the device buffer is
+	 * full). */
+	int64_t (*write)(struct play_audio *a, const void *buf, uint64_t n);
+	/* Begin playing what was written (a device starts only when told). */
+	int (*start)(struct play_audio *a);
+	/* Samples written and not yet heard, now: -ENOTSUP when the output has no clock (a file,
+	 * ALSA's null device). */
+	int (*delay)(struct play_audio *a, int64_t *ret_samples);
+	/* The end: drain lets what was written be heard (blocks), else it is dropped; a file is
+	 * finished either way (its header gets the sizes). */
+	int (*finish)(struct play_audio *a, bool drain);
+	void (*stats)(const struct play_audio *a, struct play_audio_stats *ret_stats);
+	/* Free; accepts NULL. A file never finished is left as it is (the session removes
+	 * what it created when it fails before playing). */
+	void (*close)(struct play_audio *a);
+};
+
+/* The audio output named name ("alsa", "wav"), NULL if there is none. */
+const struct play_audio_ops *play_audio_find(const char *name);
+
 /* ---- read-ahead: frames of a MOV read into slab slots, in play order ----
  *
  * The frames to play are a range of the file's samples, played loops times. Reads go through

@@ -98,6 +98,9 @@ struct play_sink_ops {
 	void (*stats)(const struct play_sink *sink, struct play_sink_stats *ret_stats);
 	/* Free; accepts NULL. */
 	void (*close)(struct play_sink *sink);
+	/* Optional (NULL: the sink keeps its device's time): follow another clock, by which the
+	 * frame index (play_frame.index) is due at due_ns (CLOCK_MONOTONIC). */
+	void (*retime)(struct play_sink *sink, uint64_t index, uint64_t due_ns);
 };
 
 /* The sink named name ("v4l2", "kms", "null", "file"), NULL if there is none. */
@@ -265,6 +268,17 @@ void play_ahead_free(struct play_ahead *a);
 
 struct play_session;
 
+/* What the player does about two clocks. The null and file outputs follow the sound device's
+ * clock whenever it has one (the frame for time t goes out when sample t is heard); a device
+ * output (V4L2, KMS) keeps its own, and the drift between the two is measured and reported.
+ * CORRECT keeps a device output and the sound together by dropping or repeating whole
+ * samples of the sound sent to the device (never resampling; a --audio-file keeps every
+ * sample). */
+enum play_audio_sync {
+	PLAY_AUDIO_SYNC_MEASURE = 0,
+	PLAY_AUDIO_SYNC_CORRECT,
+};
+
 struct play_session_config {
 	const char *in;	       /* the MOV file */
 	const char *sink;      /* "null", "file", "v4l2", "kms" (play_sink_find) */
@@ -283,7 +297,14 @@ struct play_session_config {
 				* frames that went out, in play order; NULL: none */
 	const char *mode;      /* kms: "WxH" or "WxH@HZ"; NULL: pick */
 	bool zero_copy;	       /* a sink that would copy frames fails instead (-EOPNOTSUPP) */
-	bool force;	       /* replace an existing output file or md5 sidecar */
+	bool force;	       /* replace an existing output file, md5 sidecar or audio file */
+	/* Sound: the file's PCM tracks (all of them, interleaved in track order) from the
+	 * sample under the first frame played, started with the first frame, looped with the
+	 * frames. NULL: no sound. */
+	const char *audio_out;	/* an ALSA playback device ("default", "hw:1,0", "null") */
+	const char *audio_file; /* a WAV file of the sound played */
+	enum play_audio_sync audio_sync;
+	unsigned audio_buffer_ms; /* how far ahead sound is written to the device; 0: 200 */
 };
 
 /* What happened, for a progress line, a summary and an exit status. */
@@ -300,6 +321,21 @@ struct play_session_stats {
 	unsigned held; /* frames read and not yet shown (at the sink or ready to go) */
 	struct play_ahead_stats ahead;
 	struct play_sink_stats sink;
+	struct play_session_audio {
+		bool on;		    /* the session plays sound */
+		struct mov_audio_info info; /* the file's, as played */
+		uint64_t first;		    /* the first sample played (the first frame's) */
+		uint64_t per_loop;	    /* samples a pass plays */
+		uint64_t samples;	    /* samples every output took */
+		uint64_t underruns;	    /* times the sound device ran dry */
+		uint64_t dropped, repeated; /* CORRECT: samples dropped / repeated for the device */
+		bool clock;		    /* an output has a clock (a sound device, not null) */
+		bool follows;		    /* the pictures followed it (null and file outputs) */
+		bool drift_known;	    /* two clocks measured over a second or more */
+		double drift_ppm;	    /* the sound clock against the pictures', + faster */
+		double offset_ms;	    /* sound heard minus picture shown, last measured */
+		char out_mode[160], file_mode[160];
+	} audio;
 	const char *stop_reason; /* NULL while playing, "end", "error" or play_session_stop's */
 	int err;		 /* -errno of a failure while playing, 0 */
 	const char *err_what;	 /* what failed: "reading", "output", "writing the md5 file"... */

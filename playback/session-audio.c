@@ -49,7 +49,7 @@ struct play_sound {
 	int adjust; /* CORRECT: +1 repeat a sample for the device, -1 drop one, 0 nothing */
 	/* the drift's line: offsets (s) against time (s) since the first measurement */
 	uint64_t t0_ns, start_ns;
-	double base, n, sx, sy, sxx, sxy;
+	double n, sx, sy, sxx, sxy;
 };
 
 /* The sample under frame i of the file (its pts as time, at the sound's rate). */
@@ -365,33 +365,37 @@ static double stream_time(const struct play_session *s, double sample)
 	return pass * pass_s + (sample - pass * a->per_loop) / a->info.rate;
 }
 
+/* One offset (s) at time t (ns): the line through the offsets as they would be without the
+ * corrections is the drift; CORRECT holds the corrected offset, as that line predicts it, within
+ * half a millisecond of where the line starts (single offsets jitter by milliseconds). */
 static void measure(struct play_session *s, double t, double offset)
 {
 	struct play_sound *snd = s->sound;
 	struct play_session_audio *a = &s->st.audio;
-	double den;
+	double fix = ((double)a->repeated - (double)a->dropped) / a->info.rate;
+	double raw = offset + fix, den, slope, at;
 
-	if (snd->n == 0) {
-		snd->base = offset;
+	if (snd->n == 0)
 		snd->t0_ns = (uint64_t)t;
-	}
 	t = (t - snd->t0_ns) / 1e9;
 	snd->n++;
 	snd->sx += t;
-	snd->sy += offset;
+	snd->sy += raw;
 	snd->sxx += t * t;
-	snd->sxy += t * offset;
+	snd->sxy += t * raw;
 	den = snd->n * snd->sxx - snd->sx * snd->sx;
-	if (t >= 1.0 && den > 0) {
-		a->drift_ppm = (snd->n * snd->sxy - snd->sx * snd->sy) / den * 1e6;
+	if (snd->n < 10 || den <= 0)
+		return;
+	slope = (snd->n * snd->sxy - snd->sx * snd->sy) / den;
+	if (t >= 1.0) {
+		a->drift_ppm = slope * 1e6;
 		a->drift_known = true;
 	}
+	at = slope * t - fix; /* the corrected offset's move since the start */
 	if (s->c->audio_sync == PLAY_AUDIO_SYNC_CORRECT && !snd->adjust) {
-		double off = offset - snd->base, one = 1.0 / a->info.rate;
-
-		if (off > one) /* sound ahead: hold it back a sample */
+		if (at > 0.0005) /* sound ahead: hold it back a sample */
 			snd->adjust = 1;
-		else if (off < -one)
+		else if (at < -0.0005)
 			snd->adjust = -1;
 	}
 }
@@ -413,9 +417,11 @@ void play_sound_sync(struct play_session *s, const struct play_done *d)
 	if (!o || o->ops->delay(o->a, &delay) < 0)
 		return;
 	now = play_now_ns();
-	if (now < d->shown_ns || now - snd->start_ns < SETTLE_NS / 4)
-		return; /* the device's first period: its delay says little yet */
 	period = (double)in->rate_den / in->rate_num;
+	if (now < d->shown_ns || now - snd->start_ns < SETTLE_NS / 4 ||
+	    (double)(now - d->shown_ns) / 1e9 > 2 * period)
+		return; /* the device's first period (its delay says little yet), or a frame
+			 * that came back long ago */
 	heard = (double)o->taken - (double)delay -
 		(double)(now - d->shown_ns) / 1e9 * s->st.audio.info.rate;
 	if (heard < 0)

@@ -205,8 +205,10 @@ static void play_step(struct play_session *s)
 	feed(s);
 	/* Everything handed out: drain lets the rest go out. A device keeps the frame it shows
 	 * last until another replaces it (vivid's output, a display), so waiting here for every
-	 * slot to come back would wait forever. */
-	if (s->stop || play_ahead_done(s->ahead))
+	 * slot to come back would wait forever. With sound, the frames go on coming back here
+	 * until one is left, so that sound is written meanwhile: a drain blocks as long as the
+	 * frames at the sink last, longer than the sound device's buffer. */
+	if (s->stop || (play_ahead_done(s->ahead) && !(s->sound && s->at_sink > 1)))
 		return finish(s);
 	/* with a few frames queued there is time to wait for the sink; with fewer, come back
 	 * soon for the reads that complete meanwhile */

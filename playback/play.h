@@ -268,9 +268,10 @@ void play_ahead_free(struct play_ahead *a);
 
 struct play_session;
 
-/* What the player does about two clocks. The null and file outputs follow the sound device's
- * clock whenever it has one (the frame for time t goes out when sample t is heard); a device
- * output (V4L2, KMS) keeps its own, and the drift between the two is measured and reported.
+/* What the player does about two clocks. The null, file and KMS outputs (sinks with retime)
+ * follow the sound device's clock whenever it has one (the frame for time t goes out when
+ * sample t is heard); a V4L2 output keeps its own, and the drift between the two is measured
+ * and reported.
  * CORRECT keeps a device output and the sound together by dropping or repeating whole
  * samples of the sound sent to the device (never resampling; a --audio-file keeps every
  * sample). */

@@ -9,7 +9,7 @@
  *
  * Sync: the sound starts with the first frame. After each frame goes out, the sample heard
  * then (written minus the device's delay, moved back to when the frame went out) is compared
- * with the frame's time. A sink that can follow another clock (null, file) is told when the
+ * with the frame's time. A sink that can follow another clock (null, file, kms) is told when the
  * next frame is due by the sound; a device sink keeps its own clock, and the offset over time
  * gives the drift (a least-squares line through the offsets, after a second of settling), which
  * CORRECT holds at its first value by dropping or repeating one whole sample sent to the

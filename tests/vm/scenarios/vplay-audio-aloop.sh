@@ -1,10 +1,10 @@
 #!/bin/bash
-# vm: modules=snd-aloop vivid="n_devs=1 node_types=0x101" timeout=300 needs=vplay
+# vm: modules=snd-aloop vivid="n_devs=1 node_types=0x101" timeout=360 needs=vplay display="bochs-display,xres=720,yres=576"
 # vplay plays a MOV's sound to snd-aloop's playback side while arecord captures the other
 # side: a 4 s PAL clip from ffmpeg (interlaced, top first) whose stereo 16-bit sound is
 # silence with a 10 ms 1 kHz burst at 0.5, 1.5, 2.5 and 3.5 s. Played to vivid's S-Video output
-# (a device clock of its own: the drift is measured and reported) and to the null output
-# (the pictures follow the sound's clock), the capture must hold the four bursts exactly
+# (a device clock of its own: the drift is measured and reported), to the null output and to
+# a qemu bochs-display through KMS (the pictures follow the sound's clock), the capture must hold the four bursts exactly
 # 48000 samples apart (every sample arrived, none dropped or doubled), and vplay must report
 # every sample played. Then the refusals on a real card: a device that does not exist. The
 # drift and the offsets are printed, not judged: vivid's and aloop's timers both run on the
@@ -71,6 +71,12 @@ expect_eq "v4l2-clock" "$(json_get v4l2.json audio.clock)" true
 expect_eq "v4l2-not-following" "$(json_get v4l2.json audio.video_follows)" false
 play null -o null
 expect_eq "null-follows-sound" "$(json_get null.json audio.video_follows)" true
+if modprobe -d "$VM_KMOD" bochs && [[ -c /dev/dri/card0 ]]; then
+	play kms -o kms --mode 720x576
+	expect_eq "kms-follows-sound" "$(json_get kms.json audio.video_follows)" true
+else
+	skip "kms" "no bochs-drm display"
+fi
 play corrected -o $out --audio-sync correct
 echo "corrected: dropped $(json_get corrected.json audio.dropped), repeated $(json_get corrected.json audio.repeated)"
 

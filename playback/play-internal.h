@@ -140,8 +140,8 @@ int play_session_check_output(struct play_session *s, const char *opt, const cha
 /* Check the audio outputs, open the file's sound and the outputs (an error event for any
  * failure): after the range is planned. 0 also without sound. */
 int play_sound_open(struct play_session *s);
-/* Write sound ahead: as far as a device with a clock takes it, else up to the frames
- * handed to the sink; all: to the end (blocking), for the end of playing. */
+/* Write sound ahead: as far as a device with a clock takes it, else up to the frames that
+ * went out; all: to the end (blocking), for the end of playing. */
 int play_sound_feed(struct play_session *s, bool all);
 /* Start the sound with the first frame. */
 int play_sound_start(struct play_session *s);

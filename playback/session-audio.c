@@ -4,8 +4,9 @@
  *
  * Both outputs take the same samples, from one block read at a time; a device takes what its
  * buffer has room for, and the block is read again only when every output has taken it. With
- * no output that has a clock, sound is written up to the frames handed to the sink (a WAV file
- * is then paced by the pictures, as the null device is).
+ * no output that has a clock, sound is written up to the frames that went out (a WAV file is
+ * then paced by the pictures, as the null device is, and after a stop holds the sound of the
+ * frames played).
  *
  * Sync: the sound starts with the first frame. After each frame goes out, the sample heard
  * then (written minus the device's delay, moved back to when the frame went out) is compared
@@ -317,8 +318,10 @@ int play_sound_feed(struct play_session *s, bool all)
 
 	if (!snd)
 		return 0;
-	if (!s->st.audio.clock && !all) /* no clock: as far as the pictures handed out, + 1 */
-		limit = samples_for_frames(s, s->st.queued + 1);
+	/* no clock: as far as the pictures that went out, and the one going out now (a WAV
+	 * file then holds the sound of the frames played, as --md5 lists them) */
+	if (!s->st.audio.clock && !all)
+		limit = samples_for_frames(s, s->st.frames + 1);
 	for (;;) {
 		ret = write_block(s, limit, &more);
 		if (ret < 0)

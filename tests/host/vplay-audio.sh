@@ -167,6 +167,26 @@ refuse same-as-md5 3 "the same file as --md5" s24-stereo.mov --audio-file m.wav 
 refuse same-as-o 3 "the same file as -o" s24-stereo.mov --audio-file o.raw -o o.raw
 refuse pipe 3 "does not go to a pipe" s24-stereo.mov --audio-file -
 refuse bad-sync 2 "measure or correct" s24-stereo.mov --audio-sync sometimes
+refuse wav-removed-when-video-fails 3 "/dev/video9" s24-stereo.mov -d /dev/video9 --audio-file v.wav
+
+# ---- SIGINT during --loop 0: the WAV is finished (sizes in its header) with the sound of the
+# frames that went out (and of the one going out), as --md5 lists frames ----
+"$VP" s16-stereo.mov --loop 0 --audio-file int.wav -q --json >int.json 2>err.txt &
+pid=$!
+sleep 2.5
+kill -INT $pid
+wait $pid
+check "sigint: exit 0 (--loop 0)" 0 $?
+n=$(wav_chunk int.wav data | wc -c)
+if [[ $n -gt 192000 && $((n % 4)) -eq 0 ]] && expect s16-stereo 16 0 -1 3 | head -c "$n" | cmp -s - <(wav_chunk int.wav data); then
+	pass "sigint: the WAV holds the looped sound up to the stop ($n bytes, its header's size)"
+else
+	fail "sigint" "$n bytes; $(cat err.txt)"
+fi
+check "sigint: the sound of the frames played, up to one more" True \
+	"$(json int.json '0 <= j["audio"]["samples"] - 1920 * j["frames"] <= 1920 and j["audio"]["samples"] * 4 == '"$n")"
+check "sigint: ffprobe reads it" pcm_s16le "$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 int.wav)"
+
 "$VP" s24-stereo.mov --rate max --audio-file s24-stereo.wav --force -q 2>err.txt
 check "existing-file with --force: replaced" 0 $?
 "$VP" s24-stereo.mov --rate max --audio-file /dev/null -q 2>err.txt

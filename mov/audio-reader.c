@@ -14,14 +14,14 @@
 #define MAX_CHANNELS 32
 
 struct track {
-	int stream;	   /* index in the demuxer */
+	int stream; /* index in the demuxer */
 	unsigned channels;
 	unsigned in_bytes; /* bytes of one channel's sample in the file */
 	bool big_endian;
 	AVRational tb;
-	uint8_t *buf;	   /* held samples, converted (channels x out bytes each) */
-	size_t held, cap;  /* in samples */
-	bool seeking;	   /* the first packet after a seek: drop what lies before want */
+	uint8_t *buf;	  /* held samples, converted (channels x out bytes each) */
+	size_t held, cap; /* in samples */
+	bool seeking;	  /* the first packet after a seek: drop what lies before want */
 	uint64_t want;
 };
 
@@ -103,8 +103,11 @@ static int add_track(struct mov_audio_reader *r, AVStream *st, char *why, size_t
 		in->bits = bytes * 8;
 		snprintf(in->codec, sizeof(in->codec), "%s", avcodec_get_name(par->codec_id));
 	}
-	*t = (struct track){ .stream = st->index, .channels = ch, .in_bytes = bytes,
-			     .big_endian = be, .tb = st->time_base };
+	*t = (struct track){ .stream = st->index,
+			     .channels = ch,
+			     .in_bytes = bytes,
+			     .big_endian = be,
+			     .tb = st->time_base };
 	samples = track_samples(st, in->rate);
 	if (!n || samples < in->samples)
 		in->samples = samples;

@@ -26,7 +26,7 @@ static struct alsa_out *to_alsa(struct play_audio *a)
 
 static snd_pcm_format_t format_of(unsigned bits)
 {
-	return bits == 16 ? SND_PCM_FORMAT_S16_LE
+	return bits == 16   ? SND_PCM_FORMAT_S16_LE
 	       : bits == 24 ? SND_PCM_FORMAT_S24_3LE
 	       : bits == 32 ? SND_PCM_FORMAT_S32_LE
 			    : SND_PCM_FORMAT_UNKNOWN;
@@ -201,8 +201,7 @@ static void alsa_stats(const struct play_audio *a, struct play_audio_stats *ret_
 {
 	const struct alsa_out *o = play_container_of(a, const struct alsa_out, base);
 
-	*ret_stats = (struct play_audio_stats){ .written = o->written,
-						.underruns = o->underruns };
+	*ret_stats = (struct play_audio_stats){ .written = o->written, .underruns = o->underruns };
 	snprintf(ret_stats->mode, sizeof(ret_stats->mode), "%s", o->mode);
 }
 

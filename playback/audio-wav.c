@@ -64,7 +64,7 @@ static int64_t io_seek(void *opaque, int64_t offset, int whence)
 
 static enum AVCodecID codec_of(unsigned bits)
 {
-	return bits == 16 ? AV_CODEC_ID_PCM_S16LE
+	return bits == 16   ? AV_CODEC_ID_PCM_S16LE
 	       : bits == 24 ? AV_CODEC_ID_PCM_S24LE
 	       : bits == 32 ? AV_CODEC_ID_PCM_S32LE
 			    : AV_CODEC_ID_NONE;

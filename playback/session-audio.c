@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define ERR PLAY_EVENT_ERROR
-#define BLOCK 2048	   /* samples read at a time */
+#define BLOCK 2048		/* samples read at a time */
 #define SETTLE_NS 1000000000ull /* offsets before this is past the start are not measured */
 
 struct sound_out {
@@ -34,7 +34,7 @@ struct sound_out {
 	struct play_audio *a;
 	uint64_t taken; /* samples of the stream (all passes) this output took */
 	bool clock;
-	bool device;	/* corrections apply (never to a file) */
+	bool device; /* corrections apply (never to a file) */
 };
 
 struct play_sound {
@@ -79,8 +79,7 @@ static const char *sound_hint(const char *opt, int err)
 	return NULL;
 }
 
-static int open_out(struct play_session *s, const char *name, const char *opt,
-		    const char *target)
+static int open_out(struct play_session *s, const char *name, const char *opt, const char *target)
 {
 	const struct mov_audio_info *ai = &s->st.audio.info;
 	struct play_sound *snd = s->sound;
@@ -167,7 +166,8 @@ static int open_reader(struct play_session *s)
 	/* from the first frame's sample to the next frame's after the range, or to the end of
 	 * the sound when the range runs to the last frame */
 	a->first = rg->first ? sample_of_frame(s, rg->first) : 0;
-	end = rg->first + rg->count >= n ? a->info.samples : sample_of_frame(s, rg->first + rg->count);
+	end = rg->first + rg->count >= n ? a->info.samples
+					 : sample_of_frame(s, rg->first + rg->count);
 	if (end > a->info.samples)
 		end = a->info.samples;
 	a->per_loop = end > a->first ? end - a->first : 0;
@@ -272,14 +272,14 @@ static int write_block(struct play_session *s, uint64_t limit, bool *ret_more)
 
 	for (unsigned i = 0; i < snd->nout; i++) {
 		struct sound_out *o = &snd->out[i];
-		uint64_t end = snd->blk_start + snd->blk_n < limit ? snd->blk_start + snd->blk_n
-								    : limit;
+		uint64_t end =
+		    snd->blk_start + snd->blk_n < limit ? snd->blk_start + snd->blk_n : limit;
 		int64_t got = 1;
 
 		while (o->taken < end && got > 0) {
-			got = corrected_write(snd, o,
-					      snd->blk + (o->taken - snd->blk_start) * snd->sample_bytes,
-					      end - o->taken, &s->st.audio);
+			got = corrected_write(
+			    snd, o, snd->blk + (o->taken - snd->blk_start) * snd->sample_bytes,
+			    end - o->taken, &s->st.audio);
 			if (got < 0)
 				return (int)got;
 			o->taken += (uint64_t)got;
@@ -435,7 +435,8 @@ void play_sound_sync(struct play_session *s, const struct play_done *d)
 		/* the next frame, when the sound gets there */
 		double next = (double)(d->index + 1) * period - stream_time(s, heard);
 
-		s->ops->retime(s->sink, d->index + 1, d->shown_ns + (uint64_t)(next > 0 ? next * 1e9 : 0));
+		s->ops->retime(s->sink, d->index + 1,
+			       d->shown_ns + (uint64_t)(next > 0 ? next * 1e9 : 0));
 		return;
 	}
 	if (now - snd->start_ns >= SETTLE_NS)
@@ -474,7 +475,8 @@ void play_sound_stats(struct play_session *s)
 		if (o->taken < a->samples)
 			a->samples = o->taken;
 		a->underruns += st.underruns;
-		snprintf(o->device ? a->out_mode : a->file_mode, sizeof(a->out_mode), "%s", st.mode);
+		snprintf(o->device ? a->out_mode : a->file_mode, sizeof(a->out_mode), "%s",
+			 st.mode);
 	}
 	if (a->samples == UINT64_MAX)
 		a->samples = 0;

@@ -130,7 +130,8 @@ static bool interleaved(const uint8_t *p, uint64_t from, uint64_t n, const struc
 
 static void test_tracks_interleaved(struct t_state *st)
 {
-	const struct track_spec t[] = { { AV_CODEC_ID_PCM_S24LE, 2 }, { AV_CODEC_ID_PCM_S24BE, 1 },
+	const struct track_spec t[] = { { AV_CODEC_ID_PCM_S24LE, 2 },
+					{ AV_CODEC_ID_PCM_S24BE, 1 },
 					{ AV_CODEC_ID_PCM_S24LE, 2 } };
 	struct mov_audio_reader *r;
 	struct mov_audio_info in;
@@ -196,7 +197,8 @@ static void test_widths(struct t_state *st)
 
 static void test_refusals(struct t_state *st)
 {
-	const struct track_spec mixed[] = { { AV_CODEC_ID_PCM_S16LE, 2 }, { AV_CODEC_ID_PCM_S24LE, 2 } };
+	const struct track_spec mixed[] = { { AV_CODEC_ID_PCM_S16LE, 2 },
+					    { AV_CODEC_ID_PCM_S24LE, 2 } };
 	struct mov_audio_reader *r = NULL;
 	char path[128], why[160];
 

@@ -143,6 +143,9 @@ int play_sound_open(struct play_session *s);
 /* Write sound ahead: as far as a device with a clock takes it, else up to the frames that
  * went out; all: to the end (blocking), for the end of playing. */
 int play_sound_feed(struct play_session *s, bool all);
+/* Sound a device is still to be given: the tail after the last frame, played by further steps
+ * (so that a signal can stop it) before the end. */
+bool play_sound_pending(const struct play_session *s);
 /* Start the sound with the first frame. */
 int play_sound_start(struct play_session *s);
 /* A frame went out: follow the sound's clock (a sink with retime) or measure the drift. */

@@ -28,6 +28,7 @@
 #define ERR PLAY_EVENT_ERROR
 #define BLOCK 2048		/* samples read at a time */
 #define SETTLE_NS 1000000000ull /* offsets before this is past the start are not measured */
+#define FEED_TIMEOUT_MS 2000	/* a device that takes nothing for this long has stopped */
 
 struct sound_out {
 	const struct play_audio_ops *ops;
@@ -322,16 +323,21 @@ int play_sound_feed(struct play_session *s, bool all)
 	 * file then holds the sound of the frames played, as --md5 lists them) */
 	if (!s->st.audio.clock && !all)
 		limit = samples_for_frames(s, s->st.frames + 1);
-	for (;;) {
+	for (unsigned idle = 0;;) {
+		uint64_t before = snd->out[0].taken;
+
 		ret = write_block(s, limit, &more);
 		if (ret < 0)
 			return ret;
 		if (more && !all)
 			return 0; /* a device full, or the limit */
 		if (more) {
-			pause_ms(5); /* the end: let the device take the rest */
-			if (s->stop)
-				return 0;
+			/* the end: let the device take the rest (what is left after the steps
+			 * played the tail), but not from a device that stopped taking sound */
+			idle = snd->out[0].taken == before ? idle + 1 : 0;
+			if (idle * 5 > FEED_TIMEOUT_MS)
+				return -ETIMEDOUT;
+			pause_ms(5);
 			continue;
 		}
 		if (snd->blk_start + snd->blk_n >= limit)
@@ -340,6 +346,20 @@ int play_sound_feed(struct play_session *s, bool all)
 		if (ret != 0)
 			return ret < 0 ? ret : 0;
 	}
+}
+
+bool play_sound_pending(const struct play_session *s)
+{
+	const struct play_sound *snd = s->sound;
+
+	if (!snd || !s->st.audio.clock)
+		return false;
+	if (!snd->end)
+		return true;
+	for (unsigned i = 0; i < snd->nout; i++)
+		if (snd->out[i].taken < snd->blk_start + snd->blk_n)
+			return true;
+	return false;
 }
 
 int play_sound_start(struct play_session *s)

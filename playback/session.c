@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
 #include <stdarg.h>
@@ -207,13 +208,17 @@ static void play_step(struct play_session *s)
 	 * last until another replaces it (vivid's output, a display), so waiting here for every
 	 * slot to come back would wait forever. With sound, the frames go on coming back here
 	 * until one is left, so that sound is written meanwhile: a drain blocks as long as the
-	 * frames at the sink last, longer than the sound device's buffer. */
-	if (s->stop || (play_ahead_done(s->ahead) && !(s->sound && s->at_sink > 1)))
+	 * frames at the sink last, longer than the sound device's buffer. Sound that lasts
+	 * longer than the frames is played by steps too, so that a signal can stop it. */
+	if (s->stop || (play_ahead_done(s->ahead) && !(s->sound && s->at_sink > 1) &&
+			!play_sound_pending(s)))
 		return finish(s);
 	/* with a few frames queued there is time to wait for the sink; with fewer, come back
 	 * soon for the reads that complete meanwhile */
 	if (s->at_sink)
 		take_back(s, s->at_sink > 2 ? 20 : 2);
+	else if (play_ahead_done(s->ahead))
+		poll(NULL, 0, 5); /* the sound's tail: the device takes it as it plays */
 	else
 		pump(s, true); /* nothing to show: only the disk can help */
 }

@@ -117,6 +117,19 @@ audio_case s24-pairs pcm_s24le 24 2 2 2 2
 audio_case s16-mono-tracks pcm_s16le 16 1 1 1 1 1 1 1 1
 audio_case s24-mixed pcm_s24le 24 2 1
 
+# ---- sound longer than the pictures: played to its end after the last frame ----
+ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=160x120:rate=25:duration=0.4 -f lavfi \
+	-i sine=frequency=500:sample_rate=48000:duration=2 -map 0 -map 1 -c:v rawvideo \
+	-pix_fmt uyvy422 -c:a pcm_s16le tail.mov
+"$VP" tail.mov --audio-out null --audio-file tail.wav --json -q >tail.json 2>err.txt
+check "tail: exit" 0 $?
+check "tail: 10 frames, 2 s of sound" "10 96000" "$(json tail.json '"%s %s" % (j["frames"], j["audio"]["samples"])')"
+if expect tail 16 | cmp -s - <(wav_chunk tail.wav data); then
+	pass "tail: the WAV is ffmpeg's decode, the sound after the last frame included"
+else
+	fail "tail" "the WAV differs from ffmpeg's decode; $(cat err.txt)"
+fi
+
 # ---- --start, -n, --loop: the samples under the frames played (1920 a frame at 25 fps) ----
 "$VP" s24-pairs.mov --rate max --start 10 -n 20 --loop 2 --audio-file part.wav -q 2>err.txt
 check "start/loop: exit" 0 $?

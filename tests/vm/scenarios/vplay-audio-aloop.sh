@@ -78,6 +78,14 @@ else
 	skip "kms" "no bochs-drm display"
 fi
 play corrected -o $out --audio-sync correct
+# sound that lasts longer than the pictures (1 s of frames, 4 s of sound): played to its end
+check "make-tail-clip" ffmpeg -nostdin -v error -y -f lavfi \
+	-i testsrc=size=720x576:rate=25:duration=1 -f lavfi -i "aevalsrc=$burst|$burst:s=48000:d=4" \
+	-c:v rawvideo -pix_fmt uyvy422 -field_order tb -c:a pcm_s16le tail.mov
+mv clip.mov clip-full.mov && cp tail.mov clip.mov
+play tail -o null
+expect_eq "tail-frames" "$(json_get tail.json frames)" 25
+mv clip-full.mov clip.mov
 echo "corrected: dropped $(json_get corrected.json audio.dropped), repeated $(json_get corrected.json audio.repeated)"
 
 "$VM_BUILD/vplay" clip.mov --audio-out hw:CARD=NoSuchCard,DEV=0 -q 2>err.txt

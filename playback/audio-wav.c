@@ -90,6 +90,7 @@ static int create(const struct play_audio_config *cfg)
 
 static int setup_muxer(struct wav_out *w, const struct play_audio_config *cfg)
 {
+	struct stat sb;
 	uint8_t *buf;
 	AVStream *st;
 	int ret = avformat_alloc_output_context2(&w->fc, NULL, "wav", NULL);
@@ -105,6 +106,8 @@ static int setup_muxer(struct wav_out *w, const struct play_audio_config *cfg)
 		return -ENOMEM;
 	}
 	w->fc->flags |= AVFMT_FLAG_CUSTOM_IO;
+	if (fstat(w->fd, &sb) == 0 && !S_ISREG(sb.st_mode))
+		w->fc->pb->seekable = 0; /* a fifo, /dev/null: the header keeps its sizes open */
 	st = avformat_new_stream(w->fc, NULL);
 	if (!st)
 		return -ENOMEM;

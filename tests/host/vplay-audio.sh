@@ -204,5 +204,15 @@ check "sigint: ffprobe reads it" pcm_s16le "$(ffprobe -v error -show_entries str
 check "existing-file with --force: replaced" 0 $?
 "$VP" s24-stereo.mov --rate max --audio-file /dev/null -q 2>err.txt
 check "audio-file /dev/null: written as it is" "0 " "$? $(cat err.txt)"
+mkfifo wav.fifo
+cat wav.fifo >fromfifo.wav &
+"$VP" s24-stereo.mov --rate max --audio-file wav.fifo -q 2>err.txt
+check "audio-file fifo: exit" "0 " "$? $(cat err.txt)"
+wait
+if ffmpeg -nostdin -v error -i fromfifo.wav -f s24le - | cmp -s - <(expect s24-stereo 24); then
+	pass "audio-file fifo: a WAV whose reader gets every sample (sizes left open)"
+else
+	fail "audio-file fifo" "ffmpeg reads other samples from it"
+fi
 
 exit $FAILED

@@ -520,6 +520,45 @@ int mov_reader_find_timecode(const struct mov_reader *r, const char *label, uint
 /* Accepts NULL. */
 void mov_reader_free(struct mov_reader *r);
 
+/* ---- audio reader: the sound of any MOV, every PCM track, through libavformat ----
+ *
+ * The PCM tracks of a file (16, 24 or 32 bits, little- or big-endian: 'sowt', 'twos', 'in24',
+ * 'in32', 'lpcm' as FFmpeg's mov demuxer reads them) read with av_read_frame on a second
+ * demuxer, video discarded unread, and handed out as one interleaved little-endian stream at
+ * the file's bit depth (16: s16le, 24: packed s24le, 32: s32le): the channels of every track in
+ * track order, the first track's channels first. Sound is small next to video: it is copied.
+ */
+struct mov_audio_reader;
+
+struct mov_audio_info {
+	unsigned rate;	   /* samples per second */
+	unsigned channels; /* all tracks' together */
+	unsigned bits;	   /* 16, 24, 32: the output's (every track's) sample width */
+	unsigned tracks;   /* PCM tracks played */
+	uint64_t samples;  /* the shortest track's length, in samples */
+	char codec[32];	   /* the first track's FFmpeg codec name ("pcm_s24le") */
+};
+
+/* Open path's PCM tracks. With a one-line reason in why (len bytes, may be NULL/0):
+ *   -ENOMEDIUM  no audio track
+ *   -ENOTSUP    an audio track that is not 16/24/32-bit integer PCM, or tracks that differ in
+ *               rate or bits, or more than MOV_AUDIO_MAX_TRACKS tracks or 32 channels
+ *   -EINVAL     not a MOV libavformat can read; -ENOENT/-EACCES from open, -ENOMEM.
+ * *ret_reader is the caller's, for mov_audio_reader_free(). */
+int mov_audio_reader_open(const char *path, struct mov_audio_reader **ret_reader, char *why,
+			  size_t len);
+void mov_audio_reader_info(const struct mov_audio_reader *r, struct mov_audio_info *ret_info);
+/* Bytes of one sample (all channels): channels x bits / 8. */
+unsigned mov_audio_reader_sample_bytes(const struct mov_audio_reader *r);
+/* The next read starts at sample (0 is the first of the file). -ERANGE past the end; -EIO
+ * when the demuxer cannot seek there. */
+int mov_audio_reader_seek(struct mov_audio_reader *r, uint64_t sample);
+/* Up to n samples (n x sample_bytes into buf), interleaved as above: returns how many, fewer
+ * than n only at the end of the shortest track (0: the end). -EIO, -ENOMEM. */
+int64_t mov_audio_reader_read(struct mov_audio_reader *r, void *buf, uint64_t n);
+/* Accepts NULL. */
+void mov_audio_reader_free(struct mov_audio_reader *r);
+
 /* FFmpeg framemd5 sidecars, byte for byte as "ffmpeg -i FILE -c copy -f framemd5 -" prints
  * them, so the two can be compared with cmp or diff. */
 

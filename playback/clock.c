@@ -120,6 +120,22 @@ int play_clock_pop(struct play_clock *c, int timeout_ms, struct play_done *ret_d
 	return 0;
 }
 
+void play_clock_retime(struct play_clock *c, uint64_t index, uint64_t due_ns)
+{
+	int64_t ahead, err;
+	uint64_t head;
+
+	if (!c->paced || !c->started || !c->n)
+		return;
+	head = c->q[c->head].f.index;
+	ahead = (int64_t)(index - head) * (int64_t)c->period_ns;
+	err = (int64_t)(due_ns - ahead - c->next_ns);
+	if (err >= (int64_t)c->period_ns || err <= -(int64_t)c->period_ns)
+		c->next_ns += err;
+	else
+		c->next_ns += err / 4;
+}
+
 void play_clock_busy_until(struct play_clock *c, uint64_t t)
 {
 	c->busy_ns = t;

@@ -206,6 +206,11 @@ static void file_stats(const struct play_sink *sink, struct play_sink_stats *ret
 		 f->is_stdout ? " to stdout" : "");
 }
 
+static void file_retime(struct play_sink *sink, uint64_t index, uint64_t due_ns)
+{
+	play_clock_retime(to_file(sink)->clock, index, due_ns);
+}
+
 const struct play_sink_ops play_file_ops = {
 	.name = "file",
 	.desc = "raw frames back to back to a file, or to stdout with -",
@@ -216,4 +221,5 @@ const struct play_sink_ops play_file_ops = {
 	.drain = file_drain,
 	.stats = file_stats,
 	.close = file_close,
+	.retime = file_retime,
 };

@@ -607,6 +607,24 @@ static int kms_drain(struct play_sink *sink)
 	return 0;
 }
 
+/* Follow another clock (a sound device's): the due times move so that frame index is due at
+ * due_ns, at once when they are a period or more off, else a quarter of the way (as the null
+ * sink's clock does); flips still land on vblanks. */
+static void kms_retime(struct play_sink *sink, uint64_t index, uint64_t due_ns)
+{
+	struct kms_sink *s = to_kms(sink);
+	int64_t err, period = (int64_t)s->period_ns;
+
+	if (!s->paced || !s->started || !period)
+		return;
+	err = (int64_t)(due_ns - (s->t0_ns + (index - s->i0) * s->period_ns));
+	if (err > -period && err < period)
+		err /= 4;
+	s->t0_ns += (uint64_t)err;
+	for (unsigned n = 0; n < s->fifo_count; n++)
+		s->slots[s->fifo[(s->fifo_head + n) % s->nslots]].due_ns += (uint64_t)err;
+}
+
 static void kms_stats(const struct play_sink *sink, struct play_sink_stats *ret_stats)
 {
 	*ret_stats = play_container_of(sink, const struct kms_sink, base)->st;
@@ -623,4 +641,5 @@ const struct play_sink_ops play_kms_ops = {
 	.drain = kms_drain,
 	.stats = kms_stats,
 	.close = kms_close,
+	.retime = kms_retime,
 };

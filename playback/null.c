@@ -79,6 +79,11 @@ static void null_stats(const struct play_sink *sink, struct play_sink_stats *ret
 		 n->paced ? "discard, paced by the clock" : "discard, unpaced");
 }
 
+static void null_retime(struct play_sink *sink, uint64_t index, uint64_t due_ns)
+{
+	play_clock_retime(to_null(sink)->clock, index, due_ns);
+}
+
 const struct play_sink_ops play_null_ops = {
 	.name = "null",
 	.desc = "consume frames at the file's rate, or at once (--rate max)",
@@ -89,4 +94,5 @@ const struct play_sink_ops play_null_ops = {
 	.drain = null_drain,
 	.stats = null_stats,
 	.close = null_close,
+	.retime = null_retime,
 };

@@ -10,6 +10,14 @@ struct play_sink {
 	const struct play_sink_ops *ops;
 };
 
+/* Every audio output's state begins with struct play_audio. */
+struct play_audio {
+	const struct play_audio_ops *ops;
+};
+
+extern const struct play_audio_ops play_alsa_ops;
+extern const struct play_audio_ops play_wav_ops;
+
 #define play_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 extern const struct play_sink_ops play_null_ops;
@@ -40,6 +48,10 @@ void play_clock_busy_until(struct play_clock *c, uint64_t t);
 /* Frames queued and not yet popped. */
 unsigned play_clock_queued(const struct play_clock *c);
 void play_clock_start(struct play_clock *c);
+/* Follow another clock: frame index is due at due_ns. The vblanks move there, at once when
+ * they are a frame period or more off, else a quarter of the way each call (a sound device's
+ * delay moves in steps of its period). Only when paced and a frame is queued. */
+void play_clock_retime(struct play_clock *c, uint64_t index, uint64_t due_ns);
 void play_clock_counts(const struct play_clock *c, uint64_t *ret_late, uint64_t *ret_underruns);
 void play_clock_free(struct play_clock *c);
 
@@ -100,6 +112,8 @@ struct play_session {
 	enum play_session_state state;
 	uint64_t t0_ns;	  /* the first step */
 	unsigned at_sink; /* frames queued at the sink and not yet back */
+	struct play_sound *sound; /* session-audio.c's; NULL without sound */
+	bool sound_made;	  /* the audio file was created by this session */
 	bool stop;
 	char reason[32];   /* play_session_stop's */
 	char text[1024];   /* the event being said */
@@ -111,5 +125,35 @@ void play_session_say(struct play_session *s, enum play_event_kind kind, int err
 /* Read cfg's input, plan what to play, open the read-ahead, the sink and the sidecar into s
  * (an error event for any failure). */
 int play_session_setup(struct play_session *s);
+
+/* A device or a fifo: written as it is, never replaced (needs no --force). */
+bool play_special_file(const char *path);
+/* The same file: the same inode when both exist, else the same place. */
+bool play_same_file(const char *a, const char *b);
+/* Refuse an output path opt names (an error event): the file being played, the same file as
+ * other (other_opt names it; NULL: none), a directory, an existing file without force. */
+int play_session_check_output(struct play_session *s, const char *opt, const char *path,
+			      const char *other_opt, const char *other);
+
+/* ---- the session's sound (session-audio.c) ---- */
+
+/* Check the audio outputs, open the file's sound and the outputs (an error event for any
+ * failure): after the range is planned. 0 also without sound. */
+int play_sound_open(struct play_session *s);
+/* Write sound ahead: as far as a device with a clock takes it, else up to the frames that
+ * went out; all: to the end (blocking), for the end of playing. */
+int play_sound_feed(struct play_session *s, bool all);
+/* Sound a device is still to be given: the tail after the last frame, played by further steps
+ * (so that a signal can stop it) before the end. */
+bool play_sound_pending(const struct play_session *s);
+/* Start the sound with the first frame. */
+int play_sound_start(struct play_session *s);
+/* A frame went out: follow the sound's clock (a sink with retime) or measure the drift. */
+void play_sound_sync(struct play_session *s, const struct play_done *d);
+/* The end: drain (the sound plays out) or drop; files are finished either way. */
+int play_sound_finish(struct play_session *s, bool drain);
+/* Counters into s->st.audio. */
+void play_sound_stats(struct play_session *s);
+void play_sound_close(struct play_session *s);
 
 #endif

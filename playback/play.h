@@ -98,12 +98,68 @@ struct play_sink_ops {
 	void (*stats)(const struct play_sink *sink, struct play_sink_stats *ret_stats);
 	/* Free; accepts NULL. */
 	void (*close)(struct play_sink *sink);
+	/* Optional (NULL: the sink keeps its device's time): follow another clock, by which the
+	 * frame index (play_frame.index) is due at due_ns (CLOCK_MONOTONIC). */
+	void (*retime)(struct play_sink *sink, uint64_t index, uint64_t due_ns);
 };
 
 /* The sink named name ("v4l2", "kms", "null", "file"), NULL if there is none. */
 const struct play_sink_ops *play_sink_find(const char *name);
 /* i-th sink for listings, NULL past the end. */
 const struct play_sink_ops *play_sink_at(unsigned i);
+
+/* ---- audio outputs: the file's sound beside the frames ----
+ *
+ * Samples are interleaved little-endian PCM of the file's width (mov_audio_reader's). The
+ * player writes them ahead of time; an output with a device clock says through delay() which
+ * sample is being heard, and that is what the pictures follow (or are measured against).
+ * Backends: "alsa" (a PCM device by its ALSA name) and "wav" (a file, through libavformat's
+ * wav muxer: WAVE_FORMAT_PCM for up to 2 channels of 16 bits, WAVE_FORMAT_EXTENSIBLE with a
+ * channel mask otherwise, as ffmpeg writes it).
+ */
+
+struct play_audio_config {
+	const char *target; /* alsa: the PCM ("default", "hw:CARD=Loopback,DEV=0", "null");
+			     * wav: the path */
+	unsigned rate, channels, bits;
+	unsigned buffer_ms; /* alsa: the device buffer (how far sound is written ahead); 0: 200 */
+	bool force;	    /* wav: replace an existing file (a symbolic link too) */
+};
+
+struct play_audio_stats {
+	uint64_t written;   /* samples the output took */
+	uint64_t underruns; /* times the device ran dry (ALSA xruns) */
+	char mode[160];	    /* e.g. "ALSA hw:0 S24_3LE 2 ch 48000 Hz, buffer 9600" */
+};
+
+struct play_audio;
+
+struct play_audio_ops {
+	const char *name;
+	const char *desc; /* one line for --help */
+	/* -ENOENT no such device (alsa) or directory (wav); -EBUSY a device in use; -EINVAL a
+	 * format the device cannot take; wav: -EEXIST an existing file without force, -ELOOP a
+	 * symbolic link without force, -EISDIR a directory. */
+	int (*open)(const struct play_audio_config *cfg, struct play_audio **ret_audio);
+	/* Take up to n samples without blocking: how many it took (0: the device buffer is
+	 * full). */
+	int64_t (*write)(struct play_audio *a, const void *buf, uint64_t n);
+	/* Begin playing what was written (a device starts only when told). */
+	int (*start)(struct play_audio *a);
+	/* Samples written and not yet heard, now: -ENOTSUP when the output has no clock (a file,
+	 * ALSA's null device). */
+	int (*delay)(struct play_audio *a, int64_t *ret_samples);
+	/* The end: drain lets what was written be heard (blocks), else it is dropped; a file is
+	 * finished either way (its header gets the sizes). */
+	int (*finish)(struct play_audio *a, bool drain);
+	void (*stats)(const struct play_audio *a, struct play_audio_stats *ret_stats);
+	/* Free; accepts NULL. A file never finished is left as it is (the session removes
+	 * what it created when it fails before playing). */
+	void (*close)(struct play_audio *a);
+};
+
+/* The audio output named name ("alsa", "wav"), NULL if there is none. */
+const struct play_audio_ops *play_audio_find(const char *name);
 
 /* ---- read-ahead: frames of a MOV read into slab slots, in play order ----
  *
@@ -212,6 +268,18 @@ void play_ahead_free(struct play_ahead *a);
 
 struct play_session;
 
+/* What the player does about two clocks. The null, file and KMS outputs (sinks with retime)
+ * follow the sound device's clock whenever it has one (the frame for time t goes out when
+ * sample t is heard); a V4L2 output keeps its own, and the drift between the two is measured
+ * and reported.
+ * CORRECT keeps a device output and the sound together by dropping or repeating whole
+ * samples of the sound sent to the device (never resampling; a --audio-file keeps every
+ * sample). */
+enum play_audio_sync {
+	PLAY_AUDIO_SYNC_MEASURE = 0,
+	PLAY_AUDIO_SYNC_CORRECT,
+};
+
 struct play_session_config {
 	const char *in;	       /* the MOV file */
 	const char *sink;      /* "null", "file", "v4l2", "kms" (play_sink_find) */
@@ -230,7 +298,14 @@ struct play_session_config {
 				* frames that went out, in play order; NULL: none */
 	const char *mode;      /* kms: "WxH" or "WxH@HZ"; NULL: pick */
 	bool zero_copy;	       /* a sink that would copy frames fails instead (-EOPNOTSUPP) */
-	bool force;	       /* replace an existing output file or md5 sidecar */
+	bool force;	       /* replace an existing output file, md5 sidecar or audio file */
+	/* Sound: the file's PCM tracks (all of them, interleaved in track order) from the
+	 * sample under the first frame played, started with the first frame, looped with the
+	 * frames. NULL: no sound. */
+	const char *audio_out;	/* an ALSA playback device ("default", "hw:1,0", "null") */
+	const char *audio_file; /* a WAV file of the sound played */
+	enum play_audio_sync audio_sync;
+	unsigned audio_buffer_ms; /* how far ahead sound is written to the device; 0: 200 */
 };
 
 /* What happened, for a progress line, a summary and an exit status. */
@@ -247,6 +322,21 @@ struct play_session_stats {
 	unsigned held; /* frames read and not yet shown (at the sink or ready to go) */
 	struct play_ahead_stats ahead;
 	struct play_sink_stats sink;
+	struct play_session_audio {
+		bool on;		    /* the session plays sound */
+		struct mov_audio_info info; /* the file's, as played */
+		uint64_t first;		    /* the first sample played (the first frame's) */
+		uint64_t per_loop;	    /* samples a pass plays */
+		uint64_t samples;	    /* samples every output took */
+		uint64_t underruns;	    /* times the sound device ran dry */
+		uint64_t dropped, repeated; /* CORRECT: samples dropped / repeated for the device */
+		bool clock;		    /* an output has a clock (a sound device, not null) */
+		bool follows;		    /* the pictures followed it (null and file outputs) */
+		bool drift_known;	    /* two clocks measured over a second or more */
+		double drift_ppm;	    /* the sound clock against the pictures', + faster */
+		double offset_ms;	    /* sound heard minus picture shown, last measured */
+		char out_mode[160], file_mode[160];
+	} audio;
 	const char *stop_reason; /* NULL while playing, "end", "error" or play_session_stop's */
 	int err;		 /* -errno of a failure while playing, 0 */
 	const char *err_what;	 /* what failed: "reading", "output", "writing the md5 file"... */

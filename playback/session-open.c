@@ -245,7 +245,7 @@ static void say_sink_error(struct play_session *s, int ret)
 
 /* A device or a fifo (/dev/null, a named pipe): an output written as it is, by -o or --md5
  * alike, with nothing there to replace, so it needs no --force (check_output). */
-static bool special_file(const char *path)
+bool play_special_file(const char *path)
 {
 	struct stat sb;
 
@@ -270,7 +270,7 @@ static int open_sink(struct play_session *s)
 		.paced = s->st.paced,
 		.zero_copy = c->zero_copy,
 		.force = c->force || (!strcmp(c->sink, "file") && strcmp(c->target, "-") &&
-				      special_file(c->target)),
+				      play_special_file(c->target)),
 		.skewed = frames_skewed(s),
 	};
 	int ret = s->ops->open(&cfg, play_ahead_slab(s->ahead), &s->sink);
@@ -296,7 +296,7 @@ static void place_of(const char *path, char *buf, size_t len)
 }
 
 /* The same file: the same inode when both exist, else the same place. */
-static bool same_file(const char *a, const char *b)
+bool play_same_file(const char *a, const char *b)
 {
 	char pa[2 * PATH_MAX], pb[2 * PATH_MAX];
 	struct stat sa, sb;
@@ -312,31 +312,32 @@ static bool same_file(const char *a, const char *b)
  * the file being played, nor the other output (both would be truncated before a frame is
  * read), nor a directory; an existing regular file only with force. A device or a fifo
  * (/dev/null, a named pipe) is written as it is: nothing there is replaced. */
-static int check_output(struct play_session *s, const char *opt, const char *path,
-			const char *other)
+int play_session_check_output(struct play_session *s, const char *opt, const char *path,
+			      const char *other_opt, const char *other)
 {
 	const struct play_session_config *c = s->c;
 	struct stat sb;
 
-	if (same_file(path, c->in)) {
+	if (play_same_file(path, c->in)) {
 		play_session_say(s, ERR, 0, "give the output its own name",
 				 "%s %s: the file being played", opt, path);
 		return -EINVAL;
 	}
-	if (special_file(path))
+	if (play_special_file(path))
 		return 0; /* written as it is, also by both outputs */
-	if (other && same_file(path, other)) {
+	if (other && play_same_file(path, other)) {
 		play_session_say(s, ERR, 0, "give each output its own name",
-				 "%s %s: the same file as --md5 %s", opt, path, other);
+				 "%s %s: the same file as %s %s", opt, path, other_opt, other);
 		return -EINVAL;
 	}
 	if (stat(path, &sb) < 0)
 		return 0; /* nothing there (or a dangling link, which O_EXCL refuses) */
 	if (S_ISDIR(sb.st_mode)) {
 		play_session_say(s, ERR, 0,
-				 strcmp(opt, "--md5")
-				     ? "-o takes a file path, e.g. DIR/take.raw"
-				     : "--md5 takes a file path, e.g. DIR/take.md5",
+				 !strcmp(opt, "--md5")		 ? "--md5 takes a file path, e.g. DIR/take.md5"
+				 : !strcmp(opt, "--audio-file") ? "--audio-file takes a file path, "
+								  "e.g. DIR/take.wav"
+								: "-o takes a file path, e.g. DIR/take.raw",
 				 "%s %s: a directory", opt, path);
 		return -EISDIR;
 	}
@@ -361,9 +362,9 @@ static int check_outputs(struct play_session *s)
 		return -ENODEV;
 	}
 	if (file)
-		ret = check_output(s, "-o", c->target, c->md5_path);
+		ret = play_session_check_output(s, "-o", c->target, "--md5", c->md5_path);
 	if (ret >= 0 && c->md5_path)
-		ret = check_output(s, "--md5", c->md5_path, NULL);
+		ret = play_session_check_output(s, "--md5", c->md5_path, NULL, NULL);
 	if (ret < 0)
 		return ret;
 	s->st.paced = c->paced >= 0 ? c->paced : strcmp(c->sink, "file") != 0;
@@ -387,7 +388,7 @@ static int open_md5(struct play_session *s)
 		play_session_say(s, ERR, -ENOMEM, NULL, "checksumming frames");
 		return -ENOMEM;
 	}
-	ret = mov_framemd5_open(c->md5_path, c->in, c->force || special_file(c->md5_path), &s->md5);
+	ret = mov_framemd5_open(c->md5_path, c->in, c->force || play_special_file(c->md5_path), &s->md5);
 	if (ret < 0)
 		play_session_say(s, ERR, ret, NULL, "creating %s", c->md5_path);
 	return ret;
@@ -403,6 +404,8 @@ int play_session_setup(struct play_session *s)
 		ret = plan_range(s);
 	if (ret >= 0)
 		ret = check_outputs(s);
+	if (ret >= 0)
+		ret = play_sound_open(s);
 	if (ret >= 0)
 		ret = open_ahead(s);
 	if (ret >= 0)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
 #include <stdarg.h>
@@ -89,6 +90,15 @@ static void say_underrun(struct play_session *s, const struct play_done *d)
 							.count = d->repeats });
 }
 
+/* Sound written ahead, as far as the outputs take it. */
+static void feed(struct play_session *s)
+{
+	int ret = play_sound_feed(s, false);
+
+	if (ret < 0)
+		fail(s, "playing sound", ret);
+}
+
 /* Take back what the sink is done with; 1 if a slot came back. */
 static int take_back(struct play_session *s, int timeout_ms)
 {
@@ -112,6 +122,8 @@ static int take_back(struct play_session *s, int timeout_ms)
 	s->st.late += d.late;
 	if (d.repeats)
 		say_underrun(s, &d);
+	play_sound_sync(s, &d);
+	feed(s);
 	return 1;
 }
 
@@ -131,6 +143,7 @@ static void collect(struct play_session *s)
 
 	s->ops->stats(s->sink, &st->sink);
 	play_ahead_stats(s->ahead, &st->ahead);
+	play_sound_stats(s);
 	if (st->sink.underruns > st->underruns)
 		st->underruns = st->sink.underruns;
 	if (st->sink.late > st->late)
@@ -155,6 +168,10 @@ static void finish(struct play_session *s)
 		while (s->at_sink && take_back(s, 1000) >= 0)
 			;
 	}
+	/* the sound to its end and heard, unless stopped; a WAV file is finished either way */
+	ret = play_sound_finish(s, !s->st.err && !strcmp(s->st.stop_reason, "end"));
+	if (ret < 0)
+		fail(s, "playing sound", ret);
 	s->st.seconds = (play_now_ns() - s->t0_ns) / 1e9;
 	collect(s);
 	s->state = PLAY_DONE;
@@ -170,26 +187,38 @@ static void preroll_step(struct play_session *s)
 	    !play_ahead_done(s->ahead)) {
 		pump(s, true);
 		hand_out(s, want);
+		feed(s);
 		return;
 	}
 	s->state = PLAY_PLAYING;
+	feed(s); /* the device's buffer full before it starts */
 	if (!s->stop && (ret = s->ops->start(s->sink)) < 0)
 		fail(s, "starting the output", ret);
+	/* the sound with the first frame */
+	if (!s->stop && (ret = play_sound_start(s)) < 0)
+		fail(s, "starting the sound", ret);
 }
 
 static void play_step(struct play_session *s)
 {
 	pump(s, false);
 	hand_out(s, UINT_MAX);
+	feed(s);
 	/* Everything handed out: drain lets the rest go out. A device keeps the frame it shows
 	 * last until another replaces it (vivid's output, a display), so waiting here for every
-	 * slot to come back would wait forever. */
-	if (s->stop || play_ahead_done(s->ahead))
+	 * slot to come back would wait forever. With sound, the frames go on coming back here
+	 * until one is left, so that sound is written meanwhile: a drain blocks as long as the
+	 * frames at the sink last, longer than the sound device's buffer. Sound that lasts
+	 * longer than the frames is played by steps too, so that a signal can stop it. */
+	if (s->stop || (play_ahead_done(s->ahead) && !(s->sound && s->at_sink > 1) &&
+			!play_sound_pending(s)))
 		return finish(s);
 	/* with a few frames queued there is time to wait for the sink; with fewer, come back
 	 * soon for the reads that complete meanwhile */
 	if (s->at_sink)
 		take_back(s, s->at_sink > 2 ? 20 : 2);
+	else if (play_ahead_done(s->ahead))
+		poll(NULL, 0, 5); /* the sound's tail: the device takes it as it plays */
 	else
 		pump(s, true); /* nothing to show: only the disk can help */
 }
@@ -238,6 +267,7 @@ const struct play_session_stats *play_session_stats(struct play_session *s)
 	s->ops->stats(s->sink, &s->st.sink);
 	play_ahead_stats(s->ahead, &s->st.ahead);
 	s->st.held = s->at_sink + play_ahead_ready(s->ahead);
+	play_sound_stats(s);
 	return &s->st;
 }
 
@@ -248,6 +278,7 @@ void play_session_close(struct play_session *s)
 	if (s->sink)
 		s->ops->close(s->sink);
 	play_ahead_free(s->ahead);
+	play_sound_close(s);
 	mov_framemd5_close(s->md5);
 	mov_reader_free(s->mr);
 	av_free(s->hash);
@@ -258,7 +289,7 @@ int play_session_open(const struct play_session_config *cfg, play_event_fn event
 		      struct play_session **ret_session)
 {
 	struct play_session *s = calloc(1, sizeof(*s));
-	bool made, made_md5;
+	bool made, made_md5, made_sound;
 	int ret;
 
 	if (!s) {
@@ -277,10 +308,13 @@ int play_session_open(const struct play_session_config *cfg, play_event_fn event
 	}
 	made = s->sink && !strcmp(cfg->sink, "file") && strcmp(cfg->target, "-");
 	made_md5 = s->md5 != NULL;
+	made_sound = s->sound_made;
 	play_session_close(s);
 	if (made) /* nothing was played: leave nothing behind */
 		unlink(cfg->target);
 	if (made_md5)
 		unlink(cfg->md5_path);
+	if (made_sound)
+		unlink(cfg->audio_file);
 	return ret;
 }

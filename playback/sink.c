@@ -27,3 +27,16 @@ uint64_t play_config_stride(const struct play_config *cfg)
 {
 	return cfg->stride ? cfg->stride : mov_format_stride(cfg->format, cfg->width);
 }
+
+static const struct play_audio_ops *const audio_outs[] = {
+	&play_alsa_ops,
+	&play_wav_ops,
+};
+
+const struct play_audio_ops *play_audio_find(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(audio_outs) / sizeof(audio_outs[0]); i++)
+		if (!strcmp(audio_outs[i]->name, name))
+			return audio_outs[i];
+	return NULL;
+}

@@ -40,6 +40,33 @@ void vp_progress(const struct vp_conf *c, const struct play_session_stats *st, b
 		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
 }
 
+/* "audio": null without sound, else what was played and how the clocks went. */
+static void json_audio(FILE *f, const struct play_session_audio *a)
+{
+	if (!a->on) {
+		fprintf(f, ",\"audio\":null");
+		return;
+	}
+	fprintf(f,
+		",\"audio\":{\"codec\":\"%s\",\"rate\":%u,\"channels\":%u,\"bits\":%u,"
+		"\"tracks\":%u,\"first_sample\":%llu,\"samples_per_loop\":%llu,\"samples\":%llu,"
+		"\"underruns\":%llu,\"clock\":%s,\"video_follows\":%s,\"drift_ppm\":",
+		a->info.codec, a->info.rate, a->info.channels, a->info.bits, a->info.tracks,
+		(unsigned long long)a->first, (unsigned long long)a->per_loop,
+		(unsigned long long)a->samples, (unsigned long long)a->underruns,
+		a->clock ? "true" : "false", a->follows ? "true" : "false");
+	if (a->drift_known)
+		fprintf(f, "%.1f", a->drift_ppm);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"offset_ms\":%.3f,\"dropped\":%llu,\"repeated\":%llu,\"device_mode\":",
+		a->offset_ms, (unsigned long long)a->dropped, (unsigned long long)a->repeated);
+	tool_json_str(f, a->out_mode);
+	fprintf(f, ",\"file_mode\":");
+	tool_json_str(f, a->file_mode);
+	fprintf(f, "}");
+}
+
 /* One line, as vcap's and vbench's. */
 static void json(FILE *f, const struct vp_conf *c, const struct play_session_stats *st)
 {
@@ -63,6 +90,7 @@ static void json(FILE *f, const struct vp_conf *c, const struct play_session_sta
 		(unsigned long long)c->s.loops, (unsigned long long)loops_done(st),
 		(unsigned long long)st->frames, (unsigned long long)st->underruns,
 		(unsigned long long)st->late, (unsigned long long)st->copies);
+	json_audio(f, &st->audio);
 	fprintf(f, ",\"read_mode\":\"%s\",\"read_mode_why\":", dio_mode_name(st->ahead.mode));
 	tool_json_str(f, st->ahead.mode_why);
 	fprintf(f,
@@ -89,6 +117,31 @@ static void json(FILE *f, const struct vp_conf *c, const struct play_session_sta
 	fprintf(f, "}\n");
 }
 
+/* A third line with sound: what was played, where, and how the two clocks went. */
+static void summary_audio(const struct play_session_audio *a)
+{
+	char clock[96];
+
+	if (a->follows)
+		snprintf(clock, sizeof(clock), "pictures on the sound's clock (offset %.1f ms)",
+			 a->offset_ms);
+	else if (a->drift_known)
+		snprintf(clock, sizeof(clock), "drift %+.1f ppm against the pictures%s",
+			 a->drift_ppm, a->dropped || a->repeated ? ", corrected" : "");
+	else
+		snprintf(clock, sizeof(clock), "%s",
+			 a->clock ? "drift not measured (under a second)" : "no sound clock");
+	fprintf(stderr,
+		"vplay: sound %llu samples, %u ch %u-bit %u Hz from %u %s to %s%s%s; %llu %s, "
+		"%llu dropped, %llu repeated; %s\n",
+		(unsigned long long)a->samples, a->info.channels, a->info.bits, a->info.rate,
+		a->info.tracks, tool_plural(a->info.tracks, "track", "tracks"),
+		a->out_mode[0] ? a->out_mode : a->file_mode,
+		a->out_mode[0] && a->file_mode[0] ? " and " : "", a->out_mode[0] ? a->file_mode : "",
+		(unsigned long long)a->underruns, tool_plural(a->underruns, "underrun", "underruns"),
+		(unsigned long long)a->dropped, (unsigned long long)a->repeated, clock);
+}
+
 /* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */
 static void summary(const struct vp_conf *c, const struct play_session_stats *st)
 {
@@ -102,6 +155,8 @@ static void summary(const struct vp_conf *c, const struct play_session_stats *st
 	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu %s\n",
 		dio_mode_name(st->ahead.mode), mbps(st), st->sink.mode,
 		(unsigned long long)st->copies, tool_plural(st->copies, "copy", "copies"));
+	if (st->audio.on)
+		summary_audio(&st->audio);
 }
 
 void vp_report(const struct vp_conf *c, const struct play_session_stats *st)

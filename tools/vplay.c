@@ -4,6 +4,7 @@
 #include "vplay.h"
 
 #include <errno.h>
+#include <alsa/asoundlib.h>
 #include <getopt.h>
 #include <libavutil/log.h>
 #include <signal.h>
@@ -49,6 +50,25 @@ static const char usage[] =
 "  -n, --frames N     play N frames from the start point (fewer if the file ends first)\n"
 "  --loop N           play the range N times (default 1); 0 repeats it until SIGINT/SIGTERM\n"
 "\n"
+"Sound (the file's PCM tracks: 16, 24 or 32-bit, one track or several, whose channels are\n"
+"played together in track order; from the sample under the first frame, looped with the\n"
+"frames; -o - stays pictures only):\n"
+"  --audio-out DEV    play the sound to the ALSA playback device DEV (default, hw:CARD=X,\n"
+"                     DEV=N, plughw:..., null; aplay -L lists them), started with the first\n"
+"                     frame. With the null, file and kms outputs the pictures follow the\n"
+"                     device's clock; a V4L2 output keeps its own, and the drift between the\n"
+"                     two is measured (ppm, in the summary and --json). ALSA's null device\n"
+"                     has no clock: then the pictures keep theirs\n"
+"  --audio-file FILE  write the sound played into FILE as WAV (16-bit stereo or mono:\n"
+"                     WAVE_FORMAT_PCM; otherwise WAVE_FORMAT_EXTENSIBLE with a channel mask,\n"
+"                     as ffmpeg writes it); never replaced unless --force, never written\n"
+"                     through a symbolic link unless --force\n"
+"  --audio-sync measure|correct  measure (default): report the drift between a V4L2\n"
+"                     output and the sound device; correct: also keep them together by\n"
+"                     dropping or repeating whole samples sent to the device (never\n"
+"                     resampled; --audio-file keeps every sample)\n"
+"  --audio-buffer MS  how far ahead sound is written to the device (default 200)\n"
+"\n"
 "Timing:\n"
 "  --rate realtime|max  realtime: one frame per frame period of the file; a device output is\n"
 "                     paced by the device (DQBUF, vblank), null and files by the clock.\n"
@@ -74,9 +94,11 @@ static const char usage[] =
 "                     that frame, in play order. A frame is listed once the output is done\n"
 "                     with it: frames still queued when a signal stops playback are not\n"
 "  --zero-copy        fail (exit 3) instead of copying frames into device buffers\n"
-"  --force            replace an existing output file or md5 file\n"
+"  --force            replace an existing output file, md5 file or audio file\n"
 "  --json             print a JSON summary on stdout at the end (on stderr with -o -):\n"
-"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode.\n"
+"                     frames, loops, underruns, late, copies, read mode, MB/s, output mode;\n"
+"                     \"audio\" (null without sound): samples played, device underruns, the\n"
+"                     clock followed or the drift in ppm, samples dropped and repeated.\n"
 "                     A failure before that is one object too: {\"error\": the error line,\n"
 "                     \"exit\", \"meaning\"}\n"
 "  -q, --quiet        no progress line and no summary (errors and warnings are still printed)\n"
@@ -94,6 +116,7 @@ static const char usage[] =
 "  vplay a.mov -o - | ffmpeg -f rawvideo -pix_fmt uyvy422 -s 1920x1080 -r 30000/1001 \\\n"
 "      -i - -f framemd5 pipe.md5\n"
 "  vplay a.mov -o kms --loop 0                       # on the screen until Ctrl-C\n"
+"  vplay av.mov -o kms --audio-out default          # with sound, the pictures on its clock\n"
 "\n"
 "Exit status:\n"
 "  0    played everything asked (with --loop 0: until SIGINT/SIGTERM)\n"
@@ -103,9 +126,11 @@ static const char usage[] =
 "       is out of range), or --start/-n outside the file\n"
 "  3    the command line is fine but this machine refuses it: FILE missing, not a MOV, its\n"
 "       index damaged or pointing past the end of a truncated file, a format vplay cannot\n"
-"       play, an output the device cannot take, no such device, the output file or md5\n"
-"       sidecar exists without --force, is a directory, or is the file being played (or\n"
-"       the other output) even with --force; nothing is created or replaced then\n"
+"       play, an output the device cannot take, no such device, the output file, md5\n"
+"       sidecar or audio file exists without --force, is a directory, or is the file\n"
+"       being played (or another output) even with --force; --audio-out or --audio-file\n"
+"       for a file without sound, no such sound device, a sound it cannot take;\n"
+"       nothing is created or replaced then\n"
 "  4    --on-underrun fail, and the output ran out of frames\n"
 "  130  stopped by SIGINT or SIGTERM before the end\n";
 
@@ -125,6 +150,10 @@ enum {
 	OPT_JSON,
 	OPT_CONNECTOR,
 	OPT_MODE,
+	OPT_AUDIO_OUT,
+	OPT_AUDIO_FILE,
+	OPT_AUDIO_SYNC,
+	OPT_AUDIO_BUFFER,
 };
 
 static const struct option options[] = {
@@ -146,6 +175,10 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "connector", required_argument, NULL, OPT_CONNECTOR },
 	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "audio-out", required_argument, NULL, OPT_AUDIO_OUT },
+	{ "audio-file", required_argument, NULL, OPT_AUDIO_FILE },
+	{ "audio-sync", required_argument, NULL, OPT_AUDIO_SYNC },
+	{ "audio-buffer", required_argument, NULL, OPT_AUDIO_BUFFER },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -256,6 +289,20 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 			return bad(c, "--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
 		return c->s.mode = arg, 0;
 	}
+	case OPT_AUDIO_OUT:
+		return c->s.audio_out = arg, 0;
+	case OPT_AUDIO_FILE:
+		return c->s.audio_file = arg, 0;
+	case OPT_AUDIO_SYNC:
+		if (strcmp(arg, "measure") && strcmp(arg, "correct"))
+			return bad(c, "--audio-sync", arg, "measure or correct");
+		return c->s.audio_sync = strcmp(arg, "correct") ? PLAY_AUDIO_SYNC_MEASURE
+							       : PLAY_AUDIO_SYNC_CORRECT,
+		       0;
+	case OPT_AUDIO_BUFFER:
+		return tool_parse_uint(arg, 20, 10000, &c->s.audio_buffer_ms)
+			   ? bad(c, "--audio-buffer", arg, "20 to 10000 milliseconds")
+			   : 0;
 	case 'q':
 		return c->quiet = true, 0;
 	}
@@ -333,6 +380,13 @@ static void play(const struct vp_conf *c, struct play_session *s, int sigfd)
 		vp_progress(c, play_session_stats(s), true);
 }
 
+/* alsa-lib prints its own errors to stderr: vplay says each failure once, in its words. */
+static void alsa_quiet(const char *file, int line, const char *function, int err,
+		       const char *fmt, ...)
+{
+	(void)file, (void)line, (void)function, (void)err, (void)fmt;
+}
+
 /* Open, play, report: the exit status. */
 static int run(struct vp_conf *c)
 {
@@ -371,6 +425,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	av_log_set_level(AV_LOG_QUIET); /* errors are reported once, in vplay's own words */
+	snd_lib_error_set_handler(alsa_quiet);
 	parse_output(&c, "null");
 	/* getopt_long permutes: "vplay a.mov -o null" and "vplay -o null a.mov" both work */
 	ret = parse_args(argc, argv, &c);

@@ -126,7 +126,19 @@ check md5-audio-lines "$(ffmpeg -nostdin -v error -i p.mov -map 0:v -map 0:a -c 
 	"$(grep -v '^#software' p.md5)"
 check md5-verify OK "$("$VMOV" verify p.mov --md5 p.md5 | tail -n 1)"
 
-# 8. Bad audio options: exit 2, nothing created.
+# 8. vplay --audio-file of a vcap recording: the WAV's samples are ffmpeg's decode of the
+# file (every track's channels in track order for mono and pairs).
+wav_data() { python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); i = d.find(b"data"); sys.stdout.buffer.write(d[i + 8:])' "$1"; }
+for f in ntsc:s24le:'-map 0:a' mono8:s24le:'-filter_complex amerge=inputs=8' s16:s16le:'-map 0:a'; do
+	IFS=: read -r name fmt how <<<"$f"
+	rm -f "$name.wav"
+	"$BIN/vplay" -q "$name.mov" -o null --rate max --audio-file "$name.wav" 2>err.txt
+	# shellcheck disable=SC2086
+	ffmpeg -nostdin -v error -i "$name.mov" $how -c:a "pcm_$fmt" -f "$fmt" ff.raw -y
+	check "vplay-wav-$name" "$(md5sum <ff.raw | cut -d' ' -f1)" "$(wav_data "$name.wav" | md5sum | cut -d' ' -f1)"
+done
+
+# 9. Bad audio options: exit 2, nothing created.
 bad() {
 	local name=$1
 	shift

@@ -119,10 +119,6 @@ EOF
 mapfile -t list < <(examples)
 [[ ${#list[@]} -ge 10 ]] || fail "examples found" "only ${#list[@]} in README.md and the --help texts"
 mkdir -p "$D/mnt/raid"
-# av.mov, the file with sound the README makes with ffmpeg (its ffmpeg line is not run)
-ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=720x576:rate=25 -f lavfi \
-	-i sine=frequency=1000:sample_rate=48000 -t 4 -c:v rawvideo -pix_fmt uyvy422 \
-	-c:a pcm_s24le -ac 2 "$D/av.mov" || fail "av.mov" "ffmpeg could not make it"
 cd "$D" || exit 1
 export PATH=$BIN:$PATH
 set -m # each example in its own process group, so SIGINT reaches a whole pipeline

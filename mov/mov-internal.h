@@ -42,6 +42,11 @@ struct mov_format {
 #define MOV_STAMP_SIZE 64
 #define MOV_STAMP_PREFIX "vcj recording "
 
+/* verify-audio.c: the sidecar's lines of the sound against the file's audio packets (called
+ * by mov_verify_md5 after the frames). */
+int mov_verify_audio_md5(const char *mov_path, const char *md5_path,
+			 struct mov_verify_result *res);
+
 /* params.c */
 enum AVFieldOrder mov_field_to_av(enum mov_field field);
 /* From the 'fiel' box (count << 8 | detail); MOV_FIELD_UNKNOWN for other values. */

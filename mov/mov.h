@@ -604,6 +604,13 @@ struct mov_verify_result {
 	uint64_t bad;		/* findings; for md5 also 1 when the frame counts differ */
 	uint64_t mismatches;	/* md5: samples whose md5 or size differ */
 	uint64_t sidecar_frames; /* md5: stream 0 lines in the sidecar */
+	/* md5, the sound: the sidecar's lines of streams 1, 2, ... (the audio tracks in file
+	 * order), the file's audio packets as libavformat's demuxer cuts them, and the lines
+	 * whose packet differs or is missing (the first one's stream and dts, in its track's
+	 * samples) */
+	uint64_t sidecar_audio, audio_packets, audio_mismatches;
+	unsigned audio_first_bad_stream;
+	int64_t audio_first_bad_dts;
 	struct mov_verify_sample list[MOV_VERIFY_LIST];
 	enum { MOV_VERIFY_OK, MOV_VERIFY_FAILED_SIDECAR, MOV_VERIFY_FAILED_OPEN,
 	       MOV_VERIFY_FAILED_FRAME } failed; /* what an error return failed at */
@@ -619,7 +626,9 @@ uint64_t mov_count_aligned(const struct mov_reader *r, uint64_t align);
 int mov_verify_structure(const struct mov_reader *r, struct mov_verify_result *res);
 
 /* Each sample's MD5, read from mov_path, against md5_path, an FFmpeg framemd5 file
- * (libavformat/hashenc.c; lines of stream 0). 0 with the mismatches in *res, or -errno with
+ * (libavformat/hashenc.c; lines of stream 0), then the sound: lines of streams 1, 2, ...
+ * against the file's audio packets (a count that differs is one finding more). 0 with the
+ * mismatches in *res, or -errno with
  * res->failed saying at what: -EBADMSG (the sidecar is not framemd5), -ENOENT..., -ENODATA (a
  * sample past the end of the file). */
 int mov_verify_md5(const struct mov_reader *r, const char *mov_path, const char *md5_path,

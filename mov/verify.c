@@ -3,7 +3,7 @@
  * size) and whether each sample's bytes hash to the sidecar's MD5 (FFmpeg's framemd5 format,
  * libavformat/hashenc.c: "stream, dts, pts, duration, size, md5").
  */
-#include "mov.h"
+#include "mov-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -197,6 +197,8 @@ int mov_verify_md5(const struct mov_reader *r, const char *mov_path, const char 
 	for (i = 0; i < n && i < count && ret >= 0; i++)
 		ret = check_one(fd, &s[i], i, &want[i], &buf, &cap, res);
 	close(fd);
+	if (ret >= 0)
+		ret = mov_verify_audio_md5(mov_path, md5_path, res);
 out_free:
 	free(buf);
 	free(want);

@@ -309,6 +309,25 @@ static int cmd_info(const struct args *a)
 
 /* ---- verify ---- */
 
+/* The sound's part of the sidecar check. */
+static void verify_audio_says(const struct mov_verify_result *res)
+{
+	uint64_t good = res->sidecar_audio - res->audio_mismatches;
+
+	if (res->sidecar_audio != res->audio_packets)
+		printf("md5: the sidecar has %" PRIu64 " audio packets, the file %" PRIu64 "\n",
+		       res->sidecar_audio, res->audio_packets);
+	if (res->audio_mismatches)
+		printf("md5: audio track %u: the packet at sample %" PRId64 " differs (%" PRIu64
+		       " %s in all)\n",
+		       res->audio_first_bad_stream, res->audio_first_bad_dts,
+		       res->audio_mismatches,
+		       tool_plural(res->audio_mismatches, "packet differs", "packets differ"));
+	printf("md5: %" PRIu64 " of %" PRIu64 " audio %s %s\n", good, res->audio_packets,
+	       tool_plural(res->audio_packets, "packet", "packets"),
+	       tool_plural(good, "matches", "match"));
+}
+
 /* The sidecar against each sample; -errno (said) when it could not be checked. */
 static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 {
@@ -339,6 +358,8 @@ static int64_t verify_md5(const struct args *a, const struct mov_reader *r)
 	good = (res.sidecar_frames < count ? res.sidecar_frames : count) - res.mismatches;
 	printf("md5: %" PRIu64 " of %" PRIu64 " %s %s\n", good, count,
 	       tool_plural(count, "frame", "frames"), tool_plural(good, "matches", "match"));
+	if (res.sidecar_audio || res.audio_packets)
+		verify_audio_says(&res);
 	return (int64_t)res.bad;
 }
 

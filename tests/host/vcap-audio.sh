@@ -124,7 +124,17 @@ check kill-md5-sidecar "$(ffmpeg -nostdin -v error -i k.mov -map 0:v -map 0:a -c
 	--timecode 01:00:00:00 --md5 p.md5 -o p.mov 2>err.txt
 check md5-audio-lines "$(ffmpeg -nostdin -v error -i p.mov -map 0:v -map 0:a -c copy -f framemd5 - | grep -v '^#software')" \
 	"$(grep -v '^#software' p.md5)"
-check md5-verify OK "$("$VMOV" verify p.mov --md5 p.md5 | tail -n 1)"
+"$VMOV" verify p.mov --md5 p.md5 >out.txt
+check md5-verify "0 OK" "$? $(tail -n 1 out.txt)"
+npk=$(grep -c '^[12],' p.md5)
+check md5-verify-sound 1 "$(grep -c "md5: $npk of $npk audio packets match" out.txt)"
+# one bit of the second track's fourth packet flipped: verify names the track and the sample
+read -r dts pos < <(ffprobe -v error -select_streams a:1 -show_entries packet=dts,pos -of csv=p=0 p.mov | sed -n 4p | tr , ' ')
+cp p.mov pbad.mov
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2]) + 10); b = f.read(1); f.seek(int(sys.argv[2]) + 10); f.write(bytes([b[0] ^ 1]))' pbad.mov "$pos"
+"$VMOV" verify pbad.mov --md5 p.md5 >out.txt
+check md5-verify-sound-flipped "1 FAILED" "$? $(tail -n 1 out.txt)"
+check md5-verify-sound-names-it 1 "$(grep -c "audio track 2: the packet at sample $dts differs (1 packet differs in all)" out.txt)"
 
 # 8. vplay --audio-file of a vcap recording: the WAV's samples are ffmpeg's decode of the
 # file (every track's channels in track order for mono and pairs).

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LATE_MS 1000	    /* a device this late with a batch's sound has stalled */
+#define LATE_MS 1000	    /* the last chunk waits this long for its sound at most */
 #define DRIFT_MIN_S 5.0	    /* both clocks seen for this long before a drift is told */
 
 static void line_add(struct rec_line *l, double t, double n)
@@ -123,9 +123,10 @@ int cap_rec_audio_memory(struct cap_record *v)
 					 acc->rate_den);
 	au->chunk_max = per_batch + au->mov.rate;
 	au->chunk_cap = dio_align_up(mov_audio_chunk_layout(&au->mov, au->chunk_max, NULL), unit);
-	if (posix_memalign((void **)&au->chunks, DIO_PAGE, au->chunk_cap * v->ngroups))
+	/* one per group, and one for the sound after the last frames (cap_rec_audio_finish) */
+	if (posix_memalign((void **)&au->chunks, DIO_PAGE, au->chunk_cap * (v->ngroups + 1)))
 		return -ENOMEM;
-	memset(au->chunks, 0, au->chunk_cap * v->ngroups);
+	memset(au->chunks, 0, au->chunk_cap * (v->ngroups + 1));
 	if (mov_audio_track_count(&au->mov) > 1 &&
 	    !(au->scratch = malloc(au->chunk_max * v->st->audio.acc.sample_bytes)))
 		return -ENOMEM;
@@ -175,18 +176,19 @@ void cap_rec_audio_step(struct cap_record *v, const struct cap_frame *f)
 		line_add(&au->video, f->timestamp_ns / 1e9, (double)(f->sequence - v->seq0));
 }
 
-/* Read n samples from pos into dst, waiting at most LATE_MS in all; what never came is
- * silence. Returns the samples that came. */
-static uint64_t read_all(struct cap_record *v, uint8_t *dst, uint64_t pos, uint64_t n)
+/* Up to n samples from pos into dst: what the device has now, and with wait_ms, what comes
+ * within that time. Returns the samples that came. */
+static uint64_t read_some(struct cap_record *v, uint8_t *dst, uint64_t pos, uint64_t n,
+			  unsigned wait_ms)
 {
 	struct rec_audio *au = &v->au;
 	unsigned sb = v->st->audio.acc.sample_bytes;
-	double give_up = cap_rec_now_s() + LATE_MS / 1000.0;
+	double give_up = cap_rec_now_s() + wait_ms / 1000.0;
 	uint64_t got = 0;
 
 	while (got < n) {
 		uint64_t want = n - got > INT32_MAX ? INT32_MAX : n - got;
-		int r = au->ops->read(au->src, pos + got, dst + got * sb, want, 20);
+		int r = au->ops->read(au->src, pos + got, dst + got * sb, want, wait_ms ? 20 : 0);
 
 		if (r < 0) {
 			cap_rec_error(v, r, NULL, "reading sound from %s", v->c->audio.device);
@@ -194,10 +196,9 @@ static uint64_t read_all(struct cap_record *v, uint8_t *dst, uint64_t pos, uint6
 			break;
 		}
 		got += r;
-		if (!r && cap_rec_now_s() > give_up)
+		if (!r && cap_rec_now_s() >= give_up)
 			break;
 	}
-	memset(dst + got * sb, 0, (n - got) * sb);
 	return got;
 }
 
@@ -281,7 +282,7 @@ static void account_clock(struct cap_record *v, const struct cap_audio_status *s
 }
 
 void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned group,
-			int64_t last_pts, void **ret_tail)
+			int64_t last_pts, bool last, void **ret_tail)
 {
 	struct rec_audio *au = &v->au;
 	const struct cap_accepted *acc = &v->st->acc;
@@ -289,6 +290,7 @@ void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned grou
 	uint8_t *chunk = au->chunks + (size_t)group * au->chunk_cap;
 	uint64_t target, n, got, bytes;
 	struct cap_audio_status s;
+	uint8_t *dst;
 
 	*ret_tail = NULL;
 	b->a_count = b->a_bytes = b->a_xrun = b->a_late = 0;
@@ -298,8 +300,18 @@ void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned grou
 	if (target <= au->next)
 		return;
 	n = target - au->next < au->chunk_max ? target - au->next : au->chunk_max;
-	got = read_all(v, au->scratch ? au->scratch : chunk, au->next, n);
-	if (au->scratch)
+	/* What the device has: a clock slower than the video's leaves the sound behind, and
+	 * later chunks catch up (never waiting here, which would hold up the frames); only the
+	 * recording's last chunk waits for the sound of its last frame, and fills what never
+	 * comes with silence (late) */
+	dst = au->scratch ? au->scratch : chunk;
+	got = read_some(v, dst, au->next, n, last ? LATE_MS : 0);
+	if (last)
+		memset(dst + got * v->st->audio.acc.sample_bytes, 0,
+		       (n - got) * v->st->audio.acc.sample_bytes);
+	else
+		n = got;
+	if (au->scratch && n)
 		split_tracks(au, au->scratch, chunk, n);
 	bytes = mov_audio_chunk_layout(&au->mov, n, NULL);
 	b->a_first = au->next;
@@ -315,7 +327,7 @@ void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned grou
 	v->st->audio.lead_silence = s.lead_silence;
 	account_xruns(v, b, &s);
 	account_clock(v, &s);
-	*ret_tail = chunk;
+	*ret_tail = n ? chunk : NULL;
 }
 
 int cap_rec_audio_commit(struct cap_record *v, const struct rec_batch *b, unsigned group)
@@ -350,6 +362,32 @@ int cap_rec_audio_commit(struct cap_record *v, const struct rec_batch *b, unsign
 		return ret;
 	v->st->audio.samples += b->a_count;
 	return 0;
+}
+
+void cap_rec_audio_finish(struct cap_record *v)
+{
+	struct rec_audio *au = &v->au;
+	struct rec_batch b = { 0 };
+	struct dio_done d;
+	void *tail;
+	int ret;
+
+	if (!au->src || !au->aligned || !v->last.valid || !v->mw)
+		return;
+	cap_rec_audio_fill(v, &b, v->ngroups, v->last.pts, true, &tail);
+	if (!tail)
+		return;
+	ret = dio_writer_submit_tail(v->dw, 0, 0, tail, b.a_bytes, v->ngroups, &b.offset);
+	if (ret >= 0)
+		ret = dio_writer_reap(v->dw, 1, &d, 1);
+	if (ret >= 0)
+		ret = d.res;
+	if (ret >= 0)
+		ret = cap_rec_audio_commit(v, &b, v->ngroups);
+	if (ret >= 0)
+		ret = mov_journal_flush(v->jn);
+	if (ret < 0)
+		cap_rec_fail(v, "writing the sound after the last frame", ret);
 }
 
 void cap_rec_audio_close(struct cap_record *v)

@@ -179,10 +179,14 @@ int cap_rec_audio_start(struct cap_record *v);
 void cap_rec_audio_align(struct cap_record *v, const struct cap_frame *f);
 /* Once per step: keep the device drained before alignment; feed the video clock. */
 void cap_rec_audio_step(struct cap_record *v, const struct cap_frame *f);
-/* Fill group b's chunk with the sound up to the end of frame last_pts; its tail for the
+/* Fill group b's chunk with the sound the device has, up to the end of frame last_pts (the
+ * recording's last batch: waiting for it, silence for what never comes); its tail for the
  * write in *ret_tail (NULL when there is no sound). */
 void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned group,
-			int64_t last_pts, void **ret_tail);
+			int64_t last_pts, bool last, void **ret_tail);
+/* Once every batch is on disk: the sound of the last frames that no batch took (the device
+ * delivers it a little after the frames) in a write of its own. */
+void cap_rec_audio_finish(struct cap_record *v);
 /* Index and log batch b's chunk, after its frames. 0 or -errno. */
 int cap_rec_audio_commit(struct cap_record *v, const struct rec_batch *b, unsigned group);
 /* Stop and free. */

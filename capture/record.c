@@ -278,16 +278,16 @@ static int reap(struct cap_record *v, unsigned min)
 	return n;
 }
 
-/* Write the open group: its frames from slot group_first on. */
-static void submit(struct cap_record *v)
+/* Write the open group: its frames from slot group_first on (last: the recording's last). */
+static void submit(struct cap_record *v, bool last)
 {
 	unsigned group = v->group_first / v->c->batch, count = v->pending;
 	struct rec_batch *b = &v->batch[group];
-	const struct cap_frame *last = &v->meta[v->group_first + count - 1];
+	const struct cap_frame *lastf = &v->meta[v->group_first + count - 1];
 	void *tail;
 	int ret;
 
-	cap_rec_audio_fill(v, b, group, last->sequence - v->seq0, &tail);
+	cap_rec_audio_fill(v, b, group, lastf->sequence - v->seq0, last, &tail);
 	ret = dio_writer_submit_tail(v->dw, v->group_first, count, tail, b->a_bytes, group,
 				     &b->offset);
 
@@ -363,7 +363,7 @@ static int take_frame(struct cap_record *v)
 	if (v->captured == 1)
 		v->commit = f.slot / v->c->batch;
 	if ((f.slot + 1) % v->c->batch == 0) /* the slot closes its group: one write for all */
-		submit(v);
+		submit(v, false);
 	return 1;
 }
 
@@ -376,10 +376,12 @@ static void drain(struct cap_record *v)
 	if (!v->st->stop_reason)
 		v->st->stop_reason = c->fields ? "fields" : c->by_duration ? "duration" : "frames";
 	if (v->pending && !v->disk_failed)
-		submit(v);
+		submit(v, true);
 	while (dio_writer_inflight(v->dw) && reap(v, 1) >= 0)
 		;
 	reap(v, 0);
+	if (!v->disk_failed)
+		cap_rec_audio_finish(v);
 }
 
 int cap_record_step(struct cap_record *v)

@@ -152,8 +152,9 @@ int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint
  * until the batch is reaped; tail_len a multiple of the unit, so the write stays whole stripes)
  * go right after the slots, at *ret_offset + count x slot_size, in the same write. It is a
  * vectored write (io_uring writev, or pwritev), since WRITE_FIXED takes one registered
- * buffer. The recording's chunk of sound for the batch travels this way. -EINVAL for a
- * misaligned tail. tail_len 0 is dio_writer_submit(). */
+ * buffer. The recording's chunk of sound for the batch travels this way. count may be 0 for
+ * a write of the tail alone (the sound after the last frames). -EINVAL for a misaligned
+ * tail. tail_len 0 is dio_writer_submit(). */
 int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count, void *tail,
 			   uint32_t tail_len, uint64_t tag, uint64_t *ret_offset);
 

@@ -140,8 +140,8 @@ int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count,
 
 	if (w->io.err)
 		return w->io.err;
-	if (!count || first + count > dio_slab_nslots(w->slab) || len > UINT32_MAX ||
-	    tail_len % w->unit || (tail_len && ((uintptr_t)tail % DIO_PAGE)))
+	if ((!count && !tail_len) || first + count > dio_slab_nslots(w->slab) ||
+	    len > UINT32_MAX || tail_len % w->unit || (tail_len && ((uintptr_t)tail % DIO_PAGE)))
 		return -EINVAL;
 	ret = prealloc(w, off + len);
 	if (ret < 0)

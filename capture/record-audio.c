@@ -162,6 +162,22 @@ void cap_rec_audio_align(struct cap_record *v, const struct cap_frame *f)
 	au->aligned = true;
 }
 
+static void account_clock(struct cap_record *v, const struct cap_audio_status *s);
+
+/* Let the device report where it is (a read of nothing pulls what it has into the source's
+ * ring) and take the clock point: the more points, the less a late timer shows in the
+ * drift. */
+static void clock_point(struct cap_record *v)
+{
+	struct rec_audio *au = &v->au;
+	struct cap_audio_status s;
+
+	if (au->ops->read(au->src, au->next, NULL, 0, 0) < 0)
+		return; /* said by the next batch's read */
+	au->ops->status(au->src, &s);
+	account_clock(v, &s);
+}
+
 void cap_rec_audio_step(struct cap_record *v, const struct cap_frame *f)
 {
 	struct rec_audio *au = &v->au;
@@ -174,6 +190,8 @@ void cap_rec_audio_step(struct cap_record *v, const struct cap_frame *f)
 	}
 	if (f)
 		line_add(&au->video, f->timestamp_ns / 1e9, (double)(f->sequence - v->seq0));
+	else
+		clock_point(v); /* a point of the audio clock every step, not only every batch */
 }
 
 /* Up to n samples from pos into dst: what the device has now, and with wait_ms, what comes

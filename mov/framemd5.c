@@ -1,6 +1,6 @@
 /* FFmpeg framemd5 sidecars (libavformat/hashenc.c's format), written from md5s the caller
  * computed in memory for the video and, for the sound, from the file's own bytes. */
-#include "mov.h"
+#include "mov-internal.h"
 
 #include <errno.h>
 #include <libavcodec/avcodec.h>
@@ -190,22 +190,10 @@ static int audio_line(struct mov_framemd5 *m, struct audio_pos *a, uint8_t **buf
 	const AVIndexEntry *next = avformat_index_get_entry(a->st, a->i + 1);
 	int64_t dur = next ? next->timestamp - e->timestamp : a->st->duration - e->timestamp;
 	uint8_t md5[16];
-	ssize_t got;
+	int ret = mov_bytes_md5(m->mov_fd, e->pos, e->size, buf, cap, md5);
 
-	if ((size_t)e->size > *cap) {
-		uint8_t *nb = realloc(*buf, e->size);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = e->size;
-	}
-	got = pread(m->mov_fd, *buf, e->size, e->pos);
-	if (got < 0)
-		return -errno;
-	if (got != e->size)
-		return -ENODATA;
-	av_md5_sum(md5, *buf, e->size);
+	if (ret < 0)
+		return ret;
 	fprintf(m->f, "%u, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8d, ", a->k, e->timestamp,
 		e->timestamp, dur, e->size);
 	for (unsigned b = 0; b < 16; b++)

@@ -66,29 +66,37 @@ static int read_lines(const char *path, struct aline **ret_lines, size_t *ret_n)
 	return 0;
 }
 
-/* The md5 of one index entry's bytes, in hex. */
-static int entry_md5(int fd, const AVIndexEntry *e, uint8_t **buf, size_t *cap, char hex[33])
+int mov_bytes_md5(int fd, uint64_t pos, uint32_t size, uint8_t **buf, size_t *cap,
+		  uint8_t md5[16])
 {
-	uint8_t md5[16];
 	ssize_t got;
 
-	if ((size_t)e->size > *cap) {
-		uint8_t *nb = realloc(*buf, e->size);
+	if (size > *cap) {
+		uint8_t *nb = realloc(*buf, size);
 
 		if (!nb)
 			return -ENOMEM;
 		*buf = nb;
-		*cap = e->size;
+		*cap = size;
 	}
-	got = pread(fd, *buf, e->size, e->pos);
+	got = pread(fd, *buf, size, pos);
 	if (got < 0)
 		return -errno;
-	if (got != e->size)
+	if ((uint32_t)got != size)
 		return -ENODATA;
-	av_md5_sum(md5, *buf, e->size);
-	for (unsigned i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+	av_md5_sum(md5, *buf, size);
 	return 0;
+}
+
+/* The md5 of one index entry's bytes, in hex. */
+static int entry_md5(int fd, const AVIndexEntry *e, uint8_t **buf, size_t *cap, char hex[33])
+{
+	uint8_t md5[16];
+	int ret = mov_bytes_md5(fd, e->pos, e->size, buf, cap, md5);
+
+	for (unsigned i = 0; ret == 0 && i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+	return ret;
 }
 
 /* Each sidecar line against the packet of its stream at its dts, streams numbered as the

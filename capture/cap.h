@@ -311,6 +311,9 @@ struct cap_record_config {
 	enum mov_audio_tracks audio_tracks;
 	double audio_drift_fail; /* ppm: stop ("drift") once the measured drift exceeds it;
 				  * 0: only report it */
+	double sync_interval;	 /* seconds between durability points (an fdatasync of the
+				  * file, then of the capture log: a power cut loses at most
+				  * this much of what was recorded before it); 0: 0.5 */
 };
 
 /* Lists in the stats keep their first CAP_RECORD_LIST_MAX entries; totals count them all. */
@@ -341,6 +344,10 @@ struct cap_record_stats {
 	const char *aspect_source;	/* what decided it (mov_aspect_choose), static string */
 	bool rt_fifo, rt_locked;	/* what realtime got */
 	uint64_t frames;  /* indexed in the file */
+	uint64_t durable_frames;  /* of those, made durable with their log lines (fdatasync):
+				   * a power cut loses none of them */
+	uint64_t durable_samples; /* samples of sound made durable likewise */
+	uint64_t sync_points;	  /* durability points completed */
 	uint64_t drops;	  /* frames missing from the sequence */
 	uint64_t flagged; /* frames delivered with V4L2_BUF_FLAG_ERROR */
 	uint64_t bytes;	  /* payload bytes on disk */
@@ -393,6 +400,8 @@ enum cap_event_type {
 	CAP_EVENT_TC_BREAK,   /* frame: its device timecode does not follow the one before */
 	CAP_EVENT_RENUMBERED, /* frame: a sequence number that did not advance, renumbered */
 	CAP_EVENT_XRUN,	      /* frame: sound lost (an ALSA overrun) in its period, filled */
+	CAP_EVENT_DURABLE,    /* frame: the frames before this index are durable (stats'
+			       * durable_frames, durable_samples); kind INFO */
 };
 
 /* Valid only during the callback. text is one line without a program name; err (-errno, or 0)
@@ -407,6 +416,7 @@ struct cap_event {
 	const char *text, *hint;
 	const struct cap_record_drop *drop; /* CAP_EVENT_DROP */
 	uint64_t frame;			    /* index in the file, for frame events */
+	uint64_t samples;		    /* CAP_EVENT_DURABLE: samples of sound durable */
 };
 
 typedef void (*cap_event_fn)(void *user, const struct cap_event *ev);

@@ -70,6 +70,21 @@ struct rec_last {
 	struct cap_frame f;
 };
 
+/* The durability point in progress (record-sync.c). */
+enum rec_sync_state {
+	REC_SYNC_IDLE, /* none: the next starts at next */
+	REC_SYNC_DATA, /* the file's fdatasync is in flight */
+	REC_SYNC_LOG,  /* the "synced" line is written, the log's fdatasync is in flight */
+};
+
+struct rec_sync {
+	enum rec_sync_state state;
+	double next;		/* CLOCK_MONOTONIC seconds */
+	uint64_t lines, chunks; /* the log's frame and chunk lines the point covers */
+	uint64_t frames;	/* frames in the file it covers (stats' count) */
+	uint64_t samples;	/* samples of sound it covers */
+};
+
 /* One recording: the loop's state, with what its setup opened and what its policies track. */
 struct cap_record {
 	const struct cap_record_config *c; /* &own */
@@ -109,6 +124,7 @@ struct cap_record {
 	uint64_t md5_cap;
 	struct AVMD5 *hash;
 	struct rec_audio au;
+	struct rec_sync sync;
 	bool stop;
 	bool finished;
 	bool disk_failed; /* a write failed: frames not yet written stay out */
@@ -127,6 +143,16 @@ void cap_rec_error(const struct cap_record *v, int err, const char *hint, const 
 	__attribute__((format(printf, 4, 5)));
 /* CLOCK_MONOTONIC in seconds. */
 double cap_rec_now_s(void);
+
+/* record-sync.c */
+
+/* Start a durability point when one is due and none is in flight: never waits. */
+void cap_rec_sync_step(struct cap_record *v);
+/* A completion from the writer: true if it was one of the durability point's syncs (then
+ * handled: the next step of the point, or the recording failed), false for a batch. */
+bool cap_rec_sync_done(struct cap_record *v, const struct dio_done *d);
+/* The clean end made everything durable (the file synced, then its log with the end line). */
+void cap_rec_sync_final(struct cap_record *v);
 
 /* record-setup.c */
 

@@ -300,6 +300,8 @@ static int open_outputs(struct cap_record *v)
 		ret = mov_journal_set_sidecar(v->jn, c->md5_path); /* for vmov recover */
 	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
 		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
+	if (ret >= 0) /* both names (one directory), before a durability point counts on them */
+		ret = dio_sync_parent(c->out);
 	if (ret == -EEXIST && is_sidecar(v, v->st->journal))
 		return check_sidecar_apart(v);
 	if (ret < 0) {

@@ -267,8 +267,11 @@ static int reap(struct cap_record *v, unsigned min)
 		return n;
 	}
 	for (int i = 0; i < n; i++) {
-		struct rec_batch *b = &v->batch[d[i].tag];
+		struct rec_batch *b;
 
+		if (cap_rec_sync_done(v, &d[i]))
+			continue;
+		b = &v->batch[d[i].tag];
 		b->done = true;
 		b->res = d[i].res;
 		if (d[i].lat_ns > v->st->max_lat_ns)
@@ -393,6 +396,7 @@ int cap_record_step(struct cap_record *v)
 	if (v->stop || (c->frames && !c->by_duration && v->counted >= c->frames))
 		return 0;
 	reap(v, 0);
+	cap_rec_sync_step(v);
 	cap_rec_audio_step(v, NULL); /* drains the audio device until frame 0 aligns it */
 	if (take_frame(v) == 0 && v->held == v->nslots) {
 		v->full = true;
@@ -427,6 +431,7 @@ static void finish(struct cap_record *v)
 {
 	struct cap_record_stats *st = v->st;
 	uint64_t size = 0;
+	bool synced;
 	int ret = v->mw ? 0 : cap_rec_open_index(v, v->c->timecode); /* no frame came */
 
 	if (ret >= 0)
@@ -437,6 +442,7 @@ static void finish(struct cap_record *v)
 		size = 0; /* keep everything: 'vmov recover' rebuilds the index */
 	}
 	ret = dio_writer_finish(v->dw, size);
+	synced = ret >= 0;
 	if (ret < 0 && !st->err)
 		cap_rec_fail(v, "flushing the file", ret);
 	st->file_size = size ? size : dio_writer_end(v->dw);
@@ -445,6 +451,8 @@ static void finish(struct cap_record *v)
 		v->jn = NULL;
 		if (ret < 0)
 			cap_rec_fail(v, "closing the capture log", ret);
+		else if (synced) /* the file, then its log with the end line */
+			cap_rec_sync_final(v);
 	}
 	ret = 0;
 	if (size && v->md5_fd >= 0) {

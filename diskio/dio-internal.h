@@ -21,6 +21,7 @@ struct dio_req {
 	uint64_t t0;
 	struct iovec *iov; /* per-request iovec array for the vectored modes */
 	unsigned niov;
+	int sync_fd; /* >= 0: not a transfer but an fdatasync of this fd */
 };
 
 struct dio_engine {
@@ -62,6 +63,10 @@ int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t ne
  * one vectored write: len, need and payload count both parts. */
 int dio_engine_submit_tail(struct dio_engine *e, void *buf, void *tail, uint32_t tail_len,
 			   uint32_t len, uint64_t offset, uint64_t tag);
+/* Queue an fdatasync of fd (IORING_OP_FSYNC with IORING_FSYNC_DATASYNC; synchronous without
+ * a ring) as a request of its own: it covers the writes completed before it, not those in
+ * flight. Its completion has len 0 and res 0 or the -errno of fdatasync(2). */
+int dio_engine_submit_sync(struct dio_engine *e, int fd, uint64_t tag);
 int dio_engine_reap(struct dio_engine *e, unsigned min, struct dio_done *out, unsigned max);
 /* Wait until nothing is in flight (completions stay queued for reap). */
 int dio_engine_drain(struct dio_engine *e);

@@ -66,6 +66,13 @@ int dio_md_data_disks(const char *level, unsigned raid_disks);
 int dio_fiemap_aligned(int fd, const uint64_t *offsets, unsigned n, uint64_t stripe,
 		       uint64_t part_start, unsigned *ret_mapped);
 
+/* How far written data runs from byte from on (FS_IOC_FIEMAP): *ret_end is the end of the
+ * extents that cover [from, *ret_end) without a hole or an unwritten (preallocated, never
+ * written, or written but not made durable before a power cut) extent; *ret_end == from
+ * when from itself is in one. Delayed allocations are flushed first (FIEMAP_FLAG_SYNC).
+ * -EOPNOTSUPP when the filesystem has no FIEMAP (tmpfs, NFS): unknown, not "unwritten". */
+int dio_fiemap_written_end(int fd, uint64_t from, uint64_t *ret_end);
+
 /* ---- slab: one sealed memfd, mapped once, split into page-aligned frame slots ---- */
 
 struct dio_slab;
@@ -158,6 +165,15 @@ int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint
 int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count, void *tail,
 			   uint32_t tail_len, uint64_t tag, uint64_t *ret_offset);
 
+/* Queue an fdatasync of the file (fd < 0) or of fd, a file of the caller's written beside it
+ * (a capture log): it makes durable what completed before the call (fdatasync(2): data and
+ * the metadata needed to read it back, e.g. unwritten extents converted), not what is in
+ * flight. Through io_uring (IORING_OP_FSYNC with IORING_FSYNC_DATASYNC) it does not block;
+ * without a ring it runs at once. It takes a place among the depth writes in flight and
+ * completes through dio_writer_reap() with tag, len 0 and res 0 or -errno (-EIO: what was
+ * written since the last sync may not be on disk; the writer's error becomes sticky). */
+int dio_writer_submit_sync(struct dio_writer *w, int fd, uint64_t tag);
+
 /* Collect finished batches, in completion order: waits until at least min are available,
  * returns how many (<= max) were stored in out. */
 int dio_writer_reap(struct dio_writer *w, unsigned min, struct dio_done *out, unsigned max);
@@ -176,6 +192,12 @@ int dio_writer_plain_fd(const struct dio_writer *w);
 /* Wait for everything in flight, set the file size to size (0: dio_writer_end()), fdatasync.
  * Returns the first error any batch or step met. Does not free. */
 int dio_writer_finish(struct dio_writer *w, uint64_t size);
+
+/* fsync the directory holding path (the name is path up to its last '/', else "."): a file
+ * just created is found after a power cut only once its directory entry is durable (fsync(2):
+ * "an explicit fsync() on a file descriptor for the directory is also needed"). 0 or -errno
+ * from open(2)/fsync(2); a filesystem that cannot sync a directory (EINVAL) counts as done. */
+int dio_sync_parent(const char *path);
 
 /* Close fds, tear down the ring. Accepts NULL. Does not wait: call finish first. */
 void dio_writer_free(struct dio_writer *w);

@@ -303,9 +303,12 @@ static int complete(struct dio_engine *e, unsigned idx, int res)
 static int sync_io(struct dio_engine *e, unsigned idx)
 {
 	struct dio_req *r = &e->req[idx];
-	unsigned n = fill_iov(e, r);
+	unsigned n;
 	ssize_t ret;
 
+	if (r->sync_fd >= 0)
+		return complete(e, idx, fdatasync(r->sync_fd) < 0 ? -errno : 0);
+	n = fill_iov(e, r);
 	ret = e->write ? pwritev(e->fd, r->iov, n, r->offset) : preadv(e->fd, r->iov, n, r->offset);
 	return complete(e, idx, ret < 0 ? -errno : (int)ret);
 }
@@ -352,7 +355,9 @@ static int ring_io(struct dio_engine *e, unsigned idx)
 
 	if (!sqe)
 		return -EBUSY;
-	if (bi >= 0 && e->write)
+	if (r->sync_fd >= 0)
+		io_uring_prep_fsync(sqe, r->sync_fd, IORING_FSYNC_DATASYNC);
+	else if (bi >= 0 && e->write)
 		io_uring_prep_write_fixed(sqe, e->fd, r->buf, r->len, r->offset, bi);
 	else if (bi >= 0)
 		io_uring_prep_read_fixed(sqe, e->fd, r->buf, r->len, r->offset, bi);
@@ -399,7 +404,13 @@ int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t ne
 		      uint32_t payload, uint64_t offset, uint64_t tag)
 {
 	return submit_req(e, &(struct dio_req){ .tag = tag, .offset = offset, .len = len,
-						.need = need, .payload = payload, .buf = buf });
+						.need = need, .payload = payload, .buf = buf,
+						.sync_fd = -1 });
+}
+
+int dio_engine_submit_sync(struct dio_engine *e, int fd, uint64_t tag)
+{
+	return submit_req(e, &(struct dio_req){ .tag = tag, .sync_fd = fd });
 }
 
 int dio_engine_submit_tail(struct dio_engine *e, void *buf, void *tail, uint32_t tail_len,
@@ -407,7 +418,7 @@ int dio_engine_submit_tail(struct dio_engine *e, void *buf, void *tail, uint32_t
 {
 	return submit_req(e, &(struct dio_req){ .tag = tag, .offset = offset, .len = len,
 						.need = len, .payload = len, .buf = buf,
-						.tail = tail, .tail_len = tail_len });
+						.tail = tail, .tail_len = tail_len, .sync_fd = -1 });
 }
 
 int dio_engine_reap(struct dio_engine *e, unsigned min, struct dio_done *out, unsigned max)

@@ -122,3 +122,52 @@ int dio_fiemap_aligned(int fd, const uint64_t *offsets, unsigned n, uint64_t str
 		*ret_mapped = s.mapped;
 	return (int)s.aligned;
 }
+
+/* Extents overlapping [start, ...) that continue the written run ending at *end; 1 when the
+ * run stopped (a gap, an unwritten extent or the file's last extent), 0 to fetch more. */
+static int extend_run(int fd, struct fiemap *fm, uint64_t *end, uint32_t flags)
+{
+	memset(fm, 0, sizeof(*fm));
+	fm->fm_start = *end;
+	fm->fm_length = FIEMAP_MAX_OFFSET - *end;
+	fm->fm_flags = flags;
+	fm->fm_extent_count = FIEMAP_BATCH;
+	if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0)
+		return -errno;
+	for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
+		const struct fiemap_extent *fe = &fm->fm_extents[i];
+
+		if (fe->fe_logical > *end || (fe->fe_flags & FIEMAP_EXTENT_UNWRITTEN))
+			return 1;
+		if (fe->fe_logical + fe->fe_length > *end)
+			*end = fe->fe_logical + fe->fe_length;
+		if (fe->fe_flags & FIEMAP_EXTENT_LAST)
+			return 1;
+	}
+	return !fm->fm_mapped_extents;
+}
+
+int dio_fiemap_written_end(int fd, uint64_t from, uint64_t *ret_end)
+{
+	uint32_t flags = FIEMAP_FLAG_SYNC; /* delayed allocations become extents first */
+	struct fiemap *fm;
+	uint64_t end = from;
+	int ret;
+
+	fm = malloc(sizeof(*fm) + FIEMAP_BATCH * sizeof(struct fiemap_extent));
+	if (!fm)
+		return -ENOMEM;
+	do {
+		uint64_t before = end;
+
+		ret = extend_run(fd, fm, &end, flags);
+		flags = 0;
+		if (ret == 0 && end == before)
+			ret = 1; /* no progress: stop rather than spin */
+	} while (ret == 0);
+	free(fm);
+	if (ret < 0)
+		return ret == -ENOTTY ? -EOPNOTSUPP : ret;
+	*ret_end = end;
+	return 0;
+}

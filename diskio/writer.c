@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,16 @@ int dio_writer_submit(struct dio_writer *w, unsigned first, unsigned count, uint
 	return dio_writer_submit_tail(w, first, count, NULL, 0, tag, ret_offset);
 }
 
+int dio_writer_submit_sync(struct dio_writer *w, int fd, uint64_t tag)
+{
+	int ret;
+
+	if (w->io.err)
+		return w->io.err;
+	ret = dio_engine_submit_sync(&w->io, fd >= 0 ? fd : w->fd, tag);
+	return ret < 0 ? (w->io.err = ret) : 0;
+}
+
 int dio_writer_reap(struct dio_writer *w, unsigned min, struct dio_done *out, unsigned max)
 {
 	return dio_engine_reap(&w->io, min, out, max);
@@ -223,4 +234,25 @@ void dio_writer_free(struct dio_writer *w)
 	if (w->plain_fd >= 0)
 		close(w->plain_fd);
 	free(w);
+}
+
+int dio_sync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, ret = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) + 2 > sizeof(dir))
+		return -ENAMETOOLONG;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0 && errno != EINVAL) /* EINVAL: a filesystem without directory sync */
+		ret = -errno;
+	close(fd);
+	return ret;
 }

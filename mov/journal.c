@@ -20,6 +20,7 @@ struct mov_journal {
 	struct mov_timecode tc;
 	bool has_tc;
 	uint64_t frames;
+	uint64_t chunks;
 	char id[33]; /* the recording id: 128 random bits in hex */
 	int err;     /* sticky */
 };
@@ -202,7 +203,35 @@ int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chu
 		snprintf(md5 + 2 * i, 3, "%02x", ch->md5[i]);
 	ret = jprintf(j, "chunk %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s\n", ch->offset,
 		      ch->first, ch->samples, md5, ch->note && *ch->note ? ch->note : "-");
-	return ret < 0 ? (j->err = ret) : 0;
+	if (ret < 0)
+		return j->err = ret;
+	j->chunks++;
+	return 0;
+}
+
+void mov_journal_counts(const struct mov_journal *j, uint64_t *ret_frames, uint64_t *ret_chunks)
+{
+	*ret_frames = j->frames;
+	*ret_chunks = j->chunks;
+}
+
+int mov_journal_synced(struct mov_journal *j, uint64_t frames, uint64_t chunks)
+{
+	int ret;
+
+	if (j->err)
+		return j->err;
+	if (frames > j->frames || chunks > j->chunks)
+		return -EINVAL;
+	ret = jprintf(j, "synced %" PRIu64 " %" PRIu64 "\n", frames, chunks);
+	if (ret < 0)
+		return j->err = ret;
+	return mov_journal_flush(j);
+}
+
+int mov_journal_fd(const struct mov_journal *j)
+{
+	return j->fd;
 }
 
 int mov_journal_set_timecode(struct mov_journal *j, const char *tc, unsigned rate_num,

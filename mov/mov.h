@@ -273,6 +273,8 @@ void mov_writer_free(struct mov_writer *w);
  *   columns frame offset size pts sequence field flags timestamp timecode md5 note
  *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 - -
  *   ...
+ *   synced F C                            the first F frame lines and C chunk lines
+ *                                         are durable (mov_journal_synced)
  *   end frames=N size=S                   written by a clean finish (mov_journal_close)
  *
  * Frame lines start with a digit; "-" marks an absent value; the timestamp is seconds.ns;
@@ -338,8 +340,25 @@ int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chu
 int mov_journal_set_timecode(struct mov_journal *j, const char *tc, unsigned rate_num,
 			     unsigned rate_den);
 
+/* How many frame lines and chunk lines have been appended so far: what a durability point
+ * started now covers (mov_journal_synced()). */
+void mov_journal_counts(const struct mov_journal *j, uint64_t *ret_frames, uint64_t *ret_chunks);
+
+/* A durability point: the payload of the first frames frame lines and chunks chunk lines
+ * (counts taken with mov_journal_counts() before the recording's fdatasync began) has been
+ * made durable. Appends "synced FRAMES CHUNKS" and writes it out like mov_journal_flush();
+ * once the log itself is synced (fdatasync of mov_journal_fd()), the promise holds after a
+ * power cut: mov_recover() requires every entry it covers, and keeps an entry after it only
+ * when its payload is found on disk. -EINVAL for counts beyond what was appended. */
+int mov_journal_synced(struct mov_journal *j, uint64_t frames, uint64_t chunks);
+
+/* The log's file descriptor, owned by j: for an fdatasync the caller runs (asynchronously,
+ * dio_writer_submit_sync()) after mov_journal_synced(); never write to it. */
+int mov_journal_fd(const struct mov_journal *j);
+
 /* Write the queued lines to the file (one write(); survives the process being killed, not a
- * power cut: mov_journal_close() syncs). Call once per completed batch. */
+ * power cut: mov_journal_synced() and mov_journal_close() mark what is durable). Call once
+ * per completed batch. */
 int mov_journal_flush(struct mov_journal *j);
 
 /* Flush, write the end line with the final frame count and file size, fdatasync, close and
@@ -393,6 +412,9 @@ void mov_lock_free(struct mov_lock *l);
 struct mov_recover_result {
 	uint64_t frames;    /* frames indexed */
 	uint64_t dropped;   /* journaled frames whose payload lies past the end of the file */
+	uint64_t durable;   /* frames the log's last durability point ("synced") covers */
+	uint64_t not_durable; /* frames after it whose payload is not on disk (a power cut):
+			       * they and everything after them are left out */
 	uint64_t checked;   /* frames whose payload was checked against the journal's md5 */
 	uint64_t size;      /* final file size */
 	bool was_complete;  /* the journal had its end line */
@@ -419,7 +441,14 @@ struct mov_recover_result {
  * data_start, else -EMEDIUMTYPE; when the journal has
  * md5s, each frame's payload inside the file is read and hashed, and any that differs means
  * the journal does not belong to the file (recordings of the same source can share their
- * first frames): -EILSEQ, bad_frame says which.
+ * first frames): -EILSEQ, bad_frame says which; -EUCLEAN instead when that payload is not on
+ * disk (FIEMAP: a hole or an unwritten extent) although the log's last durability point
+ * covers it: the filesystem lost data it acknowledged.
+ *
+ * After a power cut (the rules of mov_journal_synced()): entries the log's last "synced" line
+ * covers are required as above; an entry after it is kept only while its payload is on disk
+ * (inside the file, in written extents, matching its md5 when the log has one); from the
+ * first that is not, it and every later entry are left out (not_durable, audio_dropped).
  *
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
  * it (holder says who). -EBADMSG for a journal that cannot be parsed; -ENODATA when no frame

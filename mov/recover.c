@@ -2,6 +2,7 @@
  * journal into a fresh muxer with the payload skipped (it is already in the file). The
  * journal is checked against the file first (frame size, and the md5 of each payload when it
  * has them), so that a log of another recording cannot index garbage. */
+#include "dio.h"
 #include "mov-internal.h"
 
 #include <errno.h>
@@ -33,6 +34,7 @@ struct jdata {
 	uint64_t data_start;
 	char id[40]; /* the recording id, "" when the journal has none */
 	bool complete, recovered;
+	uint64_t synced_frames, synced_chunks; /* the last "synced" line: what was durable */
 	struct jframe *frames;
 	size_t n, cap;
 };
@@ -63,6 +65,9 @@ static int parse_key(struct jdata *d, const char *line)
 	if (sscanf(line, "data_start %" SCNu64, &d->data_start) == 1)
 		return 0;
 	if (sscanf(line, "recording %39s", d->id) == 1)
+		return 0;
+	if (sscanf(line, "synced %" SCNu64 " %" SCNu64, &d->synced_frames, &d->synced_chunks) ==
+	    2)
 		return 0;
 	if (!strncmp(line, "end ", 4)) {
 		d->complete = true;
@@ -226,39 +231,110 @@ static int check_stamp(int fd, const struct jdata *d)
 		   : 0;
 }
 
+/* Where the entries after the last durability point stop being on disk. */
+struct tail_scan {
+	bool started, known, lost;
+	uint64_t written_end; /* FIEMAP: written data runs up to here */
+};
+
+/* An entry the log never said was durable: is its payload on disk? After a power cut the
+ * writes since the last "synced" line may be missing: past the end of the file, in extents
+ * still unwritten, or (without FIEMAP) seen only as an md5 that does not match. 1 yes, 0 no,
+ * -EILSEQ when its data is on disk and is not what the log says (another recording's log). */
+static int tail_on_disk(int fd, const struct jframe *f, struct tail_scan *t, uint64_t file_size,
+			uint8_t *buf)
+{
+	uint8_t md5[16];
+	int ret;
+
+	if (!t->started) {
+		t->started = true;
+		t->known = dio_fiemap_written_end(fd, f->offset, &t->written_end) == 0;
+	}
+	if (f->offset + f->size > file_size || (t->known && f->offset + f->size > t->written_end))
+		return 0;
+	if (!f->has_md5)
+		return 1;
+	ret = md5_at(fd, f, buf, md5);
+	if (ret < 0)
+		return ret;
+	if (!memcmp(md5, f->md5, 16))
+		return 1;
+	return t->known ? -EILSEQ : 0;
+}
+
+/* A durable entry whose payload differs from the log's md5: the filesystem lost it (it lies
+ * in an unwritten extent or a hole: -EUCLEAN), else the log is another recording's. */
+static int lost_or_foreign(int fd, const struct jframe *f)
+{
+	uint64_t end;
+
+	if (dio_fiemap_written_end(fd, f->offset, &end) == 0 && end < f->offset + f->size)
+		return -EUCLEAN;
+	return -EILSEQ;
+}
+
+/* Is entry i covered by the log's last durability point (or a clean end)? */
+static bool covered(const struct jdata *d, const struct jframe *f, uint64_t nframes,
+		    uint64_t nchunks)
+{
+	return d->complete || (f->audio ? nchunks < d->synced_chunks : nframes < d->synced_frames);
+}
+
+static void leave_out(struct jframe *f, struct mov_recover_result *res, bool not_durable)
+{
+	f->skip = true;
+	if (f->audio)
+		res->audio_dropped += f->samples;
+	else if (not_durable)
+		res->not_durable++;
+	else
+		res->dropped++;
+}
+
+static int grow(uint8_t **buf, size_t *bufsize, size_t size)
+{
+	if (size <= *bufsize)
+		return 0;
+	free(*buf);
+	*bufsize = size;
+	*buf = malloc(size);
+	return *buf ? 0 : -ENOMEM;
+}
+
 /* Does the journal belong to the file? Marks the frames to leave out; changes nothing. */
 static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_recover_result *res)
 {
 	uint64_t want = mov_format_frame_size(d->p.format, d->p.width, d->p.height);
+	uint64_t nframes = 0, nchunks = 0;
+	struct tail_scan tail = { 0 };
 	uint8_t *buf = NULL, md5[16];
 	size_t i, bufsize = 0;
 	int ret = 0;
 
 	for (i = 0; i < d->n && ret >= 0; i++) {
 		struct jframe *f = &d->frames[i];
+		bool in = covered(d, f, nframes, nchunks);
 
+		nframes += !f->audio;
+		nchunks += f->audio;
 		res->bad_frame = i;
+		res->durable += in && !f->audio;
 		if ((!f->audio && f->size != want) || f->offset < d->data_start)
 			ret = -EMEDIUMTYPE;
-		else if (f->audio && f->offset + f->size > file_size)
-			f->skip = true, res->audio_dropped += f->samples;
-		else if (f->offset + f->size > file_size)
-			f->skip = true, res->dropped++;
+		else if ((ret = grow(&buf, &bufsize, f->size)) < 0)
+			break;
+		else if (!in && (tail.lost || (ret = tail_on_disk(fd, f, &tail, file_size, buf)) == 0))
+			tail.lost = true, leave_out(f, res, true);
+		else if (ret >= 0 && f->offset + f->size > file_size)
+			leave_out(f, res, false);
 		if (ret < 0 || f->skip || !f->has_md5)
 			continue;
-		if (f->size > bufsize) {
-			free(buf);
-			bufsize = f->size;
-			if (!(buf = malloc(bufsize)))
-				ret = -ENOMEM;
-		}
-		if (ret >= 0)
-			ret = md5_at(fd, f, buf, md5);
-		if (ret < 0)
+		if (in && (ret = md5_at(fd, f, buf, md5)) < 0)
 			break;
+		if (in && memcmp(md5, f->md5, 16))
+			ret = lost_or_foreign(fd, f);
 		res->checked += !f->audio;
-		if (memcmp(md5, f->md5, 16))
-			ret = -EILSEQ; /* the journal of another recording */
 	}
 	free(buf);
 	return ret;

@@ -85,7 +85,7 @@ int tool_parse_seconds(const char *s, double *ret);
 /* CLOCK_MONOTONIC in seconds. */
 double tool_now_s(void);
 
-/* Block SIGINT and SIGTERM and return a non-blocking signalfd that receives them, so the
+/* Block SIGINT, SIGTERM and SIGHUP and return a non-blocking signalfd that receives them, so the
  * tools' loops poll for a stop request instead of sharing state with a handler. */
 int tool_signals_open(void);
 /* The signal waiting on fd (SIGINT or SIGTERM), or 0 when none is. */

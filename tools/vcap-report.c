@@ -270,6 +270,9 @@ static void json(const struct vc_conf *c, const struct cap_record_stats *st, int
 	       st->seconds > 0 ? st->bytes / 1e6 / st->seconds : 0, st->max_fill,
 	       st->max_lat_ns / 1e6, st->nslots, st->slot_bytes,
 	       (unsigned long long)st->data_start);
+	printf(",\"durable_frames\":%llu,\"durable_samples\":%llu,\"sync_points\":%llu",
+	       (unsigned long long)st->durable_frames, (unsigned long long)st->durable_samples,
+	       (unsigned long long)st->sync_points);
 	printf(",\"align\":{\"unit\":%llu,\"stripe\":%llu,\"source\":",
 	       (unsigned long long)g->align, (unsigned long long)g->stripe);
 	tool_json_str(stdout, g->source);

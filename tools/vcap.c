@@ -3,7 +3,10 @@
 #include "vcap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <libavutil/log.h>
 #include <linux/videodev2.h>
 #include <signal.h>
@@ -92,7 +95,7 @@ static const char usage[] =
 "  Sound the device lost (an ALSA overrun) is silence of exactly that length, reported\n"
 "  like a drop and subject to --on-drop; a frame the video device lost keeps its sound.\n"
 "\n"
-"Amount (without any, vcap records until SIGINT or SIGTERM):\n"
+"Amount (without any, vcap records until SIGINT, SIGTERM or SIGHUP):\n"
 "  -n, --frames N     stop after N frames in the file (with --fill-drops, filled ones count)\n"
 "  --fields N         stop after N fields: N/2 frames of an interlaced or alternate mode (N\n"
 "                     even: a MOV sample is a whole frame; refused for progressive)\n"
@@ -127,6 +130,14 @@ static const char usage[] =
 "                     allows; else vcap writes them unregistered and a note says why\n"
 "  --align auto|BYTES  alignment of every batch and frame (default auto: the RAID stripe\n"
 "                     from md, XFS or ext4 geometry, else the direct-I/O block)\n"
+"  --sync-interval S  make the recording durable every S seconds (default 0.5; 0: after\n"
+"                     every batch): an fdatasync of FILE, then a 'synced' line in its log\n"
+"                     and an fdatasync of the log, neither of which the capture waits\n"
+"                     for. A power cut loses at most the frames of the last S seconds and\n"
+"                     the writes then in flight; vmov recover gets back all the rest\n"
+"  --status-fd FD     machine-readable lines on file descriptor FD while recording:\n"
+"                     'durable FRAMES SAMPLES' each time the first FRAMES frames (and\n"
+"                     SAMPLES samples of sound) became durable, the last at the end\n"
 "\n"
 "Output:\n"
 "  -o, --output FILE  the MOV to write (required); never replaced unless --force. A new name\n"
@@ -163,11 +174,12 @@ static const char usage[] =
 "  -h, --help         this text\n"
 "\n"
 "While recording, a progress line on a terminal shows frames, MB/s, buffer fill, drops and\n"
-"the disk time left. SIGINT or SIGTERM stops the recording and finishes the file cleanly.\n"
-"The capture log FILE.mov.vcj has one line per frame: index, offset, size, pts, sequence,\n"
-"field, V4L2 flags, timestamp, timecode, md5 (with --md5) and a note (lost=N, lost-fields=N,\n"
-"starved, fill, tc-break); with sound, a 'chunk' line per batch after its frames: offset,\n"
-"first sample, samples, md5 and a note (xrun=N: N samples of silence for lost sound).\n"
+"the disk time left. SIGINT, SIGTERM or SIGHUP stops the recording and finishes the file\n"
+"cleanly. The capture log FILE.mov.vcj has one line per frame: index, offset, size, pts,\n"
+"sequence, field, V4L2 flags, timestamp, timecode, md5 (with --md5) and a note (lost=N,\n"
+"lost-fields=N, starved, fill, tc-break); with sound, a 'chunk' line per batch after its\n"
+"frames: offset, first sample, samples, md5 and a note (xrun=N: N samples of silence for\n"
+"lost sound); 'synced F C' at each durability point (--sync-interval).\n"
 "\n"
 "Exit status (2 and 3: nothing is left behind, and a file held by another is not touched):\n"
 "  0  recorded; the file is complete\n"
@@ -227,6 +239,8 @@ enum {
 	OPT_AUDIO_FORMAT,
 	OPT_AUDIO_TRACKS,
 	OPT_AUDIO_DRIFT,
+	OPT_SYNC_INTERVAL,
+	OPT_STATUS_FD,
 };
 
 static const struct option options[] = {
@@ -263,6 +277,8 @@ static const struct option options[] = {
 	{ "start-field", required_argument, NULL, OPT_START_FIELD },
 	{ "buffers-mode", required_argument, NULL, OPT_BUFFERS_MODE },
 	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
+	{ "sync-interval", required_argument, NULL, OPT_SYNC_INTERVAL },
+	{ "status-fd", required_argument, NULL, OPT_STATUS_FD },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-channels", required_argument, NULL, OPT_AUDIO_CHANNELS },
 	{ "audio-rate", required_argument, NULL, OPT_AUDIO_RATE },
@@ -500,6 +516,16 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 		return parse_on_drop(arg, &c->rec.on_drop) ? bad(c, "--on-drop", arg, "continue, stop or fail") : 0;
 	case OPT_FORCE:
 		return c->rec.force = true, 0;
+	case OPT_SYNC_INTERVAL:
+		if (!strcmp(arg, "0"))
+			return c->rec.sync_interval = 1e-9, 0; /* due at every step: each batch */
+		if (tool_parse_seconds(arg, &c->rec.sync_interval) || c->rec.sync_interval > 3600)
+			return bad(c, "--sync-interval", arg, "seconds from 0 to 3600, e.g. 0.5");
+		return 0;
+	case OPT_STATUS_FD:
+		if (tool_parse_uint(arg, 0, INT_MAX, &n) || fcntl((int)n, F_GETFD) < 0)
+			return bad(c, "--status-fd", arg, "an open file descriptor, e.g. 3 with 3>FILE");
+		return c->status_fd = (int)n, 0;
 	case OPT_JSON:
 		return c->json = true, 0;
 	case 'q':
@@ -566,6 +592,12 @@ static void on_event(void *user, const struct cap_event *ev)
 {
 	const struct vc_conf *c = user;
 
+	if (ev->type == CAP_EVENT_DURABLE) {
+		if (c->status_fd >= 0) /* a reader that went away costs the recording nothing */
+			dprintf(c->status_fd, "durable %" PRIu64 " %" PRIu64 "\n", ev->frame,
+				ev->samples);
+		return;
+	}
 	if (ev->kind == CAP_EVENT_INFO && c->quiet)
 		return;
 	if (ev->kind == CAP_EVENT_NOTE && c->progress)
@@ -594,7 +626,7 @@ static int record(const struct vc_conf *c, struct cap_record_stats *st)
 		int sig = tool_signal_taken(sigfd);
 
 		if (sig)
-			cap_record_stop(r, sig == SIGINT ? "SIGINT" : "SIGTERM");
+			cap_record_stop(r, sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
 		if (c->progress && tool_now_s() - shown >= 0.5) {
 			shown = tool_now_s();
 			vc_progress(c, cap_record_stats(r), false);
@@ -627,6 +659,8 @@ int main(int argc, char **argv)
 	int code;
 	int ret;
 
+	c.status_fd = -1;
+	signal(SIGPIPE, SIG_IGN); /* --status-fd's reader may go; the recording goes on */
 	ret = parse_args(argc, argv, &c);
 	t.json = c.json;
 	if (ret < 0)

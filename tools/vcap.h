@@ -17,6 +17,7 @@ struct vc_conf {
 	char pattern_tc[16]; /* --pattern timecode=, which rec.cap.pattern.timecode points to */
 	bool json, quiet;
 	bool progress; /* live line: on a terminal and not --quiet */
+	int status_fd; /* --status-fd, or -1 */
 	const char *audio_opt; /* the last --audio-* option given (needs --audio), or NULL */
 };
 

@@ -486,6 +486,12 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 			 "log's md5 (nothing was changed)",
 			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
+	case -EUCLEAN:
+		tool_err(a->tool, 0, "check the disk; vmov recover --journal can take an edited log",
+			 "%s: frame %" PRIu64 " is not on disk although %s says it was made "
+			 "durable: the filesystem lost it (nothing was changed)",
+			 a->file, res->bad_frame, journal);
+		return EXIT_SETUP;
 	case -ESTALE:
 		tool_err(
 		    a->tool, 0, "give this recording's log with --journal PATH",
@@ -565,6 +571,11 @@ static int cmd_recover(const struct args *a)
 	if (res.checked)
 		printf("checked %" PRIu64 " %s against the log's md5s\n", res.checked,
 		       tool_plural(res.checked, "frame", "frames"));
+	if (res.not_durable)
+		printf("left out %" PRIu64 " journaled %s written after the last durability point "
+		       "and not on disk (a power cut); the log promised %" PRIu64 "\n",
+		       res.not_durable, tool_plural(res.not_durable, "frame", "frames"),
+		       res.durable);
 	write_sidecar(a, journal, &res);
 	free(res.md5);
 	return EXIT_OK;

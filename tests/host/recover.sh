@@ -41,6 +41,7 @@ pid=$!
 sleep 1.5
 kill -9 $pid
 wait $pid 2>/dev/null
+sleep 1 # the dead process's io_uring writes and syncs still in flight land (ring teardown is async)
 cp k.mov k.orig
 logged=$(grep -c '^[0-9]' k.mov.vcj)
 

@@ -274,6 +274,21 @@ static int open_outputs(struct cap_record *v)
 	ret = open_sidecar(v);
 	if (ret < 0)
 		return ret;
+	/* The log before the file: a kill at any moment from here on leaves either no file or a
+	 * log that vmov recover completes the file from (with no frame yet: an empty MOV). */
+	v->st->data_start = dio_writer_first_offset(&v->st->geom, o.data_start);
+	ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
+	if (ret >= 0 && c->md5_path)
+		ret = mov_journal_set_sidecar(v->jn, c->md5_path); /* for vmov recover */
+	if (ret >= 0)
+		ret = mov_journal_flush(v->jn);
+	if (ret == -EEXIST && is_sidecar(v, v->st->journal))
+		return check_sidecar_apart(v);
+	if (ret < 0) {
+		cap_rec_error(v, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
+			 "creating the capture log %s", v->st->journal);
+		return ret;
+	}
 	ret = dio_writer_open(c->out, &v->st->geom, v->slab, &o, &v->dw);
 	if (ret == -EEXIST && is_sidecar(v, c->out))
 		return check_sidecar_apart(v);
@@ -287,26 +302,22 @@ static int open_outputs(struct cap_record *v)
 		return ret;
 	v->st->mode = dio_writer_mode(v->dw);
 	snprintf(v->st->mode_why, sizeof(v->st->mode_why), "%s", dio_writer_mode_why(v->dw));
-	v->st->data_start = dio_writer_end(v->dw);
+	if (dio_writer_end(v->dw) != v->st->data_start)
+		return cap_rec_error(v, -EPROTO, NULL, "placing the first frame of %s", c->out),
+		       -EPROTO;
+	/* tells this log from another recording's, for vmov recover */
+	ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
+	if (ret >= 0) /* both names (one directory), before a durability point counts on them */
+		ret = dio_sync_parent(c->out);
+	if (ret < 0) {
+		cap_rec_error(v, ret, NULL, "starting %s", c->out);
+		return ret;
+	}
 	/* without --timecode the index waits for the first frame and its device timecode */
 	ret = c->timecode ? cap_rec_open_index(v, c->timecode) : 0;
 	if (ret < 0) {
 		cap_rec_error(v, ret, ret == -EOVERFLOW ? "use a larger --align" : NULL,
 			 "starting the MOV index of %s", c->out);
-		return ret;
-	}
-	ret = mov_journal_open(v->st->journal, &p, v->st->data_start, c->force, &v->jn);
-	if (ret >= 0 && c->md5_path)
-		ret = mov_journal_set_sidecar(v->jn, c->md5_path); /* for vmov recover */
-	if (ret >= 0) /* tells this log from another recording's, for vmov recover */
-		ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
-	if (ret >= 0) /* both names (one directory), before a durability point counts on them */
-		ret = dio_sync_parent(c->out);
-	if (ret == -EEXIST && is_sidecar(v, v->st->journal))
-		return check_sidecar_apart(v);
-	if (ret < 0) {
-		cap_rec_error(v, ret, ret == -EEXIST ? "use --force to replace it" : NULL,
-			 "creating the capture log %s", v->st->journal);
 		return ret;
 	}
 	return check_sidecar_apart(v);

@@ -140,6 +140,11 @@ struct dio_opts {
 
 struct dio_writer;
 
+/* Where dio_writer_open() with these geom and opts->data_start puts the first batch: data_start
+ * rounded up to the unit (geom->align, else a page), in bytes. Known before the file exists,
+ * for a log written first. */
+uint64_t dio_writer_first_offset(const struct dio_geom *geom, uint64_t data_start);
+
 /* Create path (O_EXCL unless opts->force) for writing frames from slab, batches aligned to
  * geom->align; the slab's slot size must be a multiple of it (make the slab with that align),
  * else -EINVAL. The fallbacks (registration, io_uring, O_DIRECT) are taken silently here and

@@ -28,6 +28,16 @@ struct dio_writer {
 	bool prealloc_ok;
 };
 
+static uint64_t unit_of(const struct dio_geom *geom)
+{
+	return geom->align ? geom->align : DIO_PAGE;
+}
+
+uint64_t dio_writer_first_offset(const struct dio_geom *geom, uint64_t data_start)
+{
+	return dio_align_up(data_start, unit_of(geom));
+}
+
 static int open_fds(struct dio_writer *w, const char *path, const struct dio_geom *geom,
 		    const struct dio_opts *o, char *why, size_t why_len)
 {
@@ -101,7 +111,7 @@ int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_sl
 		return -ENOMEM;
 	w->fd = w->plain_fd = -1;
 	w->slab = slab;
-	w->unit = geom->align ? geom->align : DIO_PAGE;
+	w->unit = unit_of(geom);
 	ret = -EINVAL; /* whole-unit slots make every batch a whole number of stripes */
 	if (dio_slab_slot_size(slab) % w->unit)
 		goto out_free;
@@ -113,7 +123,7 @@ int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_sl
 			.why = why });
 	if (ret < 0)
 		goto out_free;
-	w->cursor = dio_align_up(o->data_start, w->unit);
+	w->cursor = dio_writer_first_offset(geom, o->data_start);
 	w->prealloc_ok = true;
 	if (o->expected_bytes) {
 		/* the whole file at once; on ENOSPC the steps find the real limit later */

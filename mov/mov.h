@@ -451,7 +451,9 @@ struct mov_recover_result {
  * first that is not, it and every later entry are left out (not_durable, audio_dropped).
  *
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
- * it (holder says who). -EBADMSG for a journal that cannot be parsed; -ENODATA when no frame
+ * it (holder says who). -EBADMSG for a journal that cannot be parsed; a log with no frame at
+ * all (the recording was killed before its first) makes an empty MOV, if the file holds
+ * nothing written past data_start (else -ENODATA); -ENODATA when no frame
  * survives; other -errno from I/O. *ret_result (may be NULL) is written on every return, as
  * far as the work got; its md5 is non-NULL only on success. */
 int mov_recover(const char *path, const char *journal_path, bool force,

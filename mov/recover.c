@@ -367,7 +367,7 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 	ret = header_size(&d->p, &hdr);
 	if (ret < 0)
 		return ret;
-	if (hdr > d->frames[0].offset)
+	if (hdr > (d->n ? d->frames[0].offset : d->data_start))
 		return -EPROTO;
 	ret = mov_writer_open(fd, &d->p, &w);
 	if (ret < 0)
@@ -392,7 +392,11 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 	}
 	res->frames = mov_writer_count(w);
 	res->audio_samples = mov_writer_audio_count(w);
-	ret = res->frames ? mov_writer_finish(w, 0, &res->size) : -ENODATA;
+	/* no entry at all: killed before the first frame; an empty MOV, as vcap leaves then */
+	if (!d->n)
+		ret = mov_writer_finish(w, d->data_start, &res->size);
+	else
+		ret = res->frames ? mov_writer_finish(w, 0, &res->size) : -ENODATA;
 out_free:
 	mov_writer_free(w);
 	return ret;
@@ -412,6 +416,22 @@ static int mark_recovered(const char *jpath, const struct mov_recover_result *re
 	return ret;
 }
 
+/* A log without a frame (the recording was killed before its first) may make the file an
+ * empty MOV only if the file holds nothing from data_start on: not a byte written there
+ * (FIEMAP), so that a log of nothing never empties a file that holds something. */
+static int nothing_recorded(int fd, const struct jdata *d, uint64_t file_size)
+{
+	uint64_t end;
+
+	if (!d->data_start)
+		return -ENODATA;
+	if (file_size <= d->data_start)
+		return 0;
+	if (dio_fiemap_written_end(fd, d->data_start, &end) < 0 || end > d->data_start)
+		return -ENODATA;
+	return 0;
+}
+
 /* Check, then rewrite: nothing in the file changes before the journal is known to fit it. */
 static int rebuild(const char *path, struct jdata *d, struct mov_recover_result *res)
 {
@@ -422,6 +442,8 @@ static int rebuild(const char *path, struct jdata *d, struct mov_recover_result 
 	if (fd < 0)
 		return -errno;
 	ret = fstat(fd, &sb) < 0 ? -errno : check_stamp(fd, d);
+	if (ret >= 0 && !d->n)
+		ret = nothing_recorded(fd, d, sb.st_size);
 	if (ret >= 0)
 		ret = check_frames(fd, d, sb.st_size, res);
 	if (ret >= 0)
@@ -460,7 +482,7 @@ int mov_recover(const char *path, const char *journal_path, bool force,
 		goto out;
 	res.was_complete = d.complete;
 	res.was_recovered = d.recovered;
-	ret = d.complete && !force ? -EEXIST : d.n ? 0 : -ENODATA;
+	ret = d.complete && !force ? -EEXIST : 0;
 	if (ret >= 0)
 		ret = rebuild(path, &d, &res);
 	if (ret >= 0)

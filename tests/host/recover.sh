@@ -38,7 +38,8 @@ check lock-log-intact 1 "$(grep -c '^end ' live.mov.vcj)"
 # a killed recording: its lock went with it
 "$VCAP" --rate 50 -n 200 "${S[@]}" --md5 k.md5 -o k.mov &
 pid=$!
-sleep 1.5
+# some frames in (however slow the machine), then the kill
+for _ in $(seq 100); do [[ -s k.mov.vcj ]] && (($(grep -c '^[0-9]' k.mov.vcj) >= 20)) && break; sleep 0.1; done
 kill -9 $pid
 wait $pid 2>/dev/null
 sleep 1 # the dead process's io_uring writes and syncs still in flight land (ring teardown is async)

@@ -44,8 +44,8 @@ void cap_rec_sync_step(struct cap_record *v)
 	s->frames = v->st->frames;
 	s->samples = v->st->audio.samples;
 	ret = dio_writer_submit_sync(v->dw, -1, TAG_SYNC_DATA);
-	if (ret < 0)
-		return failed(v, "making the recording durable (fdatasync)", ret);
+	if (ret < 0) /* the writer's sticky error: a batch failed, or the ring did */
+		return failed(v, "writing", ret);
 	s->state = REC_SYNC_DATA;
 }
 
@@ -58,8 +58,8 @@ static void data_synced(struct cap_record *v)
 	if (ret < 0)
 		return failed(v, "writing the capture log", ret);
 	ret = dio_writer_submit_sync(v->dw, mov_journal_fd(v->jn), TAG_SYNC_LOG);
-	if (ret < 0)
-		return failed(v, "making the capture log durable (fdatasync)", ret);
+	if (ret < 0) /* the writer's sticky error: a batch failed, or the ring did */
+		return failed(v, "writing", ret);
 	s->state = REC_SYNC_LOG;
 }
 

@@ -1,0 +1,89 @@
+#!/bin/bash
+# vm: disks=1 size=1G modules=xfs,dm-mod,dm-delay needs=vcap,vmov timeout=600
+# Disk faults under a recording (the pattern source, 320x240 at 25 fps, onto XFS on a
+# device-mapper device whose table is swapped mid-capture):
+# 1. EIO: the blocks of one batch a few batches ahead turn into a dm "error" target (found
+#    with FIEMAP in the preallocated file): vcap exits 1 with one line saying what failed, and
+#    the file is finished with every frame before that batch, complete and verified.
+# 2. A slow disk: dm-delay holds every I/O 1.5 s, so buffers fill: the drops are reported as
+#    "starved" (every slot held by the disk side), --on-drop fail exits 4, the file is
+#    complete, and nothing hangs.
+# shellcheck source=tests/vm/lib.sh
+. "$VM_LIB"
+export DM_DISABLE_UDEV=1
+VCAP=$VM_BUILD/vcap
+VMOV=$VM_BUILD/vmov
+disk=${VM_DISKS%% *}
+N=$(blockdev --getsz "$disk")
+S=(--rate 25 --size 320x240 --batch 8 -q --json)
+
+packets() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1" </dev/null; }
+table() { # swap the table of d: suspend (in-flight I/O completes), load, resume
+	dmsetup suspend d && dmsetup load d --table "$1" && dmsetup resume d
+}
+
+check "dm-linear" dmsetup create d --table "0 $N linear $disk 0"
+check "mkfs.xfs" mkfs.xfs -f -q /dev/mapper/d
+mkdir -p /tmp/mnt
+check "mount" mount -t xfs /dev/mapper/d /tmp/mnt
+cd /tmp/mnt || vm_done
+
+# 1. EIO on one batch
+timeout 300 "$VCAP" "${S[@]}" -n 400 --md5 e.md5 -o e.mov >e.json 2>e.err &
+pid=$!
+for _ in {1..600}; do
+	[[ -s e.mov.vcj ]] && (($(grep -c '^[0-9]' e.mov.vcj) >= 24)) && break
+	sleep 0.1
+done
+logged=$(grep -c '^[0-9]' e.mov.vcj)
+read -r off0 off1 <<<"$(awk '/^[0-9]/ { o[$1] = $2 } END { print o[0], o[1] }' e.mov.vcj)"
+slot=$((off1 - off0))
+k=$(((logged + 48) / 8 * 8)) # a batch start, six batches past what is logged
+bad=$((off0 + k * slot))
+# the batch's place on the device: FIEMAP of the preallocated file, in 512-byte sectors
+phys=$(filefrag -b512 -v e.mov | awk -v at=$((bad / 512)) -F'[ :.]+' \
+	'$2 ~ /^[0-9]+$/ && at >= $3 && at <= $4 { print $5 + (at - $3); exit }')
+len=$((8 * slot / 512))
+echo "frames logged $logged, failing the batch of frames $k-$((k + 7)): file offset $bad, sectors $phys+$len"
+if [[ -z $phys ]]; then
+	fail "eio-place" "no extent holds file offset $bad"
+else
+	check "eio-table" table "0 $phys linear $disk 0
+$phys $len error
+$((phys + len)) $((N - phys - len)) linear $disk $((phys + len))"
+fi
+wait $pid
+rc=$?
+cat e.err
+frames=$(json_get e.json frames)
+expect_eq "eio-exit" "$rc" 1
+expect_eq "eio-one-line" "$(wc -l <e.err)" 1
+expect_eq "eio-says-writing" "$(grep -c '^vcap: writing.*Input/output error' e.err)" 1
+expect_eq "eio-stopped-at-the-batch" "$frames" "$k"
+expect_eq "eio-file-complete" "$(grep -c '^end ' e.mov.vcj)" 1
+expect_eq "eio-plays" "$(packets e.mov)" "$frames"
+expect_eq "eio-verify" "$("$VMOV" verify e.mov --md5 e.md5 | tail -n 1)" OK
+check "eio-table-back" table "0 $N linear $disk 0"
+
+# 2. A slow disk: every I/O 1.5 s late
+check "delay-table" table "0 $N delay $disk 0 1500"
+start=$(date +%s)
+timeout 300 "$VCAP" "${S[@]}" -n 100 --buffers 16 --on-drop fail -o s.mov >s.json 2>s.err
+rc=$?
+echo "slow disk: exit $rc after $(($(date +%s) - start)) s; $(grep -c . s.err) lines on stderr"
+head -n 3 s.err
+expect_eq "slow-exit" "$rc" 4
+drops=$(json_get s.json drops)
+gaps=$(json_get s.json gaps)
+starved=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(d["starved"] for d in j["drop_list"]))' s.json)
+echo "slow disk: $(json_get s.json frames) frames, $drops dropped in $gaps gaps, $starved starved"
+expect_eq "slow-dropped" "$((drops > 0))" 1
+expect_eq "slow-all-starved" "$starved" "$gaps"
+expect_eq "slow-says-buffers-full" "$(grep -c 'buffers full' s.err)" "$gaps"
+expect_eq "slow-file-complete" "$(grep -c '^end ' s.mov.vcj)" 1
+expect_eq "slow-plays" "$(packets s.mov)" "$(json_get s.json frames)"
+check "delay-table-back" table "0 $N linear $disk 0"
+
+cd / && umount /tmp/mnt
+dmsetup remove d
+vm_done

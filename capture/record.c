@@ -321,7 +321,8 @@ static int take_frame(struct cap_record *v)
 		return 0;
 	}
 	if (ret < 0) {
-		cap_rec_fail(v, "the source", ret); /* e.g. a fatal streaming error: -EIO */
+		/* -EIO: e.g. a fatal streaming error; -ENODEV: the device went away */
+		cap_rec_fail(v, ret == -ENODEV ? "losing the capture device" : "the source", ret);
 		return ret;
 	}
 	if (f.slot != v->fill) { /* the ring depends on in-order delivery */

@@ -82,12 +82,15 @@ static void audio_summary(const struct cap_record_stats *st)
 
 static void summary(const struct vc_conf *c, const struct cap_record_stats *st)
 {
-	char unit[32], dar[48];
+	char unit[32], dar[48], gone[4200];
 
+	snprintf(gone, sizeof(gone), "%s was unplugged or its driver unbound; the file holds "
+		 "every frame before it", c->rec.cap.device ? c->rec.cap.device : "the device");
 	if (st->err)
 		tool_err(c->tool, st->err,
-			 st->err == -ENOSPC ? "free space; every frame before it is in the file"
-					    : "the file holds every frame before it",
+			 st->err == -ENOSPC   ? "free space; every frame before it is in the file"
+			 : st->err == -ENODEV ? gone
+					      : "the file holds every frame before it",
 			 "%s stopped the recording of %s after %llu %s", st->err_what, c->rec.out,
 			 (unsigned long long)st->frames,
 			 tool_plural(st->frames, "frame", "frames"));

@@ -306,7 +306,8 @@ static int open_outputs(struct cap_record *v)
 		return cap_rec_error(v, -EPROTO, NULL, "placing the first frame of %s", c->out),
 		       -EPROTO;
 	/* tells this log from another recording's, for vmov recover */
-	ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start);
+	ret = mov_journal_stamp(v->jn, dio_writer_plain_fd(v->dw), v->st->data_start,
+				v->st->slot_bytes);
 	if (ret >= 0) /* both names (one directory), before a durability point counts on them */
 		ret = dio_sync_parent(c->out);
 	if (ret < 0) {

@@ -22,6 +22,7 @@ struct mov_journal {
 	uint64_t frames;
 	uint64_t chunks;
 	char id[33]; /* the recording id: 128 random bits in hex */
+	char self[MOV_SELF_SIZE]; /* the header lines, for the file's self description */
 	int err;     /* sticky */
 };
 
@@ -149,6 +150,8 @@ int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data
 		goto out_free;
 	}
 	ret = write_header(j, p, data_start);
+	if (ret >= 0) /* the header lines, kept for mov_journal_stamp() */
+		snprintf(j->self, sizeof(j->self), "%.*s", (int)j->len, j->buf);
 	if (ret >= 0)
 		ret = mov_journal_flush(j);
 	if (ret < 0)
@@ -270,18 +273,23 @@ int mov_journal_set_sidecar(struct mov_journal *j, const char *path)
 	return ret < 0 ? (j->err = ret) : 0;
 }
 
-int mov_journal_stamp(const struct mov_journal *j, int fd, uint64_t data_start)
+int mov_journal_stamp(const struct mov_journal *j, int fd, uint64_t data_start, uint64_t slot)
 {
-	char stamp[MOV_STAMP_SIZE] = { 0 };
-	ssize_t n;
+	char buf[MOV_SELF_SIZE + MOV_STAMP_SIZE] = { 0 };
+	char *stamp = buf + MOV_SELF_SIZE;
+	int n;
+	ssize_t w;
 
-	if (data_start < MOV_STAMP_SIZE)
+	if (data_start < sizeof(buf) + MOV_STAMP_ROOM)
 		return -ERANGE;
-	snprintf(stamp, sizeof(stamp), MOV_STAMP_PREFIX "%s\n", j->id);
-	n = pwrite(fd, stamp, sizeof(stamp), data_start - sizeof(stamp));
-	if (n < 0)
+	n = snprintf(buf, MOV_SELF_SIZE, MOV_SELF_PREFIX "slot %" PRIu64 "\n%s", slot, j->self);
+	if (n < 0 || n >= MOV_SELF_SIZE)
+		return -ENAMETOOLONG;
+	snprintf(stamp, MOV_STAMP_SIZE, MOV_STAMP_PREFIX "%s\n", j->id);
+	w = pwrite(fd, buf, sizeof(buf), data_start - sizeof(buf));
+	if (w < 0)
 		return -errno;
-	return n == sizeof(stamp) ? 0 : -EIO;
+	return w == sizeof(buf) ? 0 : -EIO;
 }
 
 int mov_journal_key(const char *path, const char *key, char *buf, size_t len)

@@ -42,6 +42,14 @@ struct mov_format {
 #define MOV_STAMP_SIZE 64
 #define MOV_STAMP_PREFIX "vcj recording "
 
+/* The self description (journal.c, recover.c): MOV_SELF_SIZE bytes that end where the stamp
+ * begins: MOV_SELF_PREFIX, "slot BYTES", then the capture log's header lines, zeros. What
+ * recovery needs when the log is lost: the format and where each frame is. */
+#define MOV_SELF_SIZE 1024
+#define MOV_SELF_PREFIX "vcj self\n"
+/* Bytes kept free before the self description for the MOV header (ftyp, wide, mdat). */
+#define MOV_STAMP_ROOM 960
+
 /* verify-audio.c: the sidecar's lines of the sound against the file's audio packets (called
  * by mov_verify_md5 after the frames). */
 int mov_verify_audio_md5(const char *mov_path, const char *md5_path,

@@ -371,11 +371,14 @@ void mov_journal_free(struct mov_journal *j);
 
 /* Stamp the journal's recording id into the MOV file fd: MOV_STAMP_SIZE bytes ending at
  * data_start (the first frame), in mdat bytes no sample uses, so that recovery can tell this
- * journal from one of another recording even without md5s. Write it before the header can
- * grow there: mov_writer_open() checks its header ends before data_start, and the header
- * (ftyp, wide, mdat) is far shorter than a unit. -ERANGE when data_start leaves no room;
- * -errno from pwrite(). */
-int mov_journal_stamp(const struct mov_journal *j, int fd, uint64_t data_start);
+ * journal from one of another recording even without md5s; and before them the file's self
+ * description (MOV_SELF_SIZE bytes: the log's header lines and slot, the bytes from one
+ * frame's start to the next's), from which recovery rebuilds a recording without sound when
+ * the log is lost. Write it before the header can grow there: mov_writer_open() checks its
+ * header ends before data_start, and the header (ftyp, wide, mdat) is far shorter than the
+ * room left. -ERANGE when data_start leaves no room (it must be >= 2048), -ENAMETOOLONG when
+ * the description does not fit; -errno from pwrite(). */
+int mov_journal_stamp(const struct mov_journal *j, int fd, uint64_t data_start, uint64_t slot);
 
 /* Record the absolute path of the framemd5 sidecar the recording writes at its end, so that
  * recovery can write it when the recording never got there. Before the first frame: -EBUSY
@@ -423,6 +426,12 @@ struct mov_recover_result {
 	uint64_t audio_samples; /* samples of sound indexed (every audio track has them all) */
 	uint64_t audio_dropped; /* journaled samples left out: past the end of the file */
 	int holder;	    /* -EBUSY: the recording's pid, 0 when unknown */
+	/* Rebuilt without the log (lost: log_err -ENOENT; damaged: -EBADMSG) from the file's
+	 * self description (mov_journal_stamp): frames one per slot from data_start, in file
+	 * order, a frame period each; drops, fills and timestamps unknown, no md5 checked.
+	 * by_extents: found by the extents written (FIEMAP), else by the file's size. */
+	bool from_file, by_extents;
+	int log_err;
 	/* The md5 of each indexed frame, in sample order, from the journal (malloc'd, the
 	 * caller frees it; NULL when the journal has none): what a framemd5 sidecar needs. */
 	uint8_t (*md5)[16];
@@ -449,6 +458,12 @@ struct mov_recover_result {
  * covers are required as above; an entry after it is kept only while its payload is on disk
  * (inside the file, in written extents, matching its md5 when the log has one); from the
  * first that is not, it and every later entry are left out (not_durable, audio_dropped).
+ *
+ * When the log is missing or cannot be parsed, a recording without sound is rebuilt from the
+ * file alone (from_file, see mov_recover_result): -ENOMSG when the file has no self
+ * description (not from vcap, or cut before its first page), -EOPNOTSUPP for a recording
+ * with sound (its chunks vary in size; only the log places them), -EEXIST when the file's
+ * index is whole (unless force).
  *
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
  * it (holder says who). -EBADMSG for a journal that cannot be parsed; a log with no frame at

@@ -458,6 +458,98 @@ static int rebuild(const char *path, struct jdata *d, struct mov_recover_result 
 	return ret;
 }
 
+/* Where the self description could end: data_start is a multiple of a page, the stripe at
+ * most a few MiB. */
+#define SELF_SCAN_MAX (64ull << 20)
+
+/* Parse a self description (mov_journal_stamp) found before data_start at. */
+static int parse_self(char *text, uint64_t at, struct jdata *d, uint64_t *slot)
+{
+	char *line, *save = NULL;
+	int ret = 0;
+
+	for (line = strtok_r(text + strlen(MOV_SELF_PREFIX), "\n", &save); line && ret >= 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "slot %" SCNu64, slot) == 1 || !strcmp(line, "vcj 1"))
+			continue;
+		ret = parse_key(d, line);
+	}
+	if (ret >= 0 && (d->data_start != at || !*slot || mov_params_check(&d->p, NULL) < 0))
+		ret = -EBADMSG;
+	return ret;
+}
+
+/* Find the file's self description: the stamp at a page boundary, the description before. */
+static int read_self(int fd, struct jdata *d, uint64_t *slot)
+{
+	char buf[MOV_SELF_SIZE + MOV_STAMP_SIZE + 1];
+	const size_t want = sizeof(buf) - 1, plen = strlen(MOV_STAMP_PREFIX);
+
+	for (uint64_t at = 4096; at <= SELF_SCAN_MAX; at += 4096) {
+		ssize_t n = pread(fd, buf, want, at - want);
+
+		if (n < 0)
+			return -errno;
+		if ((size_t)n < want)
+			return -ENOMSG;
+		if (strncmp(buf + MOV_SELF_SIZE, MOV_STAMP_PREFIX, plen) ||
+		    strncmp(buf, MOV_SELF_PREFIX, strlen(MOV_SELF_PREFIX)))
+			continue;
+		buf[MOV_SELF_SIZE] = '\0';
+		memcpy(d->id, buf + MOV_SELF_SIZE + plen, 32);
+		d->id[32] = '\0';
+		return parse_self(buf, at, d, slot);
+	}
+	return -ENOMSG;
+}
+
+/* The frames a lost log would have listed: one per slot from data_start, as far as the
+ * file's written extents go (FIEMAP; else its size), in file order, a frame period each. */
+static int self_frames(int fd, struct jdata *d, uint64_t slot, struct mov_recover_result *res)
+{
+	uint64_t size = mov_format_frame_size(d->p.format, d->p.width, d->p.height), end;
+	struct stat sb;
+	int ret = 0;
+
+	if (d->p.audio.channels)
+		return -EOPNOTSUPP; /* chunks of sound vary in size: only the log places them */
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	res->by_extents = dio_fiemap_written_end(fd, d->data_start, &end) == 0;
+	if (!res->by_extents || end > (uint64_t)sb.st_size)
+		end = sb.st_size;
+	for (uint64_t k = 0; d->data_start + k * slot + size <= end && ret >= 0; k++)
+		ret = push_entry(d, &(struct jframe){ .offset = d->data_start + k * slot,
+						      .size = size, .pts = k });
+	return ret;
+}
+
+/* No usable log: rebuild from the file's self description, unless its index is whole. */
+static int recover_self(const char *path, bool force, struct jdata *d,
+			struct mov_recover_result *res)
+{
+	struct mov_reader *r;
+	uint64_t slot = 0;
+	int fd, ret;
+
+	if (mov_reader_open(path, &r, NULL, 0) == 0) {
+		mov_reader_free(r);
+		res->was_complete = true;
+		if (!force)
+			return -EEXIST;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = read_self(fd, d, &slot);
+	if (ret >= 0)
+		ret = self_frames(fd, d, slot, res);
+	close(fd);
+	if (ret >= 0)
+		res->from_file = true;
+	return ret < 0 ? ret : rebuild(path, d, res);
+}
+
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result)
 {
@@ -478,6 +570,13 @@ int mov_recover(const char *path, const char *journal_path, bool force,
 	if (ret < 0 && ret != -EINVAL && ret != -ENOLCK && ret != -EOPNOTSUPP)
 		goto out;
 	ret = read_journal(journal_path, &d);
+	if (ret == -ENOENT || ret == -EBADMSG) { /* lost or damaged: the file describes itself */
+		res.log_err = ret;
+		free(d.frames);
+		d = (struct jdata){ 0 };
+		ret = recover_self(path, force, &d, &res);
+		goto out;
+	}
 	if (ret < 0)
 		goto out;
 	res.was_complete = d.complete;

@@ -86,6 +86,13 @@ static void usage(FILE *f)
 		"            written from the journal's md5s (vcap leaves it empty until the\n"
 		"            end; one with lines in it is kept unless --force). A file whose\n"
 		"            journal has its end line is complete: recover says so and exits 0.\n"
+		"            After a power cut, frames logged after the last durability point\n"
+		"            (vcap --sync-interval) are kept only while they are on disk (FIEMAP,\n"
+		"            md5). Without a usable journal (missing, or not a capture log), a\n"
+		"            recording without sound is rebuilt from the file alone: vcap\n"
+		"            describes the recording in the file before its first frame, and\n"
+		"            every frame the filesystem says was written is indexed in file order\n"
+		"            (drops and timestamps unknown: recover says so).\n"
 		"\n"
 		"Options:\n"
 		"  --json           info: print one JSON object instead of text. Any command: a\n"
@@ -462,7 +469,9 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 	printf("%s is complete (%" PRIu64 " %s): %s; nothing to do (--force rebuilds the "
 	       "index from the log again)\n",
 	       a->file, mov_reader_count(r), tool_plural(mov_reader_count(r), "frame", "frames"),
-	       res->was_recovered ? "it was recovered already" : "vcap finished it cleanly");
+	       res->from_file || res->log_err ? "its index is whole"
+	       : res->was_recovered	       ? "it was recovered already"
+					       : "vcap finished it cleanly");
 	mov_reader_free(r);
 	return EXIT_OK;
 }
@@ -513,6 +522,20 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 	case -ENODATA:
 		tool_err(a->tool, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);
 		return EXIT_SETUP;
+	case -ENOMSG:
+		tool_err(a->tool, 0,
+			 "recovery needs the capture log vcap writes next to the file; if it is "
+			 "elsewhere, give it with --journal PATH",
+			 "%s: %s %s, and the file does not describe itself (not from vcap, or "
+			 "cut short)", a->file, journal,
+			 res->log_err == -EBADMSG ? "is not a valid capture log" : "is missing");
+		return EXIT_SETUP;
+	case -EOPNOTSUPP:
+		tool_err(a->tool, 0, "give the log with --journal PATH",
+			 "%s: %s %s, and a recording with sound needs it (its chunks vary in size)",
+			 a->file, journal,
+			 res->log_err == -EBADMSG ? "is not a valid capture log" : "is missing");
+		return EXIT_SETUP;
 	}
 	tool_err(a->tool, ret, NULL, "recovering %s", a->file);
 	return ret == -ENOENT || ret == -EACCES ? EXIT_SETUP : EXIT_FAILURE_RUN;
@@ -525,15 +548,11 @@ static int check_inputs(const struct args *a, const char *journal)
 		tool_err(a->tool, errno, NULL, "%s", a->file);
 		return -1;
 	}
-	if (access(journal, F_OK) < 0) {
-		tool_err(a->tool, errno,
-			 a->journal ? NULL
-				    : "recovery needs the capture log vcap writes next to the "
-				      "file; if it is elsewhere, give it with --journal PATH",
-			 "%s, the capture log of %s", journal, a->file);
+	if (a->journal && access(journal, F_OK) < 0) {
+		tool_err(a->tool, errno, NULL, "%s, the capture log of %s", journal, a->file);
 		return -1;
 	}
-	return 0;
+	return 0; /* without its log beside it, the file may describe itself */
 }
 
 static int cmd_recover(const struct args *a)
@@ -571,6 +590,12 @@ static int cmd_recover(const struct args *a)
 	if (res.checked)
 		printf("checked %" PRIu64 " %s against the log's md5s\n", res.checked,
 		       tool_plural(res.checked, "frame", "frames"));
+	if (res.from_file)
+		printf("from the file alone (%s %s): the frames %s, in file order, one frame period "
+		       "each; drops, fills and timestamps are not known and no md5 checked them\n",
+		       journal, res.log_err == -EBADMSG ? "is not a valid capture log" : "is missing",
+		       res.by_extents ? "the filesystem says were written (FIEMAP)"
+				      : "the file's size holds (no FIEMAP here: less sure)");
 	if (res.not_durable)
 		printf("left out %" PRIu64 " journaled %s written after the last durability point "
 		       "and not on disk (a power cut); the log promised %" PRIu64 "\n",

@@ -99,7 +99,38 @@ check durable-frame-missing-refused 3 $?
 check durable-frame-missing-says 1 "$(grep -c "lost.mov: frame $((f / 2)) is not on disk although lost.mov.vcj says it was made durable" err)"
 cmp -s lost.mov lost.orig && pass durable-frame-missing-unchanged || fail durable-frame-missing-unchanged "lost.mov changed"
 
-# 4. SIGHUP (the terminal went away) finishes the file like SIGINT and SIGTERM.
+# 4. The log lost or damaged: the file describes itself (vcap stamps it before the first
+# frame); a recording without sound is rebuilt from it alone, every frame the one recorded.
+for how in lost damaged; do
+	record_killed "self-$how" --md5 "self-$how.md5"
+	mv "self-$how.mov.vcj" "self-$how.saved"
+	[[ $how == damaged ]] && echo "not a log" >"self-$how.mov.vcj"
+	"$VMOV" recover "self-$how.mov" >out 2>err
+	check "self-$how-exit" 0 $?
+	n=$(sed -n 's/^recovered \([0-9]*\) frames.*/\1/p' out)
+	check "self-$how-says-how-sure" 1 "$(grep -c '^from the file alone (self-'"$how"'.mov.vcj is \(missing\|not a valid capture log\)): the frames the filesystem says were written (FIEMAP), in file order' out)"
+	logged=$(grep -c '^[0-9]' "self-$how.saved")
+	# at least what was logged: a write in flight at the kill lands after it
+	check "self-$how-all-logged" 1 "$((n >= logged))"
+	got=$(ffmpeg -nostdin -v error -i "self-$how.mov" -map 0:v -c copy -f framemd5 - | grep -v '^#' | awk -F', *' '{ print $6 }' | head -n "$logged" | md5sum)
+	want=$(awk '/^[0-9]/ { print $10 }' "self-$how.saved" | md5sum)
+	check "self-$how-frames-are-the-recorded" "$want" "$got"
+	"$VMOV" recover "self-$how.mov" >out 2>err
+	check "self-$how-second-run" "0 1" "$? $(grep -c 'is complete .*its index is whole' out)"
+done
+record_killed self-sound --audio pattern
+rm self-sound.mov.vcj
+cp self-sound.mov self-sound.orig
+"$VMOV" recover self-sound.mov >out 2>err
+check self-sound-refused 3 $?
+check self-sound-says 1 "$(grep -c 'self-sound.mov: self-sound.mov.vcj is missing, and a recording with sound needs it' err)"
+cmp -s self-sound.mov self-sound.orig && pass self-sound-unchanged || fail self-sound-unchanged "changed"
+head -c 1M /dev/urandom >random.mov
+"$VMOV" recover random.mov >out 2>err
+check not-vcap-refused 3 $?
+check not-vcap-says 1 "$(grep -c 'random.mov: random.mov.vcj is missing, and the file does not describe itself' err)"
+
+# 5. SIGHUP (the terminal went away) finishes the file like SIGINT and SIGTERM.
 "$VCAP" --rate 25 -n 500 "${S[@]}" --json -o hup.mov >hup.json &
 pid=$!
 sleep 1.5

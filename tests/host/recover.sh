@@ -97,11 +97,15 @@ check second-run-says 1 "$(grep -c '^k.mov is complete.*recovered already' out)"
 "$VCAP" --rate max -n 5 "${S[@]}" -o clean.mov
 "$VMOV" recover clean.mov >out 2>err
 check clean-run-says "0 1" "$? $(grep -c 'vcap finished it cleanly' out)"
-# a missing log is named as what is missing, with what to do
+# without its log a whole file needs nothing; one that does not describe itself (cut before
+# its first frame) names the missing log, with what to do
 cp clean.mov nolog.mov
 "$VMOV" recover nolog.mov >out 2>err
+check whole-without-log "0 1" "$? $(grep -c '^nolog.mov is complete (5 frames): its index is whole' out)"
+head -c 3000 clean.mov >cut.mov
+"$VMOV" recover cut.mov >out 2>err
 check missing-log-exit 3 $?
-check missing-log-named 1 "$(grep -c '^vmov: nolog.mov.vcj, the capture log of nolog.mov: .*--journal' err)"
+check missing-log-named 1 "$(grep -c '^vmov: cut.mov: cut.mov.vcj is missing, and the file does not describe itself .*--journal' err)"
 "$VMOV" recover gone.mov >out 2>err
 check missing-file-named "3 1" "$? $(grep -c '^vmov: gone.mov: No such file' err)"
 # vmov info suggests recover only for a file with a capture log

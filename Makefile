@@ -6,6 +6,7 @@
 #   make check-host host tests only          make check-vm   VM-rig scenarios only
 #   make deps       install the Debian packages the build, tests and benchmarks need
 #   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
+#   make soak       10 minutes of 1080i29.97 recording under stress-ng: drops and RSS (bench/soak)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
 #   make install    tools, libvcap.so.0, headers, libvcap.pc, man pages, bash completion
 #                   (PREFIX=/usr/local, LIBDIR=$(PREFIX)/lib, DESTDIR); make uninstall
@@ -201,13 +202,17 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bench/run
 
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@VCAP_BIN=$(CURDIR)/$(BUILD) bench/soak
+
 format:
 	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_PARTS) $(TOOL_COMMON) $(TEST_SRCS)
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all man install uninstall deps run check check-host check-vm bench format clean
+.PHONY: all man install uninstall deps run check check-host check-vm bench soak format clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -129,6 +129,33 @@ struct dio_opts {
 	bool no_direct;          /* skip O_DIRECT (tests) */
 };
 
+/* ---- outputs: created and rewritten without following a symbolic link ---- */
+
+/* Create path for writing, never through a symbolic link in its last component: what a link
+ * there names (dangling or not) is never opened, created or changed. flags is O_WRONLY or
+ * O_RDWR, with O_APPEND or O_TRUNC as the caller needs; O_CREAT, O_EXCL, O_NOFOLLOW,
+ * O_NOCTTY and O_CLOEXEC are added. A new file is a regular file of mode 0644
+ * less the umask (nothing here changes it afterwards).
+ * Without force, anything at path, a symbolic link included, is -EEXIST and left as it is.
+ * With force, a symbolic link at path is removed (the link itself) and a new regular file
+ * made in its place, again O_EXCL, retried when another process changes the path between the
+ * steps; what else is there is opened as it is, without following a link: a regular file
+ * (cut to 0 when flags has O_TRUNC, else kept until the caller writes), a device or a fifo
+ * (callers that take regular files only check first; a fifo blocks until it has a reader).
+ * Returns the descriptor, which the caller owns and closes, or -errno: -EEXIST (without
+ * force), -EISDIR (a directory), -EAGAIN (the path kept changing under 8 tries), -EACCES or
+ * -EPERM (the directory refuses the new file or the link's removal: a sticky /tmp), -ENOENT
+ * (no such directory), -ELOOP (a loop of links in the directories above), others of open(2)
+ * and unlink(2). */
+int dio_create(const char *path, int flags, bool force);
+
+/* Open the existing file at path to rewrite it in place (flags: O_RDONLY, O_RDWR, O_WRONLY
+ * with O_APPEND...; O_NOFOLLOW, O_NOCTTY and O_CLOEXEC are added), never through a symbolic
+ * link in its last component. Returns the descriptor (the caller's to close) or -errno:
+ * -ELOOP when path is a symbolic link (what it names is not opened), -ENOENT, -EACCES, others
+ * of open(2). */
+int dio_open_nofollow(const char *path, int flags);
+
 /* ---- writer ---- */
 
 struct dio_writer;

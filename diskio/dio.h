@@ -45,7 +45,8 @@ struct dio_geom {
 	char why[200];         /* one sentence: the unit chosen and the reason */
 };
 
-/* Probe the geometry for a file (existing, or to be created) at path. sysfs_root is normally
+/* Probe the geometry for a file (existing, or to be created) at path; a symbolic link there
+ * is not opened but taken as a file to be made in its directory. sysfs_root is normally
  * "/sys"; tests pass a fake tree. align_override, when non-zero, forces the unit (it must be a
  * multiple of 4096 and of the direct-I/O offset alignment, else -EINVAL). */
 int dio_geom_probe(const char *path, const char *sysfs_root, uint64_t align_override,

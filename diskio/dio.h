@@ -125,7 +125,7 @@ struct dio_opts {
 	unsigned depth;          /* batches in flight (default 4) */
 	uint64_t data_start;     /* first batch offset, rounded up to the unit (default 0) */
 	uint64_t expected_bytes; /* preallocate this much up front when known (0: in steps) */
-	bool force;              /* writer: replace an existing file instead of -EEXIST */
+	bool force;              /* writer: replace an existing file (or link) instead of -EEXIST */
 	bool no_uring;           /* skip io_uring (tests, old kernels) */
 	bool no_direct;          /* skip O_DIRECT (tests) */
 };
@@ -161,10 +161,13 @@ int dio_open_nofollow(const char *path, int flags);
 
 struct dio_writer;
 
-/* Create path (O_EXCL unless opts->force) for writing frames from slab, batches aligned to
+/* Create path with dio_create() (never through a symbolic link; with opts->force an existing
+ * file is cut to 0 and a link replaced) for writing frames from slab, batches aligned to
  * geom->align; the slab's slot size must be a multiple of it (make the slab with that align),
- * else -EINVAL. The fallbacks (registration, io_uring, O_DIRECT) are taken silently here and
- * reported by dio_writer_mode()/dio_writer_mode_why() for the tool to announce once. */
+ * else -EINVAL. The O_DIRECT descriptor is a second open of that very file (/proc/self/fd),
+ * never of the path again. -EEXIST without opts->force; others of dio_create(). The fallbacks
+ * (registration, io_uring, O_DIRECT) are taken silently here and reported by
+ * dio_writer_mode()/dio_writer_mode_why() for the tool to announce once. */
 int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_slab *slab,
 		    const struct dio_opts *opts, struct dio_writer **ret_writer);
 

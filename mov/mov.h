@@ -309,7 +309,10 @@ int mov_journal_path(const char *mov_path, char *buf, size_t len);
  * only then do the tools suggest it for a file they cannot read. */
 bool mov_journal_exists(const char *mov_path);
 
-/* Create the journal at path (O_EXCL unless force) and write its header. */
+/* Create the journal at path with dio_create() (never through a symbolic link: -EEXIST for
+ * anything at path unless force, which replaces a file's content or a link itself) and write
+ * its header. The journal is the caller's, to close or free. -errno of dio_create(), of
+ * writing, -EINVAL for parameters mov_params_check() refuses. */
 int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,
 		     bool force, struct mov_journal **ret_journal);
 
@@ -379,7 +382,8 @@ int mov_journal_key(const char *path, const char *key, char *buf, size_t len);
  * is alive. */
 struct mov_lock;
 
-/* Lock mov_path, which must exist (it is opened O_RDWR, never created or truncated).
+/* Lock mov_path, which must exist (it is opened O_RDWR, never created or truncated, and
+ * never through a symbolic link: -ELOOP for a link, what it names is not opened).
  * -EBUSY when another open file holds the lock: *holder (may be NULL) is then the pid of
  * the recording named by the journal, or 0 when none is known; other -errno from open() and
  * fcntl() (-ENOLCK, -EINVAL: a filesystem without OFD locks). Free with mov_lock_free(). */

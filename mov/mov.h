@@ -566,10 +566,11 @@ void mov_audio_reader_free(struct mov_audio_reader *r);
 /* FFmpeg framemd5 sidecars, byte for byte as "ffmpeg -i FILE -c copy -f framemd5 -" prints
  * them, so the two can be compared with cmp or diff. */
 
-/* Write to out_path (O_EXCL unless force) one line per sample of the MOV at mov_path: its
- * dts/pts/duration/size from the file's own index and md5[i], the MD5 of sample i that the
- * caller computed while the frame was in memory. n must equal the file's sample count
- * (else -EINVAL). */
+/* Write to out_path (created by dio_create(): never through a symbolic link; anything there
+ * is -EEXIST unless force, which replaces a file's content, or a link itself by a new file)
+ * one line per sample of the MOV at mov_path: its dts/pts/duration/size from the file's own
+ * index and md5[i], the MD5 of sample i that the caller computed while the frame was in
+ * memory. n must equal the file's sample count (else -EINVAL). */
 int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
 			uint64_t n, int force);
 /* The same into fd, a file the caller opened for writing (and keeps, and closes): whatever it
@@ -578,9 +579,10 @@ int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t
 int mov_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16], uint64_t n);
 
 /* The same lines written one at a time, for a player that checksums frames as they go out:
- * open creates out_path (O_EXCL unless force) and writes the header; each line is sample i's
- * line exactly as ffmpeg prints it for that sample, so a list of lines for any frames, in any
- * order or repeated, can be compared with the matching lines of ffmpeg's output. */
+ * open creates out_path as mov_framemd5_write() does (dio_create(); with force a device or a
+ * fifo there is written as it is) and writes the header; each line is sample i's line exactly
+ * as ffmpeg prints it for that sample, so a list of lines for any frames, in any order or
+ * repeated, can be compared with the matching lines of ffmpeg's output. */
 struct mov_framemd5;
 
 int mov_framemd5_open(const char *out_path, const char *mov_path, int force,

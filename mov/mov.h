@@ -426,8 +426,10 @@ struct mov_recover_result {
  * first frames): -EILSEQ, bad_frame says which.
  *
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
- * it (holder says who). -EBADMSG for a journal that cannot be parsed; -ENODATA when no frame
- * survives; other -errno from I/O. *ret_result (may be NULL) is written on every return, as
+ * it (holder says who). The file and the journal are rewritten in place, so neither is opened
+ * through a symbolic link: -ELOOP, before anything is changed, when either path is one.
+ * -EBADMSG for a journal that cannot be parsed; -ENODATA when no frame survives; other
+ * -errno from I/O. *ret_result (may be NULL) is written on every return, as
  * far as the work got; its md5 is non-NULL only on success. */
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result);
@@ -446,7 +448,8 @@ struct mov_sidecar_result {
 /* After mov_recover() of path (res its result): write the framemd5 sidecar the recording
  * meant to write (mov_journal_set_sidecar) from the journal's md5s, as mov_framemd5_write()
  * does at the end of a recording. An existing sidecar is replaced only with force, or when it
- * is the empty one the recording created and never filled. journal_path NULL: "<path>.vcj".
+ * is the empty one the recording created and never filled (a symbolic link is never that, and
+ * force replaces the link itself: mov_framemd5_write()). journal_path NULL: "<path>.vcj".
  * 0 with *ret_side saying what was done, or -errno writing it (ret_side->path names it). */
 int mov_recover_sidecar(const char *path, const char *journal_path,
 			const struct mov_recover_result *res, bool force,

@@ -254,7 +254,8 @@ struct dio_bench_config {
 	bool write_only;      /* no read-back */
 	bool read_only;       /* only read path, a file an earlier run kept: batches back to back */
 	bool keep;            /* keep the file afterwards (else it is removed, also on failure) */
-	bool force;           /* replace path if it exists (else -EEXIST) */
+	bool force;           /* replace path if it exists (else -EEXIST); a symbolic link
+			       * there is replaced itself (dio_create), never followed */
 	/* Polled between batches: true stops the run early, keeping the figures so far
 	 * (result.interrupted). NULL: never. A signalfd the caller reads is one such source. */
 	bool (*should_stop)(void *user);

@@ -303,7 +303,8 @@ struct cap_record_config {
 	bool realtime;		 /* SCHED_FIFO and mlockall when permitted (warnings if not) */
 	const char *start_tc;	 /* record from the device timecode TC on */
 	const char *stop_tc;	 /* the frame labelled TC is the last one recorded */
-	bool force;		 /* replace FILE, its log and the sidecar; follow a symlink */
+	bool force;		 /* replace FILE, its log and the sidecar (a symbolic link
+				  * there: the link itself, never what it names) */
 	bool policies_deferred;	 /* set by cap_record_check: rate or field mode come from the
 				  * device, so the timecode and amount checks wait for open */
 	/* Sound: audio.device NULL for none; its rate_num/rate_den are the picture's. */
@@ -432,13 +433,15 @@ struct cap_record;
 int cap_record_check(struct cap_record_config *c, struct cap_why *why);
 
 /* Start a recording of c (checked by cap_record_check()): every output is checked before the
- * source is opened (never replaced, nor written through a symlink, unless c->force), then the
+ * source is opened (never replaced unless c->force, never written through a symbolic link:
+ * with c->force a link is replaced by the new file, what it names left alone), then the
  * source is negotiated, slots allocated (dio_slab), the file, log and sidecar created, and
  * streaming started. fn (may be NULL) receives events until close; user is passed back. On
  * failure an ERROR event says why, nothing is left behind, and the -errno is returned:
- * -EEXIST (an output exists), -EBUSY (another recording holds c->out), -EINVAL, -EISDIR,
- * -ENOENT, -ENOMEM, the source's and the disk's errors. *ret_rec is the caller's, freed by
- * cap_record_close(). c is copied; its strings are borrowed until close. */
+ * -EEXIST (an output exists, a symbolic link included, without c->force), -EBUSY (another
+ * recording holds c->out), -EINVAL, -EISDIR, -ENOENT, -ENOMEM, the source's and the disk's
+ * errors. *ret_rec is the caller's, freed by cap_record_close(). c is copied; its strings are
+ * borrowed until close. */
 int cap_record_open(const struct cap_record_config *c, cap_event_fn fn, void *user,
 		    struct cap_record **ret_rec);
 

@@ -113,24 +113,30 @@ static int take_lock(struct cap_record *v)
 	return 0; /* not lockable here (-ENOLCK, -EINVAL...): the open that follows says why */
 }
 
-/* The --md5 sidecar is created first, before the file (O_EXCL: never replaced unless
- * --force), so that a sidecar that cannot be written stops the recording before it starts;
- * its lines are written at the end. With --force an existing one is kept until then. */
+/* The --md5 sidecar is created first, before the file (never replaced unless --force, never
+ * written through a link: dio_create), so that a sidecar that cannot be written stops the
+ * recording before it starts; its lines are written at the end. With --force an existing file
+ * is kept until then; a link is replaced by the new, empty sidecar at once. */
 static int open_sidecar(struct cap_record *v)
 {
 	const struct cap_record_config *c = v->c;
+	struct stat sb;
 	int ret;
 
 	if (!c->md5_path)
 		return 0;
-	v->md5_fd = open(c->md5_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (v->md5_fd >= 0)
+	ret = v->md5_fd = dio_create(c->md5_path, O_WRONLY, false);
+	if (ret >= 0)
 		v->md5_created = true;
-	else if (errno == EEXIST && c->force)
-		v->md5_fd = open(c->md5_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (v->md5_fd >= 0)
+	else if (ret == -EEXIST && c->force) {
+		/* a link replaced is a sidecar made here: removed again if nothing is recorded */
+		v->md5_created = lstat(c->md5_path, &sb) == 0 && S_ISLNK(sb.st_mode);
+		ret = v->md5_fd = dio_create(c->md5_path, O_WRONLY, true);
+	}
+	if (ret >= 0)
 		return 0;
-	ret = -errno;
+	v->md5_fd = -1;
+	v->md5_created = false;
 	cap_rec_error(v, ret, ret == -EEXIST ? "use --force to replace it, or another name" : NULL,
 		 "creating the md5 sidecar %s", c->md5_path);
 	return ret;
@@ -183,8 +189,9 @@ static const char *file_type(mode_t m)
 
 /* What is at one output path (name says which: "-o a.mov"). vcap writes only regular files:
  * its batches go through O_DIRECT at aligned offsets and the index is written by seeking
- * back, and opening a fifo would block. A symbolic link is followed only with --force (a
- * dangling one then creates what it names): never written through unless asked. */
+ * back, and opening a fifo would block. A symbolic link is never written through
+ * (dio_create): without --force it is refused as an existing file is, with it the link itself
+ * is replaced by the new file, and what it names (a file, a device, nothing) is left alone. */
 static int check_target(const struct cap_record *v, const char *name, const char *path, const char *opt)
 {
 	char hint[300];
@@ -194,13 +201,11 @@ static int check_target(const struct cap_record *v, const char *name, const char
 		return 0; /* nothing there; creating it says why not, if it cannot be */
 	if (S_ISLNK(sb.st_mode) && !v->c->force) {
 		cap_rec_error(v, 0,
-			 "vcap writes through a link only with --force; or give another name",
+			 "use --force to replace the link itself, not what it names, or another name",
 			 "%s: a symbolic link", name);
 		return -EEXIST;
 	}
-	if (S_ISLNK(sb.st_mode) && stat(path, &sb) < 0)
-		return 0;
-	if (S_ISREG(sb.st_mode))
+	if (S_ISLNK(sb.st_mode) || S_ISREG(sb.st_mode))
 		return 0;
 	if (!opt)
 		snprintf(hint, sizeof(hint), "remove it, or record to another name");

@@ -45,7 +45,8 @@ struct dio_geom {
 	char why[200];         /* one sentence: the unit chosen and the reason */
 };
 
-/* Probe the geometry for a file (existing, or to be created) at path. sysfs_root is normally
+/* Probe the geometry for a file (existing, or to be created) at path; a symbolic link there
+ * is not opened but taken as a file to be made in its directory. sysfs_root is normally
  * "/sys"; tests pass a fake tree. align_override, when non-zero, forces the unit (it must be a
  * multiple of 4096 and of the direct-I/O offset alignment, else -EINVAL). */
 int dio_geom_probe(const char *path, const char *sysfs_root, uint64_t align_override,
@@ -131,10 +132,37 @@ struct dio_opts {
 	unsigned depth;          /* batches in flight (default 4) */
 	uint64_t data_start;     /* first batch offset, rounded up to the unit (default 0) */
 	uint64_t expected_bytes; /* preallocate this much up front when known (0: in steps) */
-	bool force;              /* writer: replace an existing file instead of -EEXIST */
+	bool force;              /* writer: replace an existing file (or link) instead of -EEXIST */
 	bool no_uring;           /* skip io_uring (tests, old kernels) */
 	bool no_direct;          /* skip O_DIRECT (tests) */
 };
+
+/* ---- outputs: created and rewritten without following a symbolic link ---- */
+
+/* Create path for writing, never through a symbolic link in its last component: what a link
+ * there names (dangling or not) is never opened, created or changed. flags is O_WRONLY or
+ * O_RDWR, with O_APPEND or O_TRUNC as the caller needs; O_CREAT, O_EXCL, O_NOFOLLOW,
+ * O_NOCTTY and O_CLOEXEC are added. A new file is a regular file of mode 0644
+ * less the umask (nothing here changes it afterwards).
+ * Without force, anything at path, a symbolic link included, is -EEXIST and left as it is.
+ * With force, a symbolic link at path is removed (the link itself) and a new regular file
+ * made in its place, again O_EXCL, retried when another process changes the path between the
+ * steps; what else is there is opened as it is, without following a link: a regular file
+ * (cut to 0 when flags has O_TRUNC, else kept until the caller writes), a device or a fifo
+ * (callers that take regular files only check first; a fifo blocks until it has a reader).
+ * Returns the descriptor, which the caller owns and closes, or -errno: -EEXIST (without
+ * force), -EISDIR (a directory), -EAGAIN (the path kept changing under 8 tries), -EACCES or
+ * -EPERM (the directory refuses the new file or the link's removal: a sticky /tmp), -ENOENT
+ * (no such directory), -ELOOP (a loop of links in the directories above), others of open(2)
+ * and unlink(2). */
+int dio_create(const char *path, int flags, bool force);
+
+/* Open the existing file at path to rewrite it in place (flags: O_RDONLY, O_RDWR, O_WRONLY
+ * with O_APPEND...; O_NOFOLLOW, O_NOCTTY and O_CLOEXEC are added), never through a symbolic
+ * link in its last component. Returns the descriptor (the caller's to close) or -errno:
+ * -ELOOP when path is a symbolic link (what it names is not opened), -ENOENT, -EACCES, others
+ * of open(2). */
+int dio_open_nofollow(const char *path, int flags);
 
 /* ---- writer ---- */
 
@@ -145,10 +173,13 @@ struct dio_writer;
  * for a log written first. */
 uint64_t dio_writer_first_offset(const struct dio_geom *geom, uint64_t data_start);
 
-/* Create path (O_EXCL unless opts->force) for writing frames from slab, batches aligned to
+/* Create path with dio_create() (never through a symbolic link; with opts->force an existing
+ * file is cut to 0 and a link replaced) for writing frames from slab, batches aligned to
  * geom->align; the slab's slot size must be a multiple of it (make the slab with that align),
- * else -EINVAL. The fallbacks (registration, io_uring, O_DIRECT) are taken silently here and
- * reported by dio_writer_mode()/dio_writer_mode_why() for the tool to announce once. */
+ * else -EINVAL. The O_DIRECT descriptor is a second open of that very file (/proc/self/fd),
+ * never of the path again. -EEXIST without opts->force; others of dio_create(). The fallbacks
+ * (registration, io_uring, O_DIRECT) are taken silently here and reported by
+ * dio_writer_mode()/dio_writer_mode_why() for the tool to announce once. */
 int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_slab *slab,
 		    const struct dio_opts *opts, struct dio_writer **ret_writer);
 
@@ -250,7 +281,8 @@ struct dio_bench_config {
 	bool write_only;      /* no read-back */
 	bool read_only;       /* only read path, a file an earlier run kept: batches back to back */
 	bool keep;            /* keep the file afterwards (else it is removed, also on failure) */
-	bool force;           /* replace path if it exists (else -EEXIST) */
+	bool force;           /* replace path if it exists (else -EEXIST); a symbolic link
+			       * there is replaced itself (dio_create), never followed */
 	/* Polled between batches: true stops the run early, keeping the figures so far
 	 * (result.interrupted). NULL: never. A signalfd the caller reads is one such source. */
 	bool (*should_stop)(void *user);

@@ -249,8 +249,10 @@ static int probe_open(const char *path, struct probe *p)
 {
 	int ret;
 
-	p->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (p->fd < 0 && errno != ENOENT)
+	/* a symbolic link is not opened: the writer replaces it (dio_create), so what counts is
+	 * the directory it sits in, as for a file yet to be made */
+	p->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (p->fd < 0 && errno != ENOENT && errno != ELOOP)
 		return -errno;
 	if (p->fd < 0)
 		ret = probe_open_dir(path, p);

@@ -41,16 +41,19 @@ uint64_t dio_writer_first_offset(const struct dio_geom *geom, uint64_t data_star
 static int open_fds(struct dio_writer *w, const char *path, const struct dio_geom *geom,
 		    const struct dio_opts *o, char *why, size_t why_len)
 {
-	int excl = o->force ? O_TRUNC : O_EXCL;
+	char proc[32];
 
 	/* The plain fd creates the file: creating with O_DIRECT on a filesystem without it
-	 * (tmpfs) would leave a file behind and fail. */
-	w->plain_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | excl, 0644);
+	 * (tmpfs) would leave a file behind and fail. Never through a link (dio_create). */
+	w->plain_fd = dio_create(path, O_RDWR | (o->force ? O_TRUNC : 0), o->force);
 	if (w->plain_fd < 0)
-		return -errno;
+		return w->plain_fd;
+	/* The O_DIRECT fd opens the file just created, not whatever the path names by now (a
+	 * link put there since): /proc/self/fd/N is the open file itself. */
 	w->fd = -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->plain_fd);
 	if (!o->no_direct && geom->direct_ok)
-		w->fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+		w->fd = open(proc, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	if (w->fd >= 0)
 		return 1;
 	if (o->no_direct)
@@ -58,7 +61,7 @@ static int open_fds(struct dio_writer *w, const char *path, const struct dio_geo
 	else if (!geom->direct_ok)
 		snprintf(why, why_len, "this filesystem does not support O_DIRECT");
 	else
-		snprintf(why, why_len, "O_DIRECT open failed: %s", strerror(errno));
+		snprintf(why, why_len, "O_DIRECT open of %s failed: %s", proc, strerror(errno));
 	w->fd = dup(w->plain_fd);
 	return w->fd < 0 ? -errno : 0;
 }
@@ -136,7 +139,7 @@ int dio_writer_open(const char *path, const struct dio_geom *geom, struct dio_sl
 
 out_free:
 	if (w->plain_fd >= 0)
-		unlink(path); /* we created it (O_EXCL/O_TRUNC) and nothing is in it yet */
+		unlink(path); /* we made it (or cut it, with force) and nothing is in it yet */
 	dio_writer_free(w);
 	return ret;
 }

@@ -1,6 +1,7 @@
 /* FFmpeg framemd5 sidecars (libavformat/hashenc.c's format), written from md5s the caller
  * computed in memory for the video and, for the sound, from the file's own bytes. */
 #include "mov-internal.h"
+#include "dio.h"
 
 #include <errno.h>
 #include <libavcodec/avcodec.h>
@@ -101,10 +102,10 @@ out_close_fd:
 int mov_framemd5_open(const char *out_path, const char *mov_path, int force,
 		       struct mov_framemd5 **ret_md5)
 {
-	int fd = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
+	int fd = dio_create(out_path, O_WRONLY | (force ? O_TRUNC : 0), force);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	return framemd5_on_fd(fd, mov_path, ret_md5);
 }
 

@@ -2,6 +2,7 @@
  * queued in memory and written with one write() per flush, so a killed process leaves whole
  * batches of lines; the reader ignores a last line without its newline. */
 #include "mov-internal.h"
+#include "dio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,10 +144,9 @@ int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data
 	ret = new_id(j->id);
 	if (ret < 0)
 		goto out_free;
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (force ? O_TRUNC : O_EXCL),
-		     0644);
+	j->fd = dio_create(path, O_WRONLY | O_APPEND | (force ? O_TRUNC : 0), force);
 	if (j->fd < 0) {
-		ret = -errno;
+		ret = j->fd;
 		goto out_free;
 	}
 	ret = write_header(j, p, data_start);
@@ -355,10 +355,11 @@ int mov_lock_take(const char *mov_path, struct mov_lock **ret_lock, int *holder)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	/* F_WRLCK needs a descriptor open for writing; nothing is written through it */
-	l->fd = open(mov_path, O_RDWR | O_CLOEXEC);
+	/* F_WRLCK needs a descriptor open for writing; nothing is written through it. Never
+	 * through a link: what it names is not the file being recorded or rewritten. */
+	l->fd = dio_open_nofollow(mov_path, O_RDWR);
 	if (l->fd < 0) {
-		ret = -errno;
+		ret = l->fd;
 		goto out_free;
 	}
 	if (fcntl(l->fd, F_OFD_SETLK, &fl) < 0) {

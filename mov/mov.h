@@ -311,7 +311,10 @@ int mov_journal_path(const char *mov_path, char *buf, size_t len);
  * only then do the tools suggest it for a file they cannot read. */
 bool mov_journal_exists(const char *mov_path);
 
-/* Create the journal at path (O_EXCL unless force) and write its header. */
+/* Create the journal at path with dio_create() (never through a symbolic link: -EEXIST for
+ * anything at path unless force, which replaces a file's content or a link itself) and write
+ * its header. The journal is the caller's, to close or free. -errno of dio_create(), of
+ * writing, -EINVAL for parameters mov_params_check() refuses. */
 int mov_journal_open(const char *path, const struct mov_params *p, uint64_t data_start,
 		     bool force, struct mov_journal **ret_journal);
 
@@ -401,7 +404,8 @@ int mov_journal_key(const char *path, const char *key, char *buf, size_t len);
  * is alive. */
 struct mov_lock;
 
-/* Lock mov_path, which must exist (it is opened O_RDWR, never created or truncated).
+/* Lock mov_path, which must exist (it is opened O_RDWR, never created or truncated, and
+ * never through a symbolic link: -ELOOP for a link, what it names is not opened).
  * -EBUSY when another open file holds the lock: *holder (may be NULL) is then the pid of
  * the recording named by the journal, or 0 when none is known; other -errno from open() and
  * fcntl() (-ENOLCK, -EINVAL: a filesystem without OFD locks). Free with mov_lock_free(). */
@@ -466,10 +470,12 @@ struct mov_recover_result {
  * index is whole (unless force).
  *
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
- * it (holder says who). -EBADMSG for a journal that cannot be parsed; a log with no frame at
- * all (the recording was killed before its first) makes an empty MOV, if the file holds
- * nothing written past data_start (else -ENODATA); -ENODATA when no frame
- * survives; other -errno from I/O. *ret_result (may be NULL) is written on every return, as
+ * it (holder says who). The file and the journal are rewritten in place, so neither is opened
+ * through a symbolic link: -ELOOP, before anything is changed, when either path is one.
+ * -EBADMSG for a journal that cannot be parsed; a log with no frame at all (the recording was
+ * killed before its first) makes an empty MOV, if the file holds nothing written past
+ * data_start (else -ENODATA); -ENODATA when no frame survives; other -errno from I/O.
+ * *ret_result (may be NULL) is written on every return, as
  * far as the work got; its md5 is non-NULL only on success. */
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result);
@@ -488,7 +494,8 @@ struct mov_sidecar_result {
 /* After mov_recover() of path (res its result): write the framemd5 sidecar the recording
  * meant to write (mov_journal_set_sidecar) from the journal's md5s, as mov_framemd5_write()
  * does at the end of a recording. An existing sidecar is replaced only with force, or when it
- * is the empty one the recording created and never filled. journal_path NULL: "<path>.vcj".
+ * is the empty one the recording created and never filled (a symbolic link is never that, and
+ * force replaces the link itself: mov_framemd5_write()). journal_path NULL: "<path>.vcj".
  * 0 with *ret_side saying what was done, or -errno writing it (ret_side->path names it). */
 int mov_recover_sidecar(const char *path, const char *journal_path,
 			const struct mov_recover_result *res, bool force,
@@ -608,10 +615,11 @@ void mov_audio_reader_free(struct mov_audio_reader *r);
 /* FFmpeg framemd5 sidecars, byte for byte as "ffmpeg -i FILE -c copy -f framemd5 -" prints
  * them, so the two can be compared with cmp or diff. */
 
-/* Write to out_path (O_EXCL unless force) one line per sample of the MOV at mov_path: its
- * dts/pts/duration/size from the file's own index and md5[i], the MD5 of sample i that the
- * caller computed while the frame was in memory. n must equal the file's sample count
- * (else -EINVAL). */
+/* Write to out_path (created by dio_create(): never through a symbolic link; anything there
+ * is -EEXIST unless force, which replaces a file's content, or a link itself by a new file)
+ * one line per sample of the MOV at mov_path: its dts/pts/duration/size from the file's own
+ * index and md5[i], the MD5 of sample i that the caller computed while the frame was in
+ * memory. n must equal the file's sample count (else -EINVAL). */
 int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
 			uint64_t n, int force);
 /* The same into fd, a file the caller opened for writing (and keeps, and closes): whatever it
@@ -620,9 +628,10 @@ int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t
 int mov_framemd5_write_fd(int fd, const char *mov_path, const uint8_t (*md5)[16], uint64_t n);
 
 /* The same lines written one at a time, for a player that checksums frames as they go out:
- * open creates out_path (O_EXCL unless force) and writes the header; each line is sample i's
- * line exactly as ffmpeg prints it for that sample, so a list of lines for any frames, in any
- * order or repeated, can be compared with the matching lines of ffmpeg's output. */
+ * open creates out_path as mov_framemd5_write() does (dio_create(); with force a device or a
+ * fifo there is written as it is) and writes the header; each line is sample i's line exactly
+ * as ffmpeg prints it for that sample, so a list of lines for any frames, in any order or
+ * repeated, can be compared with the matching lines of ffmpeg's output. */
 struct mov_framemd5;
 
 int mov_framemd5_open(const char *out_path, const char *mov_path, int force,

@@ -4,6 +4,7 @@
  * has them), so that a log of another recording cannot index garbage. */
 #include "dio.h"
 #include "mov-internal.h"
+#include "dio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,10 +148,18 @@ static int read_journal(const char *path, struct jdata *d)
 	int ret = 0;
 	bool first = true;
 	FILE *f;
+	int fd;
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
+	/* not through a link: recovery appends to it (mark_recovered), and says so up front */
+	fd = dio_open_nofollow(path, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "re");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] != '\n')
 			break; /* cut short by a crash */
@@ -404,11 +413,18 @@ out_free:
 
 static int mark_recovered(const char *jpath, const struct mov_recover_result *res)
 {
-	FILE *f = fopen(jpath, "ae");
+	int fd = dio_open_nofollow(jpath, O_WRONLY | O_APPEND);
+	FILE *f;
 	int ret;
 
-	if (!f)
-		return -errno;
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "ae");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	fprintf(f, "end frames=%" PRIu64 " size=%" PRIu64 " recovered\n", res->frames, res->size);
 	ret = fflush(f) ? -errno : 0;
 	if (fclose(f) && ret >= 0)
@@ -438,9 +454,9 @@ static int rebuild(const char *path, struct jdata *d, struct mov_recover_result 
 	struct stat sb;
 	int fd, ret;
 
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = dio_open_nofollow(path, O_RDWR);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = fstat(fd, &sb) < 0 ? -errno : check_stamp(fd, d);
 	if (ret >= 0 && !d->n)
 		ret = nothing_recorded(fd, d, sb.st_size);

@@ -70,22 +70,11 @@ static enum AVCodecID codec_of(unsigned bits)
 			    : AV_CODEC_ID_NONE;
 }
 
-/* The file, made as -o makes its own: O_EXCL unless force; a link is refused unless force. */
+/* The file, made as -o makes its own (dio_create): anything there is -EEXIST unless force,
+ * which replaces a file's content, or a symbolic link itself: never written through. */
 static int create(const struct play_audio_config *cfg)
 {
-	struct stat sb;
-	int fd;
-
-	if (lstat(cfg->target, &sb) == 0) {
-		if (S_ISDIR(sb.st_mode))
-			return -EISDIR;
-		if (S_ISLNK(sb.st_mode) && !cfg->force)
-			return -ELOOP;
-	}
-	fd = open(cfg->target,
-		  O_WRONLY | O_CREAT | O_CLOEXEC | (cfg->force ? O_TRUNC : O_EXCL | O_NOFOLLOW),
-		  0644);
-	return fd < 0 ? -errno : fd;
+	return dio_create(cfg->target, O_WRONLY | (cfg->force ? O_TRUNC : 0), cfg->force);
 }
 
 static int setup_muxer(struct wav_out *w, const struct play_audio_config *cfg)

@@ -62,10 +62,10 @@ static int open_target(struct file_sink *f, const struct play_config *cfg)
 		f->is_stdout = true;
 		return isatty(f->fd) ? -ENOTTY : 0; /* raw video on a terminal helps nobody */
 	}
-	f->fd = open(cfg->target, O_WRONLY | O_CREAT | O_CLOEXEC | (cfg->force ? O_TRUNC : O_EXCL),
-		     0644);
+	/* never through a symbolic link; force replaces a file's content or a link itself */
+	f->fd = dio_create(cfg->target, O_WRONLY | (cfg->force ? O_TRUNC : 0), cfg->force);
 	if (f->fd < 0)
-		return -errno;
+		return f->fd;
 	f->own_fd = true;
 	return 0;
 }

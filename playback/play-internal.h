@@ -126,12 +126,14 @@ void play_session_say(struct play_session *s, enum play_event_kind kind, int err
  * (an error event for any failure). */
 int play_session_setup(struct play_session *s);
 
-/* A device or a fifo: written as it is, never replaced (needs no --force). */
+/* A device or a fifo (not a link to one): written as it is, never replaced (needs no
+ * --force). */
 bool play_special_file(const char *path);
 /* The same file: the same inode when both exist, else the same place. */
 bool play_same_file(const char *a, const char *b);
 /* Refuse an output path opt names (an error event): the file being played, the same file as
- * other (other_opt names it; NULL: none), a directory, an existing file without force. */
+ * other (other_opt names it; NULL: none), a directory, an existing file or a symbolic link
+ * without force (-EEXIST). */
 int play_session_check_output(struct play_session *s, const char *opt, const char *path,
 			      const char *other_opt, const char *other);
 

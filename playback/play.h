@@ -39,7 +39,8 @@ struct play_config {
 	unsigned preroll;            /* frames queued before start (device sinks) */
 	bool paced;                  /* false: as fast as the sink takes them (--rate max) */
 	bool zero_copy;              /* a fallback that copies is an error (-EOPNOTSUPP) */
-	bool force;                  /* file sink: replace an existing file */
+	bool force;                  /* file sink: replace an existing file, or a symbolic link
+				      * itself (dio_create(): never written through) */
 	bool skewed;                 /* frames will come at a skew != 0 (a file from another tool):
 				      * a sink that needs frames at the start of a slot's dmabuf
 				      * picks its copy path at open */
@@ -123,7 +124,8 @@ struct play_audio_config {
 			     * wav: the path */
 	unsigned rate, channels, bits;
 	unsigned buffer_ms; /* alsa: the device buffer (how far sound is written ahead); 0: 200 */
-	bool force;	    /* wav: replace an existing file (a symbolic link too) */
+	bool force;	    /* wav: replace an existing file, or a symbolic link itself (never
+			     * what it names) */
 };
 
 struct play_audio_stats {
@@ -138,8 +140,8 @@ struct play_audio_ops {
 	const char *name;
 	const char *desc; /* one line for --help */
 	/* -ENOENT no such device (alsa) or directory (wav); -EBUSY a device in use; -EINVAL a
-	 * format the device cannot take; wav: -EEXIST an existing file without force, -ELOOP a
-	 * symbolic link without force, -EISDIR a directory. */
+	 * format the device cannot take; wav: -EEXIST anything at the path without force (a
+	 * symbolic link too), -EISDIR a directory (dio_create()). */
 	int (*open)(const struct play_audio_config *cfg, struct play_audio **ret_audio);
 	/* Take up to n samples without blocking: how many it took (0: the device buffer is
 	 * full). */

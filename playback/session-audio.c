@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,19 +115,12 @@ static int check_file(struct play_session *s)
 	const struct play_session_config *c = s->c;
 	const char *path = c->audio_file;
 	bool out_file = !strcmp(c->sink, "file") && strcmp(c->target, "-");
-	struct stat sb;
 	int ret;
 
 	if (!strcmp(path, "-")) {
 		play_session_say(s, ERR, 0, "give the WAV file a path",
 				 "--audio-file -: sound does not go to a pipe");
 		return -EINVAL;
-	}
-	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && !c->force) {
-		play_session_say(s, ERR, 0,
-				 "name the file itself, or use --force to write through it",
-				 "--audio-file %s: a symbolic link", path);
-		return -ELOOP;
 	}
 	ret = play_session_check_output(s, "--audio-file", path, out_file ? "-o" : NULL,
 					out_file ? c->target : NULL);

@@ -244,12 +244,14 @@ static void say_sink_error(struct play_session *s, int ret)
 }
 
 /* A device or a fifo (/dev/null, a named pipe): an output written as it is, by -o or --md5
- * alike, with nothing there to replace, so it needs no --force (check_output). */
+ * alike, with nothing there to replace, so it needs no --force (check_output). Not a symbolic
+ * link to one: a link is never written through (dio_create), whatever it names. */
 bool play_special_file(const char *path)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+	return lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode) &&
+	       !S_ISLNK(sb.st_mode);
 }
 
 static int open_sink(struct play_session *s)
@@ -311,7 +313,9 @@ bool play_same_file(const char *a, const char *b)
 /* What an output path names (-o FILE, --md5 FILE), checked before anything is created: never
  * the file being played, nor the other output (both would be truncated before a frame is
  * read), nor a directory; an existing regular file only with force. A device or a fifo
- * (/dev/null, a named pipe) is written as it is: nothing there is replaced. */
+ * (/dev/null, a named pipe) is written as it is: nothing there is replaced. A symbolic link
+ * is never written through: refused as an existing file is, and with force the link itself
+ * is replaced by the new file (dio_create), what it names left alone. */
 int play_session_check_output(struct play_session *s, const char *opt, const char *path,
 			      const char *other_opt, const char *other)
 {
@@ -330,8 +334,15 @@ int play_session_check_output(struct play_session *s, const char *opt, const cha
 				 "%s %s: the same file as %s %s", opt, path, other_opt, other);
 		return -EINVAL;
 	}
-	if (stat(path, &sb) < 0)
-		return 0; /* nothing there (or a dangling link, which O_EXCL refuses) */
+	if (lstat(path, &sb) < 0)
+		return 0; /* nothing there */
+	if (S_ISLNK(sb.st_mode) && !c->force) {
+		play_session_say(s, ERR, 0,
+				 "use --force to replace the link itself, not what it names, or "
+				 "another name",
+				 "%s %s: a symbolic link", opt, path);
+		return -EEXIST;
+	}
 	if (S_ISDIR(sb.st_mode)) {
 		play_session_say(s, ERR, 0,
 				 !strcmp(opt, "--md5")		 ? "--md5 takes a file path, e.g. DIR/take.md5"

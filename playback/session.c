@@ -306,8 +306,10 @@ int play_session_open(const struct play_session_config *cfg, play_event_fn event
 		*ret_session = s;
 		return 0;
 	}
-	made = s->sink && !strcmp(cfg->sink, "file") && strcmp(cfg->target, "-");
-	made_md5 = s->md5 != NULL;
+	/* a device or fifo written as it is (/dev/null) was not made here: never removed */
+	made = s->sink && !strcmp(cfg->sink, "file") && strcmp(cfg->target, "-") &&
+	       !play_special_file(cfg->target);
+	made_md5 = s->md5 != NULL && !play_special_file(cfg->md5_path);
 	made_sound = s->sound_made;
 	play_session_close(s);
 	if (made) /* nothing was played: leave nothing behind */

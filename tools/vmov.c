@@ -93,6 +93,10 @@ static void usage(FILE *f)
 		"            describes the recording in the file before its first frame, and\n"
 		"            every frame the filesystem says was written is indexed in file order\n"
 		"            (drops and timestamps unknown: recover says so).\n"
+		"            FILE and its journal are rewritten in place, so neither is opened\n"
+		"            through a symbolic link: a link is refused, naming it, before\n"
+		"            anything changes (give the file's own path). A sidecar that is a\n"
+		"            link is kept, or with --force the link itself is replaced.\n"
 		"\n"
 		"Options:\n"
 		"  --json           info: print one JSON object instead of text. Any command: a\n"
@@ -112,7 +116,8 @@ static void usage(FILE *f)
 		"                   a RAID stripe of 3 x 64K = 192K).\n"
 		"  --force          recover: rebuild even when the journal says the capture\n"
 		"                   finished cleanly or was recovered (its end line), e.g. after\n"
-		"                   the moov was damaged; and replace an existing md5 sidecar.\n"
+		"                   the moov was damaged; and replace an existing md5 sidecar (a\n"
+		"                   symbolic link is replaced itself, never followed).\n"
 		"  --journal PATH   recover: the journal, instead of FILE.vcj.\n"
 		"  -h, --help       This text.\n"
 		"\n"
@@ -138,8 +143,9 @@ static void usage(FILE *f)
 		"     that does not parse)\n"
 		"  %d  the command line is fine but the file or journal cannot be opened or\n"
 		"     parsed, or recover was refused (the file is being recorded, the journal\n"
-		"     is another recording's, no frame survived, a complete file whose index\n"
-		"     cannot be read, without --force); the file is left as it was\n",
+		"     is another recording's, no frame survived, the file or the journal is a\n"
+		"     symbolic link, a complete file whose index cannot be read, without\n"
+		"     --force); the file is left as it was\n",
 		EXIT_OK, EXIT_FAILURE_RUN, EXIT_USAGE, EXIT_SETUP);
 }
 
@@ -476,6 +482,31 @@ static int already_done(const struct args *a, const struct mov_recover_result *r
 	return EXIT_OK;
 }
 
+static bool is_link(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
+}
+
+/* -ELOOP: the file or its log is a symbolic link, which mov_recover refuses before anything
+ * is opened for writing; false when neither is (a loop of links above them). */
+static bool refused_link(const struct args *a, const char *journal)
+{
+	const char *hint = "give the file's own path, as readlink -f prints it";
+	const char *why = "recover rewrites it in place and never through a link (nothing was "
+			  "changed)";
+
+	if (is_link(a->file))
+		tool_err(a->tool, 0, hint, "%s is a symbolic link: %s", a->file, why);
+	else if (is_link(journal))
+		tool_err(a->tool, 0, hint, "the capture log %s is a symbolic link: %s", journal,
+			 why);
+	else
+		return false;
+	return true;
+}
+
 /* One line for each refusal; the exit status says which kind. */
 static int recover_failed(const struct args *a, const char *journal, int ret,
 			  const struct mov_recover_result *res)
@@ -536,9 +567,13 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 			 a->file, journal,
 			 res->log_err == -EBADMSG ? "is not a valid capture log" : "is missing");
 		return EXIT_SETUP;
+	case -ELOOP:
+		if (refused_link(a, journal))
+			return EXIT_SETUP;
+		break; /* a loop of links above them: said as it is */
 	}
 	tool_err(a->tool, ret, NULL, "recovering %s", a->file);
-	return ret == -ENOENT || ret == -EACCES ? EXIT_SETUP : EXIT_FAILURE_RUN;
+	return ret == -ENOENT || ret == -EACCES || ret == -ELOOP ? EXIT_SETUP : EXIT_FAILURE_RUN;
 }
 
 /* Which of the two is missing, named, before anything is tried. */

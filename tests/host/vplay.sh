@@ -221,6 +221,13 @@ refuse output-directory 3 "a directory (-o takes a file path" ff.mov -o outdir
 refuse md5-directory 3 "a directory (--md5 takes a file path" ff.mov --md5 outdir
 timeout 20 "$VP" ff.mov -q -o /dev/null --md5 /dev/null 2>err.txt
 check "-o /dev/null --md5 /dev/null: written as it is, no --force" 0 $?
+# a failure after the output opened removes what vplay made, never a device or fifo it wrote
+# as it is (as -o /dev/null would be)
+mkfifo keep.fifo
+(timeout 20 cat keep.fifo >/dev/null &)
+refuse output-fifo-kept 3 "creating nodir/x.md5" ff.mov -o keep.fifo --md5 nodir/x.md5
+[[ -p keep.fifo ]] && pass "output-fifo-kept: not removed" || fail "output-fifo-kept: not removed" "keep.fifo is gone"
+rm -f keep.fifo
 refuse bad-rate 2 "realtime or max" ff.mov --rate fast
 if command -v script >/dev/null; then # stdout on a terminal: no raw video on it
 	script -qec "$VP ff.mov -o - 2>err.txt" /dev/null >/dev/null

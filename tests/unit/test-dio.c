@@ -323,6 +323,168 @@ static void reader_unaligned(struct t_state *t)
 	fixture_done(&f);
 }
 
+/* ---- dio_create, dio_open_nofollow: never through a symbolic link ---- */
+
+static void put(const char *path, const char *text)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+/* path's content (up to 63 bytes), or "" */
+static const char *got(const char *path, char buf[64])
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, 63);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+struct links {
+	char dir[PATH_MAX];
+	char out[PATH_MAX + 16], victim[PATH_MAX + 16], nowhere[PATH_MAX + 16];
+};
+
+static void links_init(struct links *l)
+{
+	snprintf(l->dir, sizeof(l->dir), "%s/test-dio-create.XXXXXX", build_dir());
+	if (!mkdtemp(l->dir))
+		abort();
+	snprintf(l->out, sizeof(l->out), "%s/out", l->dir);
+	snprintf(l->victim, sizeof(l->victim), "%s/victim", l->dir);
+	snprintf(l->nowhere, sizeof(l->nowhere), "%s/nowhere", l->dir);
+	put(l->victim, "victim");
+}
+
+static void links_done(struct links *l)
+{
+	unlink(l->out);
+	unlink(l->victim);
+	unlink(l->nowhere);
+	rmdir(l->dir);
+}
+
+static void create_new_mode(struct t_state *t)
+{
+	struct links l;
+	struct stat st;
+	mode_t old = umask(027);
+	int fd;
+
+	links_init(&l);
+	fd = dio_create(l.out, O_WRONLY, false);
+	umask(old);
+	T_ASSERT(t, fd >= 0);
+	T_EQ(t, fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	close(fd);
+	T_EQ(t, lstat(l.out, &st), 0);
+	T_ASSERT(t, S_ISREG(st.st_mode));
+	T_EQ(t, st.st_mode & 07777, 0640); /* 0644 less the umask */
+	links_done(&l);
+}
+
+static void create_refuses_existing(struct t_state *t)
+{
+	struct links l;
+	char buf[64];
+
+	links_init(&l);
+	put(l.out, "old");
+	T_EQ(t, dio_create(l.out, O_WRONLY | O_TRUNC, false), -EEXIST);
+	T_STREQ(t, got(l.out, buf), "old");
+	unlink(l.out);
+	T_EQ(t, symlink(l.victim, l.out), 0);
+	T_EQ(t, dio_create(l.out, O_WRONLY | O_TRUNC, false), -EEXIST);
+	T_STREQ(t, got(l.victim, buf), "victim");
+	unlink(l.out);
+	T_EQ(t, symlink(l.nowhere, l.out), 0); /* dangling: O_CREAT alone would create nowhere */
+	T_EQ(t, dio_create(l.out, O_WRONLY, false), -EEXIST);
+	T_EQ(t, access(l.nowhere, F_OK), -1);
+	links_done(&l);
+}
+
+/* force: the link itself is replaced by a new regular file; what it names is left alone */
+static void create_force_replaces_link(struct t_state *t)
+{
+	struct links l;
+	struct stat st;
+	char buf[64];
+	int fd;
+
+	links_init(&l);
+	T_EQ(t, symlink(l.victim, l.out), 0);
+	fd = dio_create(l.out, O_WRONLY | O_TRUNC, true);
+	T_ASSERT(t, fd >= 0);
+	T_EQ(t, write(fd, "new", 3), 3);
+	close(fd);
+	T_EQ(t, lstat(l.out, &st), 0);
+	T_ASSERT(t, S_ISREG(st.st_mode));
+	T_STREQ(t, got(l.out, buf), "new");
+	T_STREQ(t, got(l.victim, buf), "victim");
+	unlink(l.out);
+	T_EQ(t, symlink(l.nowhere, l.out), 0);
+	fd = dio_create(l.out, O_RDWR, true);
+	T_ASSERT(t, fd >= 0);
+	close(fd);
+	T_EQ(t, access(l.nowhere, F_OK), -1); /* nothing made where the dangling link pointed */
+	T_EQ(t, lstat(l.out, &st), 0);
+	T_ASSERT(t, S_ISREG(st.st_mode));
+	links_done(&l);
+}
+
+/* force on a regular file: opened as it is, cut only with O_TRUNC; a directory refused */
+static void create_force_regular(struct t_state *t)
+{
+	struct links l;
+	struct stat st;
+	char buf[64];
+	int fd;
+
+	links_init(&l);
+	put(l.out, "kept");
+	fd = dio_create(l.out, O_WRONLY, true);
+	T_ASSERT(t, fd >= 0);
+	close(fd);
+	T_STREQ(t, got(l.out, buf), "kept");
+	fd = dio_create(l.out, O_WRONLY | O_TRUNC, true);
+	T_ASSERT(t, fd >= 0);
+	close(fd);
+	T_EQ(t, stat(l.out, &st), 0);
+	T_EQ(t, st.st_size, 0);
+	unlink(l.out);
+	T_EQ(t, mkdir(l.out, 0755), 0);
+	T_EQ(t, dio_create(l.out, O_WRONLY, true), -EISDIR);
+	T_EQ(t, dio_create(l.out, O_WRONLY, false), -EEXIST);
+	rmdir(l.out);
+	links_done(&l);
+}
+
+static void open_nofollow_refuses_link(struct t_state *t)
+{
+	struct links l;
+	char buf[64];
+	int fd;
+
+	links_init(&l);
+	T_EQ(t, symlink(l.victim, l.out), 0);
+	T_EQ(t, dio_open_nofollow(l.out, O_RDWR), -ELOOP);
+	T_EQ(t, dio_open_nofollow(l.out, O_WRONLY | O_APPEND), -ELOOP);
+	T_STREQ(t, got(l.victim, buf), "victim");
+	T_EQ(t, dio_open_nofollow(l.nowhere, O_RDWR), -ENOENT);
+	fd = dio_open_nofollow(l.victim, O_WRONLY | O_APPEND);
+	T_ASSERT(t, fd >= 0);
+	T_EQ(t, write(fd, "!", 1), 1);
+	close(fd);
+	T_STREQ(t, got(l.victim, buf), "victim!");
+	links_done(&l);
+}
+
 int main(void)
 {
 	struct t_state t = { 0 };
@@ -341,5 +503,10 @@ int main(void)
 	T_RUN(&t, writer_never_overwrites);
 	T_RUN(&t, writer_finish_size);
 	T_RUN(&t, reader_unaligned);
+	T_RUN(&t, create_new_mode);
+	T_RUN(&t, create_refuses_existing);
+	T_RUN(&t, create_force_replaces_link);
+	T_RUN(&t, create_force_regular);
+	T_RUN(&t, open_nofollow_refuses_link);
 	return T_EXIT(&t);
 }

@@ -36,6 +36,7 @@ struct jdata {
 	char id[40]; /* the recording id, "" when the journal has none */
 	bool complete, recovered;
 	uint64_t synced_frames, synced_chunks; /* the last "synced" line: what was durable */
+	uint64_t empty_end; /* a log without frames: where the empty index's moov goes */
 	struct jframe *frames;
 	size_t n, cap;
 };
@@ -403,7 +404,7 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 	res->audio_samples = mov_writer_audio_count(w);
 	/* no entry at all: killed before the first frame; an empty MOV, as vcap leaves then */
 	if (!d->n)
-		ret = mov_writer_finish(w, d->data_start, &res->size);
+		ret = mov_writer_finish(w, d->empty_end, &res->size);
 	else
 		ret = res->frames ? mov_writer_finish(w, 0, &res->size) : -ENODATA;
 out_free:
@@ -432,19 +433,47 @@ static int mark_recovered(const char *jpath, const struct mov_recover_result *re
 	return ret;
 }
 
-/* A log without a frame (the recording was killed before its first) may make the file an
- * empty MOV only if the file holds nothing from data_start on: not a byte written there
- * (FIEMAP), so that a log of nothing never empties a file that holds something. */
-static int nothing_recorded(int fd, const struct jdata *d, uint64_t file_size)
-{
-	uint64_t end;
+static int read_self(int fd, struct jdata *d, uint64_t *slot);
+static int self_frames(int fd, struct jdata *d, uint64_t slot, struct mov_recover_result *res);
 
+/* Is the recording id stamped in the file this log's? (check_stamp() lets an unstamped file
+ * through; this does not.) */
+static bool stamp_is_ours(int fd, const struct jdata *d)
+{
+	struct jdata self = { 0 };
+	uint64_t slot = 0;
+
+	return d->id[0] && read_self(fd, &self, &slot) == 0 && !strcmp(self.id, d->id) &&
+	       self.data_start == d->data_start;
+}
+
+/* A log without a frame: the recording was killed before it logged one. A file with nothing
+ * written from data_start on becomes an empty MOV. One that holds writes the log never
+ * acknowledged, stamped with this recording's id: a recording without sound gets them as
+ * frames from its self description (as without a log); one with sound an empty index whose
+ * moov goes after them, so that nothing is cut away. Anything else: -ENODATA, a log of
+ * nothing never empties a file that holds something. */
+static int frameless(int fd, struct jdata *d, uint64_t file_size, struct mov_recover_result *res)
+{
+	struct jdata self = { 0 };
+	uint64_t end, slot = 0;
+
+	d->empty_end = d->data_start;
 	if (!d->data_start)
 		return -ENODATA;
 	if (file_size <= d->data_start)
 		return 0;
-	if (dio_fiemap_written_end(fd, d->data_start, &end) < 0 || end > d->data_start)
+	if (dio_fiemap_written_end(fd, d->data_start, &end) < 0)
 		return -ENODATA;
+	if (end == d->data_start)
+		return 0;
+	if (!stamp_is_ours(fd, d))
+		return -ENODATA;
+	if (!d->p.audio.channels && read_self(fd, &self, &slot) == 0) {
+		res->from_file = res->by_extents = true;
+		return self_frames(fd, d, slot, res);
+	}
+	d->empty_end = dio_align_up(end, DIO_PAGE);
 	return 0;
 }
 
@@ -459,7 +488,7 @@ static int rebuild(const char *path, struct jdata *d, struct mov_recover_result 
 		return fd;
 	ret = fstat(fd, &sb) < 0 ? -errno : check_stamp(fd, d);
 	if (ret >= 0 && !d->n)
-		ret = nothing_recorded(fd, d, sb.st_size);
+		ret = frameless(fd, d, sb.st_size, res);
 	if (ret >= 0)
 		ret = check_frames(fd, d, sb.st_size, res);
 	if (ret >= 0)
@@ -640,6 +669,8 @@ int mov_recover_sidecar(const char *path, const char *journal_path,
 	}
 	if (mov_journal_key(journal_path, "sidecar", o->path, sizeof(o->path)) < 0)
 		return 0; /* recorded without --md5 */
+	if (!res->frames)
+		return 0; /* nothing recorded: the sidecar vcap made stays empty */
 	if (!res->md5) {
 		o->status = MOV_SIDECAR_NO_MD5;
 		return 0;

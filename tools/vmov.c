@@ -628,7 +628,10 @@ static int cmd_recover(const struct args *a)
 	if (res.from_file)
 		printf("from the file alone (%s %s): the frames %s, in file order, one frame period "
 		       "each; drops, fills and timestamps are not known and no md5 checked them\n",
-		       journal, res.log_err == -EBADMSG ? "is not a valid capture log" : "is missing",
+		       journal,
+		       res.log_err == -EBADMSG ? "is not a valid capture log"
+		       : res.log_err	       ? "is missing"
+					       : "logs none of the frames written",
 		       res.by_extents ? "the filesystem says were written (FIEMAP)"
 				      : "the file's size holds (no FIEMAP here: less sure)");
 	if (res.not_durable)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Signals at random moments, from before setup to after the end: SIGINT, SIGTERM, SIGHUP and
-# SIGKILL, SIGNAL_RUNS times each (default 50: 200 runs). Every run must leave either no
+# SIGKILL, SIGNAL_RUNS times each (default 15 in make check; SIGNAL_RUNS=50 makes the 200 runs
+# of the full check). Every run must leave either no
 # recording at all, a complete file (its log ends with "end", ffprobe reads every frame), or
 # a file vmov recover completes (every frame it keeps checked against the log's md5, and
 # ffprobe reads them); never a file that neither plays nor recovers.
@@ -13,7 +14,7 @@ VCAP=$BIN/vcap VMOV=$BIN/vmov
 FAILED=0
 D=${VCAP_TEST_DIR:-$TMP} # a real disk (O_DIRECT), not tmpfs
 cd "$D" || exit 1
-RUNS=${SIGNAL_RUNS:-50}
+RUNS=${SIGNAL_RUNS:-15}
 
 frames() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1" </dev/null; }
 

@@ -436,17 +436,6 @@ static int mark_recovered(const char *jpath, const struct mov_recover_result *re
 static int read_self(int fd, struct jdata *d, uint64_t *slot);
 static int self_frames(int fd, struct jdata *d, uint64_t slot, struct mov_recover_result *res);
 
-/* Is the recording id stamped in the file this log's? (check_stamp() lets an unstamped file
- * through; this does not.) */
-static bool stamp_is_ours(int fd, const struct jdata *d)
-{
-	struct jdata self = { 0 };
-	uint64_t slot = 0;
-
-	return d->id[0] && read_self(fd, &self, &slot) == 0 && !strcmp(self.id, d->id) &&
-	       self.data_start == d->data_start;
-}
-
 /* A log without a frame: the recording was killed before it logged one. A file with nothing
  * written from data_start on becomes an empty MOV. One that holds writes the log never
  * acknowledged, stamped with this recording's id: a recording without sound gets them as
@@ -467,9 +456,12 @@ static int frameless(int fd, struct jdata *d, uint64_t file_size, struct mov_rec
 		return -ENODATA;
 	if (end == d->data_start)
 		return 0;
-	if (!stamp_is_ours(fd, d))
+	/* the file's own description must name this log's recording (check_stamp() lets an
+	 * unstamped file through; here that is not enough) */
+	if (!d->id[0] || read_self(fd, &self, &slot) < 0 || strcmp(self.id, d->id) ||
+	    self.data_start != d->data_start)
 		return -ENODATA;
-	if (!d->p.audio.channels && read_self(fd, &self, &slot) == 0) {
+	if (!d->p.audio.channels) {
 		res->from_file = res->by_extents = true;
 		return self_frames(fd, d, slot, res);
 	}

@@ -148,13 +148,16 @@ int tool_parse_seconds(const char *s, double *ret)
 	return 0;
 }
 
-/* --aspect W:H, each term 1 to 1000 ("4:3", "16:9"; "1.85:1" is not a ratio of integers). */
+/* --aspect W:H, each term 1 to 1000 ("4:3", "16:9"; "1.85:1" is not a ratio of integers).
+ * Digits only: sscanf's %u would take " 4:3", "+4:3" and "-4294967295:3" (as 1:3). */
 int tool_parse_aspect(const char *s, unsigned *ret_num, unsigned *ret_den)
 {
-	unsigned n, d;
-	int end = 0;
+	uint64_t n, d;
+	char *end;
 
-	if (sscanf(s, "%u:%u%n", &n, &d, &end) != 2 || s[end] || !n || !d || n > 1000 || d > 1000)
+	if (parse_u64(s, &end, &n) || *end != ':' || parse_u64(end + 1, &end, &d) || *end)
+		return -EINVAL;
+	if (!n || !d || n > 1000 || d > 1000)
 		return -EINVAL;
 	*ret_num = n;
 	*ret_den = d;
@@ -220,13 +223,17 @@ int tool_parse_drift(const char *s, unsigned *ret_ppm)
 	return 0;
 }
 
+/* Digits only, as --size takes them (sscanf's %u would take " 720x576" and "-1x-1"). */
 int tool_parse_mode(const char *s)
 {
-	unsigned w, h, r;
-	char tail;
+	uint64_t w, h, hz = 1;
+	char *end;
 
-	if (sscanf(s, "%ux%u%c", &w, &h, &tail) != 2 &&
-	    (sscanf(s, "%ux%u@%u%c", &w, &h, &r, &tail) != 3 || !r))
+	if (parse_u64(s, &end, &w) || *end != 'x' || parse_u64(end + 1, &end, &h))
+		return -EINVAL;
+	if (*end == '@' && parse_u64(end + 1, &end, &hz))
+		return -EINVAL;
+	if (*end || !w || !h || w > 16384 || h > 16384 || !hz || hz > 1000)
 		return -EINVAL;
 	return 0;
 }

@@ -86,7 +86,7 @@ int tool_parse_bytes(const char *s, uint64_t *ret);
 int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
 /* Parse seconds, "12.5". */
 int tool_parse_seconds(const char *s, double *ret);
-/* vcap --aspect W:H, each term 1 to 1000. */
+/* vcap --aspect W:H, each term 1 to 1000, digits only. */
 int tool_parse_aspect(const char *s, unsigned *ret_num, unsigned *ret_den);
 /* vcap --on-drop continue|stop|fail. */
 int tool_parse_on_drop(const char *s, enum cap_on_drop *ret);
@@ -98,7 +98,8 @@ int tool_parse_pattern(const char *s, struct cap_config *k, char *tc, size_t tc_
 		       size_t bad_len);
 /* vcap --audio-drift report|fail=PPM: *ret_ppm 0 for report. */
 int tool_parse_drift(const char *s, unsigned *ret_ppm);
-/* vplay --mode WIDTHxHEIGHT or WIDTHxHEIGHT@HZ: only checked, the sink reads it again. */
+/* vplay --mode WIDTHxHEIGHT or WIDTHxHEIGHT@HZ (sizes 1 to 16384, HZ 1 to 1000, digits only):
+ * only checked, the sink reads it again. */
 int tool_parse_mode(const char *s);
 
 /* CLOCK_MONOTONIC in seconds. */

@@ -56,8 +56,10 @@ int tool_parse_rate(const char *s, unsigned *ret_num, unsigned *ret_den)
 		 * are, else as exact thousandths. */
 		double v = strtod(s, &end);
 
-		if (*end || v <= 0)
+		if (*end || !(v > 0))
 			return -EINVAL;
+		if (v > 1000000)
+			return -ERANGE; /* and v x 1000 below fits a uint64_t */
 		for (unsigned base = 24; base <= 120; base++) {
 			double ntsc = base * 1000.0 / 1001.0;
 

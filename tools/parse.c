@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,7 @@ int tool_parse_seconds(const char *s, double *ret)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || !(v > 0))
+	if (errno || *end || !(v > 0) || isinf(v)) /* strtod takes "inf" and "nan" too */
 		return -EINVAL;
 	*ret = v;
 	return 0;

@@ -84,7 +84,7 @@ int tool_parse_rate(const char *s, unsigned *ret_num, unsigned *ret_den);
 int tool_parse_bytes(const char *s, uint64_t *ret);
 /* Parse an unsigned integer in [min, max]. */
 int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
-/* Parse seconds, "12.5". */
+/* Parse seconds, "12.5": finite and above 0. */
 int tool_parse_seconds(const char *s, double *ret);
 /* vcap --aspect W:H, each term 1 to 1000, digits only. */
 int tool_parse_aspect(const char *s, unsigned *ret_num, unsigned *ret_den);

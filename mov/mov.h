@@ -183,8 +183,9 @@ struct mov_params {
  * (also '.' before FF, or ';' everywhere) drop-frame. 0 if valid; -EINVAL with a constant
  * reason in *ret_why (may be NULL) for a bad syntax, a field out of range (FF must be below
  * the rounded rate), drop-frame at a rate outside the 30000/1001 family (30000/1001,
- * 60000/1001, ...), or a drop-frame label that does not exist (frames 00 and 01 (00-03 at
- * 60000/1001) of every minute not divisible by ten). */
+ * 60000/1001, ..., while the rounded rate is a multiple of 30), or a drop-frame label that
+ * does not exist (frames 00 and 01 (00-03 at 60000/1001) of every minute not divisible by
+ * ten). */
 int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 		       const char **ret_why);
 

@@ -423,9 +423,12 @@ struct mov_recover_result {
  * first frames): -EILSEQ, bad_frame says which.
  *
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
- * it (holder says who). -EBADMSG for a journal that cannot be parsed; -ENODATA when no frame
- * survives; other -errno from I/O. *ret_result (may be NULL) is written on every return, as
- * far as the work got; its md5 is non-NULL only on success. */
+ * it (holder says who). -EBADMSG for a journal that cannot be parsed, or cannot be
+ * replayed: frames and chunks of sound out of file order or overlapping (but for a frame
+ * repeating the one before, a filled drop), or pts that do not rise from 0 (bad_frame says
+ * which); -ENODATA when no frame survives. Both are found before anything is changed; other
+ * -errno from I/O. *ret_result (may be NULL) is written on every return, as far as the work
+ * got; its md5 is non-NULL only on success. */
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result);
 

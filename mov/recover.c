@@ -226,24 +226,61 @@ static int check_stamp(int fd, const struct jdata *d)
 		   : 0;
 }
 
-/* Does the journal belong to the file? Marks the frames to leave out; changes nothing. */
+/* What the index writer will take (mov_writer_add, mov_writer_add_audio), followed through
+ * the journal before the file is touched, so that replay() cannot fail halfway on the
+ * journal's account: frames and chunks in file order without overlap (a frame may repeat the
+ * frame before: a filled drop), pts rising from 0, offsets an off_t holds. A chunk that does
+ * not follow the sound before it is left out by replay(), and so here. */
+struct order {
+	uint64_t next_off, last_off, audio_next, frames;
+	int64_t last_pts;
+};
+
+static bool in_order(struct order *o, const struct jframe *f)
+{
+	if (f->offset > (uint64_t)INT64_MAX - f->size)
+		return false;
+	if (f->audio && f->first != o->audio_next)
+		return true;
+	if (f->audio) {
+		if (f->offset < o->next_off || f->size > INT32_MAX)
+			return false;
+		o->audio_next = f->first + f->samples;
+	} else {
+		if ((f->offset < o->next_off && !(o->frames && f->offset == o->last_off)) ||
+		    f->pts <= o->last_pts)
+			return false;
+		o->last_off = f->offset;
+		o->last_pts = f->pts;
+		o->frames++;
+	}
+	o->next_off = f->offset + f->size;
+	return true;
+}
+
+/* Does the journal belong to the file, and can it be replayed? Marks the frames to leave out
+ * (past the end of the file); changes nothing. -ENODATA when no frame is left. */
 static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_recover_result *res)
 {
 	uint64_t want = mov_format_frame_size(d->p.format, d->p.width, d->p.height);
+	struct order o = { .last_pts = -1 };
 	uint8_t *buf = NULL, md5[16];
 	size_t i, bufsize = 0;
 	int ret = 0;
 
 	for (i = 0; i < d->n && ret >= 0; i++) {
 		struct jframe *f = &d->frames[i];
+		bool past_end = f->offset > file_size || f->size > file_size - f->offset;
 
 		res->bad_frame = i;
 		if ((!f->audio && f->size != want) || f->offset < d->data_start)
 			ret = -EMEDIUMTYPE;
-		else if (f->audio && f->offset + f->size > file_size)
+		else if (f->audio && past_end)
 			f->skip = true, res->audio_dropped += f->samples;
-		else if (f->offset + f->size > file_size)
+		else if (past_end)
 			f->skip = true, res->dropped++;
+		else if (!in_order(&o, f))
+			ret = -EBADMSG;
 		if (ret < 0 || f->skip || !f->has_md5)
 			continue;
 		if (f->size > bufsize) {
@@ -261,7 +298,7 @@ static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_
 			ret = -EILSEQ; /* the journal of another recording */
 	}
 	free(buf);
-	return ret;
+	return ret < 0 ? ret : o.frames ? 0 : -ENODATA;
 }
 
 /* The journal's md5 of each frame that will be indexed, or NULL when one has none. */
@@ -291,7 +328,9 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 	ret = header_size(&d->p, &hdr);
 	if (ret < 0)
 		return ret;
-	if (hdr > d->frames[0].offset)
+	for (i = 0; i < d->n && d->frames[i].skip; i++)
+		;
+	if (hdr > d->frames[i].offset) /* check_frames left one, the first in the file */
 		return -EPROTO;
 	ret = mov_writer_open(fd, &d->p, &w);
 	if (ret < 0)

@@ -33,6 +33,7 @@ struct jdata {
 	uint64_t data_start;
 	char id[40]; /* the recording id, "" when the journal has none */
 	bool complete, recovered;
+	uint64_t whole; /* bytes of whole lines: a last line cut short by a crash comes after */
 	struct jframe *frames;
 	size_t n, cap;
 };
@@ -149,6 +150,7 @@ static int read_journal(const char *path, struct jdata *d)
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] != '\n')
 			break; /* cut short by a crash */
+		d->whole += (uint64_t)len;
 		line[len - 1] = '\0';
 		if (first)
 			ret = strcmp(line, "vcj 1") ? -EBADMSG : 0;
@@ -361,16 +363,23 @@ out_free:
 	return ret;
 }
 
-static int mark_recovered(const char *jpath, const struct mov_recover_result *res)
+/* The end line goes after the last whole line: a line the crash cut short is dropped first
+ * (readers ignore it), or the end line would be glued to it and never read as one. */
+static int mark_recovered(const char *jpath, uint64_t whole, const struct mov_recover_result *res)
 {
-	FILE *f = fopen(jpath, "ae");
-	int ret;
+	char end[96];
+	int fd = open(jpath, O_WRONLY | O_CLOEXEC), n, ret = 0;
+	ssize_t w;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	fprintf(f, "end frames=%" PRIu64 " size=%" PRIu64 " recovered\n", res->frames, res->size);
-	ret = fflush(f) ? -errno : 0;
-	if (fclose(f) && ret >= 0)
+	n = snprintf(end, sizeof(end), "end frames=%" PRIu64 " size=%" PRIu64 " recovered\n",
+		     res->frames, res->size);
+	if (ftruncate(fd, (off_t)whole) < 0)
+		ret = -errno;
+	else if ((w = pwrite(fd, end, n, (off_t)whole)) != n)
+		ret = w < 0 ? -errno : -EIO;
+	if (close(fd) < 0 && ret >= 0)
 		ret = -errno;
 	return ret;
 }
@@ -427,7 +436,7 @@ int mov_recover(const char *path, const char *journal_path, bool force,
 	if (ret >= 0)
 		ret = rebuild(path, &d, &res);
 	if (ret >= 0)
-		ret = mark_recovered(journal_path, &res);
+		ret = mark_recovered(journal_path, d.whole, &res);
 out:
 	if (ret < 0) {
 		free(res.md5);

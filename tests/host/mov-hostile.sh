@@ -113,4 +113,13 @@ cp killed.mov k.mov
 cp killed.vcj k.mov.vcj
 timeout 30 "$VMOV" recover k.mov >out.txt 2>err.txt
 check "its own log still recovers it" "0 recovered 4 frames" "$? $(cut -d';' -f1 out.txt)"
+# a log whose last line the kill cut short: the end line starts a line of its own, so a
+# second run finds the file complete
+cp killed.mov k.mov
+{ cat killed.vcj; printf '4 20480 1024 4'; } >k.mov.vcj
+timeout 30 "$VMOV" recover k.mov >out.txt 2>err.txt
+check "torn last line: recovered" "0 recovered 4 frames" "$? $(cut -d';' -f1 out.txt)"
+check "torn last line: the end line is a line" "end frames=4" "$(tail -n 1 k.mov.vcj | cut -d' ' -f1-2)"
+timeout 30 "$VMOV" recover k.mov >out.txt 2>err.txt
+check "torn last line: a second run finds it complete" "0 1" "$? $(grep -c 'is complete' out.txt)"
 exit $FAILED

@@ -502,7 +502,8 @@ struct mov_info {
  *   -ENOTSUP    more than one sample description in the video track ("2 sample
  *               descriptions (2vuy, yuvs) in one track"): FFmpeg's mov.c plays only the first
  *   -EBADMSG    frames of different sizes, or a size that is not the format's frame with
- *               (possibly padded) rows; a damaged timecode track
+ *               (possibly padded) rows; more frames than the file has bytes; a damaged
+ *               timecode track
  *   -EFBIG      more than 2^27 frames; -ENOENT/-EACCES from open, -ENOMEM.
  * *ret_reader is the caller's, for mov_reader_free(). */
 int mov_reader_open(const char *path, struct mov_reader **ret_reader, char *why, size_t len);

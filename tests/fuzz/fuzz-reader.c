@@ -264,7 +264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		verify(r, &in);
 		mov_reader_free(r);
 		play(&in);
+		audio(); /* vplay opens the sound of a file whose pictures it plays */
 	}
-	audio();
 	return 0;
 }

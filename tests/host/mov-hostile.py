@@ -233,6 +233,22 @@ def case_moov_size_short(out):
         f.write(head + bytes(data))
 
 
+def case_trun_count_huge(out):
+    """a fragment whose trun counts 2^24 + 1 frames of the default size (no per-frame fields):
+    16 million frames in a file of 2 KiB"""
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc=size={W}x{H}:rate=25", "-frames:v", "4", "-c:v", "rawvideo",
+                    "-pix_fmt", "uyvy422", "-tag:v", "2vuy", "-movflags",
+                    "frag_keyframe+empty_moov", out], check=True)
+    data = bytearray(open(out, "rb").read())
+    tfhd = data.find(b"tfhd")
+    data[tfhd + 7] &= 0xFE  # no base-data-offset: the moof's start
+    trun = data.find(b"trun", data.find(b"trun") + 4)  # the second fragment's
+    count = struct.unpack(">I", data[trun + 8:trun + 12])[0]
+    data[trun + 8:trun + 12] = struct.pack(">I", count + (1 << 24))
+    open(out, "wb").write(bytes(data))
+
+
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

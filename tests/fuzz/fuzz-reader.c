@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	av_log_set_level(AV_LOG_QUIET); /* as the tools do */
+	/* libavformat's own allocations (its index above all) at 16 MiB each: a damaged count
+	 * in a small file has it build an index of hundreds of MB for seconds before the reader
+	 * sees it (ffprobe does the same; tests/host/mov-hostile has such a file), which would
+	 * slow fuzzing to a crawl. The reader's own allocations are not limited. */
+	av_max_alloc(16 << 20);
 	g.fd = memfd_create("fuzz-reader.mov", MFD_CLOEXEC);
 	snprintf(g.dir, sizeof(g.dir), "%s/vcap-fuzz-reader.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (g.fd < 0 || !mkdtemp(g.dir)) {

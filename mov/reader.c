@@ -104,6 +104,9 @@ static int copy_index(struct mov_reader *r, const AVStream *st, char *why, size_
 
 		if (!e || e->pos < 0)
 			return why_set(why, len, -EBADMSG, "index entry %d has no position", i);
+		if (e->size < 0) /* libavformat's 30-bit size, from a damaged trun */
+			return why_set(why, len, -EBADMSG, "index entry %d has a size of %d bytes",
+				       i, e->size);
 		if (e->flags & AVINDEX_DISCARD_FRAME)
 			continue;
 		r->samples[k++] = (struct mov_sample){ .offset = (uint64_t)e->pos,

@@ -233,14 +233,30 @@ def case_moov_size_short(out):
         f.write(head + bytes(data))
 
 
-def case_trun_count_huge(out):
-    """a fragment whose trun counts 2^24 + 1 frames of the default size (no per-frame fields):
-    16 million frames in a file of 2 KiB"""
+def frag(out):
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
                     f"testsrc=size={W}x{H}:rate=25", "-frames:v", "4", "-c:v", "rawvideo",
                     "-pix_fmt", "uyvy422", "-tag:v", "2vuy", "-movflags",
                     "frag_keyframe+empty_moov", out], check=True)
-    data = bytearray(open(out, "rb").read())
+    return bytearray(open(out, "rb").read())
+
+
+def case_tfhd_size_negative(out):
+    """a fragment whose default sample size is 0xE66A5665: negative in libavformat's signed
+    30-bit index entry, 3.8 GB to an unsigned reader"""
+    data = frag(out)
+    tfhd = data.find(b"tfhd") - 4
+    flags = struct.unpack(">I", data[tfhd + 8:tfhd + 12])[0] & 0xFFFFFF
+    if flags != 0x39:  # base offset, default duration, size and flags
+        sys.exit(f"tfhd flags {flags:#x}, not ffmpeg's 0x39")
+    data[tfhd + 28:tfhd + 32] = struct.pack(">I", 0xE66A5665)
+    open(out, "wb").write(bytes(data))
+
+
+def case_trun_count_huge(out):
+    """a fragment whose trun counts 2^24 + 1 frames of the default size (no per-frame fields):
+    16 million frames in a file of 2 KiB"""
+    data = frag(out)
     tfhd = data.find(b"tfhd")
     data[tfhd + 7] &= 0xFE  # no base-data-offset: the moof's start
     trun = data.find(b"trun", data.find(b"trun") + 4)  # the second fragment's

@@ -81,6 +81,7 @@ mdat-size64      3 3 3 not_a_readable_MOV
 mdat-size-zero   3 3 3 not_a_readable_MOV
 moov-size-short  3 3 3 no_video_track
 trun-count-huge  3 3 3 frames_in_the_index_of_a_file_of
+tfhd-size-negative 3 3 3 has_a_size_of_-
 LIST
 
 # Capture logs that cannot be replayed into the file: refused before anything is written.

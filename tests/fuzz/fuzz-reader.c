@@ -41,13 +41,14 @@ static struct {
 	int fd;
 	char path[64];		  /* /proc/self/fd/N of the memfd */
 	char dir[256];		  /* the private directory */
-	char md5[300], play[300]; /* sidecars in it */
+	char md5[300], play[300], wav[300]; /* sidecars in it */
 } g = { .fd = -1 };
 
 static void cleanup(void)
 {
 	unlink(g.md5);
 	unlink(g.play);
+	unlink(g.wav);
 	rmdir(g.dir);
 }
 
@@ -72,6 +73,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(g.path, sizeof(g.path), "/proc/self/fd/%d", g.fd);
 	snprintf(g.md5, sizeof(g.md5), "%s/side.md5", g.dir);
 	snprintf(g.play, sizeof(g.play), "%s/play.md5", g.dir);
+	snprintf(g.wav, sizeof(g.wav), "%s/play.wav", g.dir);
 	atexit(cleanup);
 	return 0;
 }
@@ -226,7 +228,7 @@ out:
 }
 
 /* vplay FILE -o null --rate max --md5 ... -n 16, from the first frame's label when the file
- * has one (--start HH:MM:SS:FF) */
+ * has one (--start HH:MM:SS:FF), with --audio-file when it has sound */
 static void play(const struct mov_info *in)
 {
 	struct play_session_config c = {
@@ -243,6 +245,7 @@ static void play(const struct mov_info *in)
 		.buffers = 8,
 		.md5_path = g.play,
 		.force = true,
+		.audio_file = in->audio_tracks ? g.wav : NULL,
 	};
 	struct play_session *s;
 

@@ -8,6 +8,8 @@
 #   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
 #   make soak       10 minutes of 1080i29.97 recording under stress-ng: drops and RSS (bench/soak)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
+#   make fuzz-build the libFuzzer targets tests/fuzz/fuzz-*.c, with clang, into build-fuzz/
+#   make fuzz       build them and run each for FUZZ_SECONDS (default 600): tests/fuzz/run
 #   make install    tools, libvcap.so.0, headers, libvcap.pc, man pages, bash completion
 #                   (PREFIX=/usr/local, LIBDIR=$(PREFIX)/lib, DESTDIR); make uninstall
 #
@@ -15,7 +17,7 @@
 # libvcap.so.0 (which exports only what the four public headers declare),
 # tools/vNAME.c are programs (with their own parts tools/vNAME-*.c),
 # tests/unit/test-*.c are unit-test programs, tests/vm/prog-*.c
-# are programs the VM rig runs inside the guest.
+# are programs the VM rig runs inside the guest, tests/fuzz/fuzz-*.c are libFuzzer targets.
 
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
@@ -26,7 +28,20 @@ PKGS := liburing libavformat libavcodec libavutil libv4l2 libdrm alsa
 ifeq ($(BUILD),build-san)
 SANITIZE := 1
 endif
-ifeq ($(SANITIZE),1)
+# build-fuzz/ likewise holds clang objects with libFuzzer's coverage hooks and ASan+UBSan
+# (make fuzz-build runs make FUZZ=1); only the fuzz targets link with libFuzzer itself.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 600
+ifeq ($(BUILD),build-fuzz)
+FUZZ := 1
+endif
+ifeq ($(FUZZ),1)
+BUILD := build-fuzz
+override CC := $(FUZZ_CC)
+SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined
+else ifeq ($(SANITIZE),1)
 BUILD ?= build-san
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -71,6 +86,7 @@ TOOL_COMMON := $(filter-out $(TOOL_MAINS) $(TOOL_PARTS),$(wildcard tools/*.c))
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
 VM_PROG_SRCS := $(wildcard tests/vm/prog-*.c)
 EXAMPLE_SRCS := $(wildcard examples/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 
 LIB := $(BUILD)/libvcap.a
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
@@ -83,6 +99,7 @@ MANS := $(patsubst tools/%.c,$(BUILD)/man/%.1,$(TOOL_MAINS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 VM_PROGS := $(patsubst tests/vm/%.c,$(BUILD)/vmprogs/%,$(VM_PROG_SRCS))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_COMMON))
 
 all: $(LIB) $(SHLIB_LINKS) $(TOOLS) $(TESTS) $(VM_PROGS) $(EXAMPLES)
@@ -181,6 +198,21 @@ $(BUILD)/vmprogs/prog-%: $(BUILD)/tests/vm/prog-%.o $(TOOL_OBJS) $(LIB)
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(SHLIB_LINKS)
 	$(CC) $(LDFLAGS) -o $@ $< -L$(BUILD) -lvcap $(if $(RPATH),-Wl$(comma)-rpath$(comma)'$$ORIGIN/..')
 
+# A fuzz target is tests/fuzz/fuzz-NAME.c (LLVMFuzzerTestOneInput) linked with libFuzzer, the
+# static library and the tools' common objects (the option parsers), in build-fuzz/ only.
+$(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(TOOL_OBJS) $(LIB)
+	$(CC) $(FUZZ_LINK) -Wl,--as-needed -o $@ $^ $(LDLIBS)
+
+fuzz-targets: $(FUZZERS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-targets
+
+# Every target for FUZZ_SECONDS each (nice 10), from the seeds in tests/fuzz/corpus/; what
+# it finds goes to build-fuzz/corpus/ and crashes to build-fuzz/crashes/.
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
+
 deps:
 	@.ci/deps
 
@@ -207,12 +239,14 @@ soak: deps
 	@VCAP_BIN=$(CURDIR)/$(BUILD) bench/soak
 
 format:
-	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_PARTS) $(TOOL_COMMON) $(TEST_SRCS)
+	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_PARTS) $(TOOL_COMMON) $(TEST_SRCS) \
+		$(FUZZ_SRCS)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all man install uninstall deps run check check-host check-vm bench soak format clean
+.PHONY: all man install uninstall deps run check check-host check-vm bench soak format clean \
+	fuzz fuzz-build fuzz-targets
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -428,8 +428,9 @@ struct cap_record;
  * "auto", frames from fields or a duration (when the rate is known), policies_deferred when
  * the device will say the rate or field mode. -EINVAL with *why filled when c contradicts
  * itself (-n with -t, odd --fields, --fields with progressive, a timecode no rate has or the
- * given rate lacks (SMPTE ST 12-1 labels; drop-frame only at 30000/1001 and multiples), --md5
- * naming the output, a size the format refuses); nothing is touched. */
+ * given rate lacks (SMPTE ST 12-1 labels; drop-frame only at 30000/1001 and multiples), a
+ * duration of more than 4000000000 frames, --md5 naming the output, a size the format
+ * refuses); nothing is touched. */
 int cap_record_check(struct cap_record_config *c, struct cap_why *why);
 
 /* Start a recording of c (checked by cap_record_check()): every output is checked before the

@@ -107,6 +107,11 @@ int cap_rec_check_policies(struct cap_record_config *c, struct cap_why *why)
 	if (c->seconds > 0) {
 		double f = ceil(c->seconds * c->cap.rate_num / c->cap.rate_den - 1e-9);
 
+		/* as many frames as -n takes at most: a count the conversion below can hold */
+		if (!(f <= 4000000000.0))
+			return say(why, "-n and -t count 4000000000 frames at most",
+				   "--duration %g s: more frames than that at %u/%u fps",
+				   c->seconds, c->cap.rate_num, c->cap.rate_den);
 		c->frames = f < 1 ? 1 : (uint64_t)f;
 		c->by_duration = true;
 	}

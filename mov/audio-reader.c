@@ -299,6 +299,8 @@ int64_t mov_audio_reader_read(struct mov_audio_reader *r, void *buf, uint64_t n)
 		if ((ret = read_packet(r)) < 0)
 			return ret;
 	got = ready(r) < n ? ready(r) : (size_t)n;
+	if (!got)
+		return 0; /* a track may hold nothing yet: no buffer to move in */
 	for (unsigned i = 0; i < r->info.tracks; i++) {
 		struct track *t = &r->t[i];
 		size_t step = (size_t)t->channels * ob;

@@ -55,10 +55,12 @@ struct mov_format {
 int mov_verify_audio_md5(const char *mov_path, const char *md5_path,
 			 struct mov_verify_result *res);
 
-/* The MD5 of size bytes at pos in fd, read into *buf (grown to *cap as needed; the caller
- * frees it): the sound's packets for framemd5 sidecars and their check. -ENODATA past the
- * end of the file, -errno from pread. */
-int mov_bytes_md5(int fd, uint64_t pos, uint32_t size, uint8_t **buf, size_t *cap,
+/* The MD5 of size bytes at pos in fd, read through *buf in chunks of MOV_MD5_CHUNK at most
+ * (*buf grown to *cap as needed; the caller frees it), so that no size an index gives sets
+ * an allocation: the frames and the sound's packets, for framemd5 sidecars and their check.
+ * -ENODATA past the end of the file (or for a negative pos or size), -errno from pread. */
+#define MOV_MD5_CHUNK (1u << 20)
+int mov_bytes_md5(int fd, int64_t pos, int64_t size, uint8_t **buf, size_t *cap,
 		  uint8_t md5[16]);
 
 /* params.c */

@@ -183,8 +183,9 @@ struct mov_params {
  * (also '.' before FF, or ';' everywhere) drop-frame. 0 if valid; -EINVAL with a constant
  * reason in *ret_why (may be NULL) for a bad syntax, a field out of range (FF must be below
  * the rounded rate), drop-frame at a rate outside the 30000/1001 family (30000/1001,
- * 60000/1001, ...), or a drop-frame label that does not exist (frames 00 and 01 (00-03 at
- * 60000/1001) of every minute not divisible by ten). */
+ * 60000/1001, ..., while the rounded rate is a multiple of 30), or a drop-frame label that
+ * does not exist (frames 00 and 01 (00-03 at 60000/1001) of every minute not divisible by
+ * ten). */
 int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 		       const char **ret_why);
 
@@ -472,11 +473,13 @@ struct mov_recover_result {
  * The file is locked (mov_lock_take) for the whole rewrite: -EBUSY while a recording holds
  * it (holder says who). The file and the journal are rewritten in place, so neither is opened
  * through a symbolic link: -ELOOP, before anything is changed, when either path is one.
- * -EBADMSG for a journal that cannot be parsed; a log with no frame at all (the recording was
- * killed before its first) makes an empty MOV, if the file holds nothing written past
- * data_start (else -ENODATA); -ENODATA when no frame survives; other -errno from I/O.
- * *ret_result (may be NULL) is written on every return, as
- * far as the work got; its md5 is non-NULL only on success. */
+ * -EBADMSG for a journal that cannot be parsed, or cannot be replayed: frames and chunks of
+ * sound out of file order or overlapping (but for a frame repeating the one before, a filled
+ * drop), or pts that do not rise from 0 (bad_frame says which). A log with no frame at all
+ * (the recording was killed before its first) makes an empty MOV, if the file holds nothing
+ * written past data_start (else -ENODATA); -ENODATA when no frame survives. These are found
+ * before anything is changed; other -errno from I/O. *ret_result (may be NULL) is written on
+ * every return, as far as the work got; its md5 is non-NULL only on success. */
 int mov_recover(const char *path, const char *journal_path, bool force,
 		struct mov_recover_result *ret_result);
 
@@ -551,7 +554,8 @@ struct mov_info {
  *   -ENOTSUP    more than one sample description in the video track ("2 sample
  *               descriptions (2vuy, yuvs) in one track"): FFmpeg's mov.c plays only the first
  *   -EBADMSG    frames of different sizes, or a size that is not the format's frame with
- *               (possibly padded) rows; a damaged timecode track
+ *               (possibly padded) rows; more frames than the file has bytes; a damaged
+ *               timecode track
  *   -EFBIG      more than 2^27 frames; -ENOENT/-EACCES from open, -ENOMEM.
  * *ret_reader is the caller's, for mov_reader_free(). */
 int mov_reader_open(const char *path, struct mov_reader **ret_reader, char *why, size_t len);

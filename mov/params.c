@@ -181,7 +181,10 @@ int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 		why = "timecode hours must be 00-23, minutes and seconds 00-59";
 	} else if ((fps = (rate_num + rate_den / 2) / rate_den) == 0 || part[3] >= fps) {
 		why = "timecode frames must be below the frame rate";
-	} else if (drop && !(rate_den == 1001 && rate_num % 30000 == 0)) {
+	} else if (drop &&
+		   !(rate_den == 1001 && rate_num % 30000 == 0 && mov_timecode_drop_labels(fps))) {
+		/* 510000/1001 rounds to 509: no labels to drop (FFmpeg's av_timecode_init
+		 * refuses it too, and the tmcd track would be left out) */
 		why = "drop-frame timecode (';') is only defined for 30000/1001-type rates (29.97, "
 		      "59.94); use ':' for non-drop";
 	} else if (drop && part[2] == 0 && part[1] % 10 &&

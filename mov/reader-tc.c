@@ -135,12 +135,17 @@ int mov_reader_timecode(const struct mov_reader *r, uint64_t i, char *buf, size_
 int mov_reader_find_timecode(const struct mov_reader *r, const char *label, uint64_t *ret_i)
 {
 	const struct mov_tc_map *m = &r->tc;
+	bool drop = strchr(label, ';') || strchr(label, '.');
 	struct mov_timecode t;
 	int ret;
 
 	if (!m->n)
 		return -ENOENT;
-	ret = mov_timecode_parse(label, (unsigned)m->period.den, (unsigned)m->period.num, &t);
+	/* Read at the track's own counting, fps labels a second (drop-frame: fps x 1000/1001,
+	 * the rate mov_timecode_parse takes it at), not at the description's timeScale /
+	 * frameDuration: a drop-frame track of 2997/100 counts 30 a second as 30000/1001 does,
+	 * and labels mov_reader_timecode() gave must be found. */
+	ret = mov_timecode_parse(label, drop ? m->fps * 1000 : m->fps, drop ? 1001 : 1, &t);
 	if (ret < 0)
 		return ret;
 	if (!t.drop != !m->drop)

@@ -90,6 +90,12 @@ static int copy_index(struct mov_reader *r, const AVStream *st, char *why, size_
 	if (n > MOV_MAX_SAMPLES)
 		return why_set(why, len, -EFBIG, "%d frames in the index (the limit is %d)", n,
 			       MOV_MAX_SAMPLES);
+	/* A frame takes a byte of the file at least, and each repeat of one an index entry of
+	 * its own: more frames than bytes is a damaged count (a 2 KiB fragment whose trun says
+	 * 2^24 frames of a default size), refused before a copy of the table is made. */
+	if ((uint64_t)n > r->info.file_size)
+		return why_set(why, len, -EBADMSG, "%d frames in the index of a file of %llu bytes",
+			       n, (unsigned long long)r->info.file_size);
 	r->samples = calloc(n > 0 ? (size_t)n : 1, sizeof(*r->samples));
 	if (!r->samples)
 		return -ENOMEM;
@@ -98,6 +104,9 @@ static int copy_index(struct mov_reader *r, const AVStream *st, char *why, size_
 
 		if (!e || e->pos < 0)
 			return why_set(why, len, -EBADMSG, "index entry %d has no position", i);
+		if (e->size < 0) /* libavformat's 30-bit size, from a damaged trun */
+			return why_set(why, len, -EBADMSG, "index entry %d has a size of %d bytes",
+				       i, e->size);
 		if (e->flags & AVINDEX_DISCARD_FRAME)
 			continue;
 		r->samples[k++] = (struct mov_sample){ .offset = (uint64_t)e->pos,

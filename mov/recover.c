@@ -37,6 +37,7 @@ struct jdata {
 	bool complete, recovered;
 	uint64_t synced_frames, synced_chunks; /* the last "synced" line: what was durable */
 	uint64_t empty_end; /* a log without frames: where the empty index's moov goes */
+	uint64_t whole;	    /* bytes of whole lines: a last line cut short by a crash comes after */
 	struct jframe *frames;
 	size_t n, cap;
 };
@@ -68,8 +69,7 @@ static int parse_key(struct jdata *d, const char *line)
 		return 0;
 	if (sscanf(line, "recording %39s", d->id) == 1)
 		return 0;
-	if (sscanf(line, "synced %" SCNu64 " %" SCNu64, &d->synced_frames, &d->synced_chunks) ==
-	    2)
+	if (sscanf(line, "synced %" SCNu64 " %" SCNu64, &d->synced_frames, &d->synced_chunks) == 2)
 		return 0;
 	if (!strncmp(line, "end ", 4)) {
 		d->complete = true;
@@ -131,7 +131,8 @@ static int parse_chunk(struct jdata *d, const char *line)
 
 	if (!d->p.audio.channels ||
 	    sscanf(line, "chunk %" SCNu64 " %" SCNu64 " %" SCNu64 " %39s", &f.offset, &f.first,
-		   &f.samples, hex) < 3 || !f.samples)
+		   &f.samples, hex) < 3 ||
+	    !f.samples)
 		return -EBADMSG;
 	bytes = mov_audio_chunk_layout(&d->p.audio, f.samples, NULL);
 	if (bytes > UINT32_MAX)
@@ -164,6 +165,7 @@ static int read_journal(const char *path, struct jdata *d)
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] != '\n')
 			break; /* cut short by a crash */
+		d->whole += (uint64_t)len;
 		line[len - 1] = '\0';
 		if (first)
 			ret = strcmp(line, "vcj 1") ? -EBADMSG : 0;
@@ -312,12 +314,47 @@ static int grow(uint8_t **buf, size_t *bufsize, size_t size)
 	return *buf ? 0 : -ENOMEM;
 }
 
-/* Does the journal belong to the file? Marks the frames to leave out; changes nothing. */
+/* What the index writer will take (mov_writer_add, mov_writer_add_audio), followed through
+ * the journal before the file is touched, so that replay() cannot fail halfway on the
+ * journal's account: frames and chunks in file order without overlap (a frame may repeat the
+ * frame before: a filled drop), pts rising from 0, offsets an off_t holds. A chunk that does
+ * not follow the sound before it is left out by replay(), and so here. */
+struct order {
+	uint64_t next_off, last_off, audio_next, frames;
+	int64_t last_pts;
+};
+
+static bool in_order(struct order *o, const struct jframe *f)
+{
+	if (f->offset > (uint64_t)INT64_MAX - f->size)
+		return false;
+	if (f->audio && f->first != o->audio_next)
+		return true;
+	if (f->audio) {
+		if (f->offset < o->next_off || f->size > INT32_MAX)
+			return false;
+		o->audio_next = f->first + f->samples;
+	} else {
+		if ((f->offset < o->next_off && !(o->frames && f->offset == o->last_off)) ||
+		    f->pts <= o->last_pts)
+			return false;
+		o->last_off = f->offset;
+		o->last_pts = f->pts;
+		o->frames++;
+	}
+	o->next_off = f->offset + f->size;
+	return true;
+}
+
+/* Does the journal belong to the file, and can it be replayed? Marks the entries to leave out
+ * (past the end of the file, or after the last durability point and not on disk); changes
+ * nothing. -ENODATA when a log with entries leaves no frame. */
 static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_recover_result *res)
 {
 	uint64_t want = mov_format_frame_size(d->p.format, d->p.width, d->p.height);
 	uint64_t nframes = 0, nchunks = 0;
 	struct tail_scan tail = { 0 };
+	struct order o = { .last_pts = -1 };
 	uint8_t *buf = NULL, md5[16];
 	size_t i, bufsize = 0;
 	int ret = 0;
@@ -325,6 +362,7 @@ static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_
 	for (i = 0; i < d->n && ret >= 0; i++) {
 		struct jframe *f = &d->frames[i];
 		bool in = covered(d, f, nframes, nchunks);
+		bool past_end = f->offset > file_size || f->size > file_size - f->offset;
 
 		nframes += !f->audio;
 		nchunks += f->audio;
@@ -332,12 +370,16 @@ static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_
 		res->durable += in && !f->audio;
 		if ((!f->audio && f->size != want) || f->offset < d->data_start)
 			ret = -EMEDIUMTYPE;
+		else if (!in && (tail.lost || past_end))
+			tail.lost = true, leave_out(f, res, true);
+		else if (past_end)
+			leave_out(f, res, false);
+		else if (!in_order(&o, f))
+			ret = -EBADMSG;
 		else if ((ret = grow(&buf, &bufsize, f->size)) < 0)
 			break;
-		else if (!in && (tail.lost || (ret = tail_on_disk(fd, f, &tail, file_size, buf)) == 0))
+		else if (!in && (ret = tail_on_disk(fd, f, &tail, file_size, buf)) == 0)
 			tail.lost = true, leave_out(f, res, true);
-		else if (ret >= 0 && f->offset + f->size > file_size)
-			leave_out(f, res, false);
 		if (ret < 0 || f->skip || !f->has_md5)
 			continue;
 		if (in && (ret = md5_at(fd, f, buf, md5)) < 0)
@@ -347,7 +389,7 @@ static int check_frames(int fd, struct jdata *d, uint64_t file_size, struct mov_
 		res->checked += !f->audio;
 	}
 	free(buf);
-	return ret;
+	return ret < 0 ? ret : o.frames || !d->n ? 0 : -ENODATA;
 }
 
 /* The journal's md5 of each frame that will be indexed, or NULL when one has none. */
@@ -377,7 +419,10 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 	ret = header_size(&d->p, &hdr);
 	if (ret < 0)
 		return ret;
-	if (hdr > (d->n ? d->frames[0].offset : d->data_start))
+	for (i = 0; i < d->n && d->frames[i].skip; i++)
+		;
+	/* check_frames left the first in the file, or a log without frames has data_start */
+	if (hdr > (i < d->n ? d->frames[i].offset : d->data_start))
 		return -EPROTO;
 	ret = mov_writer_open(fd, &d->p, &w);
 	if (ret < 0)
@@ -412,23 +457,23 @@ out_free:
 	return ret;
 }
 
-static int mark_recovered(const char *jpath, const struct mov_recover_result *res)
+/* The end line goes after the last whole line: a line the crash cut short is dropped first
+ * (readers ignore it), or the end line would be glued to it and never read as one. */
+static int mark_recovered(const char *jpath, uint64_t whole, const struct mov_recover_result *res)
 {
-	int fd = dio_open_nofollow(jpath, O_WRONLY | O_APPEND);
-	FILE *f;
-	int ret;
+	char end[96];
+	int fd = dio_open_nofollow(jpath, O_WRONLY), n, ret = 0;
+	ssize_t w;
 
 	if (fd < 0)
 		return fd;
-	f = fdopen(fd, "ae");
-	if (!f) {
+	n = snprintf(end, sizeof(end), "end frames=%" PRIu64 " size=%" PRIu64 " recovered\n",
+		     res->frames, res->size);
+	if (ftruncate(fd, (off_t)whole) < 0)
 		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	fprintf(f, "end frames=%" PRIu64 " size=%" PRIu64 " recovered\n", res->frames, res->size);
-	ret = fflush(f) ? -errno : 0;
-	if (fclose(f) && ret >= 0)
+	else if ((w = pwrite(fd, end, n, (off_t)whole)) != n)
+		ret = w < 0 ? -errno : -EIO;
+	if (close(fd) < 0 && ret >= 0)
 		ret = -errno;
 	return ret;
 }
@@ -556,8 +601,9 @@ static int self_frames(int fd, struct jdata *d, uint64_t slot, struct mov_recove
 	if (!res->by_extents || end > (uint64_t)sb.st_size)
 		end = sb.st_size;
 	for (uint64_t k = 0; d->data_start + k * slot + size <= end && ret >= 0; k++)
-		ret = push_entry(d, &(struct jframe){ .offset = d->data_start + k * slot,
-						      .size = size, .pts = k });
+		ret = push_entry(
+		    d,
+		    &(struct jframe){ .offset = d->data_start + k * slot, .size = size, .pts = k });
 	return ret;
 }
 
@@ -622,7 +668,7 @@ int mov_recover(const char *path, const char *journal_path, bool force,
 	if (ret >= 0)
 		ret = rebuild(path, &d, &res);
 	if (ret >= 0)
-		ret = mark_recovered(journal_path, &res);
+		ret = mark_recovered(journal_path, d.whole, &res);
 out:
 	if (ret < 0) {
 		free(res.md5);

@@ -66,26 +66,43 @@ static int read_lines(const char *path, struct aline **ret_lines, size_t *ret_n)
 	return 0;
 }
 
-int mov_bytes_md5(int fd, uint64_t pos, uint32_t size, uint8_t **buf, size_t *cap,
+int mov_bytes_md5(int fd, int64_t pos, int64_t size, uint8_t **buf, size_t *cap,
 		  uint8_t md5[16])
 {
-	ssize_t got;
+	size_t chunk = size < MOV_MD5_CHUNK ? (size_t)size : MOV_MD5_CHUNK;
+	struct AVMD5 *ctx;
+	int ret = 0;
 
-	if (size > *cap) {
-		uint8_t *nb = realloc(*buf, size);
+	if (pos < 0 || size < 0 || pos > INT64_MAX - size)
+		return -ENODATA; /* not bytes of the file */
+	if (chunk > *cap) {
+		uint8_t *nb = realloc(*buf, chunk);
 
 		if (!nb)
 			return -ENOMEM;
 		*buf = nb;
-		*cap = size;
+		*cap = chunk;
 	}
-	got = pread(fd, *buf, size, pos);
-	if (got < 0)
-		return -errno;
-	if ((uint32_t)got != size)
-		return -ENODATA;
-	av_md5_sum(md5, *buf, size);
-	return 0;
+	ctx = av_md5_alloc();
+	if (!ctx)
+		return -ENOMEM;
+	av_md5_init(ctx);
+	while (size > 0 && ret == 0) {
+		ssize_t got = pread(fd, *buf, size < (int64_t)chunk ? (size_t)size : chunk, pos);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			ret = -errno;
+		else if (got == 0)
+			ret = -ENODATA;
+		else
+			av_md5_update(ctx, *buf, (size_t)got), pos += got, size -= got;
+	}
+	if (ret == 0)
+		av_md5_final(ctx, md5);
+	av_free(ctx);
+	return ret;
 }
 
 /* The md5 of one index entry's bytes, in hex. */

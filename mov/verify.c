@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libavutil/md5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,30 +70,11 @@ static int read_framemd5(const char *path, struct md5_line **ret, uint64_t *ret_
 static int md5_of(int fd, const struct mov_sample *s, uint8_t **buf, size_t *cap, char hex[33])
 {
 	uint8_t d[16];
-	size_t got = 0;
-	unsigned i;
+	int ret = mov_bytes_md5(fd, (int64_t)s->offset, s->size, buf, cap, d);
 
-	if (s->size > *cap) {
-		uint8_t *nb = realloc(*buf, s->size);
-
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = s->size;
-	}
-	while (got < s->size) {
-		ssize_t n = pread(fd, *buf + got, s->size - got, s->offset + got);
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENODATA;
-		got += n;
-	}
-	av_md5_sum(d, *buf, s->size);
-	for (i = 0; i < 16; i++)
+	for (unsigned i = 0; ret == 0 && i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	return 0;
+	return ret;
 }
 
 static void keep(struct mov_verify_result *res, const struct mov_sample *s, uint64_t i,

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libavutil/mathematics.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -244,9 +245,10 @@ static int64_t pts_of(const struct play_ahead *a, const struct mov_sample *s)
 
 	if (!o->rate_num || !o->rate_den || !o->tb_num || !o->tb_den)
 		return s - a->s;
-	/* pts x tb / period, rounded */
-	return (s->pts * (int64_t)o->tb_num * o->rate_num + (int64_t)o->tb_den * o->rate_den / 2) /
-	       ((int64_t)o->tb_den * o->rate_den);
+	/* pts x tb / period, rounded; 128 bits inside, as a damaged pts may be anything (the
+	 * terms are positive ints, so each product fits an int64_t) */
+	return av_rescale_rnd(s->pts, (int64_t)o->tb_num * o->rate_num,
+			      (int64_t)o->tb_den * o->rate_den, AV_ROUND_NEAR_INF);
 }
 
 int play_ahead_next(struct play_ahead *a, struct play_frame *ret_frame)

@@ -3,9 +3,11 @@
 #ifndef VCAP_TOOL_H
 #define VCAP_TOOL_H
 
+#include "cap.h"
 #include "dio.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes shared by every tool (documented in each --help and in README.md). */
@@ -71,6 +73,9 @@ int tool_bad_option(struct tool *t, int opt, char *const argv[], const struct op
  * (for --help). Returns buf. */
 const char *tool_format_list(char *buf, unsigned len, unsigned indent);
 
+/* ---- option values (parse.c): 0 or -EINVAL (the syntax), -ERANGE (out of range); the
+ * ret_ values are written only on success; nothing is printed ---- */
+
 /* Parse "1920x1080". */
 int tool_parse_size(const char *s, unsigned *ret_w, unsigned *ret_h);
 /* Parse "30000/1001", "25", "29.97" into a fraction. */
@@ -79,8 +84,23 @@ int tool_parse_rate(const char *s, unsigned *ret_num, unsigned *ret_den);
 int tool_parse_bytes(const char *s, uint64_t *ret);
 /* Parse an unsigned integer in [min, max]. */
 int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
-/* Parse seconds, "12.5". */
+/* Parse seconds, "12.5": finite and above 0. */
 int tool_parse_seconds(const char *s, double *ret);
+/* vcap --aspect W:H, each term 1 to 1000, digits only. */
+int tool_parse_aspect(const char *s, unsigned *ret_num, unsigned *ret_den);
+/* vcap --on-drop continue|stop|fail. */
+int tool_parse_on_drop(const char *s, enum cap_on_drop *ret);
+/* vcap --pattern timecode=TC,drop-every=N,...: the keys given set k->pattern (a timecode is
+ * copied into tc, tc_len bytes, which k->pattern.timecode then points to: the caller's
+ * storage). On -EINVAL bad (bad_len bytes) holds the text to name: the item without '=', or
+ * all of s; items before the bad one may have been set. */
+int tool_parse_pattern(const char *s, struct cap_config *k, char *tc, size_t tc_len, char *bad,
+		       size_t bad_len);
+/* vcap --audio-drift report|fail=PPM: *ret_ppm 0 for report. */
+int tool_parse_drift(const char *s, unsigned *ret_ppm);
+/* vplay --mode WIDTHxHEIGHT or WIDTHxHEIGHT@HZ (sizes 1 to 16384, HZ 1 to 1000, digits only):
+ * only checked, the sink reads it again. */
+int tool_parse_mode(const char *s);
 
 /* CLOCK_MONOTONIC in seconds. */
 double tool_now_s(void);

@@ -310,65 +310,15 @@ static int bad(const struct vc_conf *c, const char *opt, const char *val, const 
 	return tool_bad_value(c->tool, opt, val, hint);
 }
 
-static int parse_on_drop(const char *s, enum cap_on_drop *ret)
-{
-	static const char *const names[] = { "continue", "stop", "fail" };
-
-	for (unsigned i = 0; i < 3; i++)
-		if (!strcmp(s, names[i]))
-			return *ret = i, 0;
-	return -EINVAL;
-}
-
-/* --pattern timecode=TC,drop-every=N,error-every=N,fail-after=N */
-/* --aspect W:H, each term 1 to 1000 ("4:3", "16:9", "1.85:1" is not a ratio of integers). */
-static int parse_aspect(const char *arg, struct vc_conf *c)
-{
-	unsigned n, d;
-	int end = 0;
-
-	if (sscanf(arg, "%u:%u%n", &n, &d, &end) != 2 || arg[end] || !n || !d || n > 1000 ||
-	    d > 1000)
-		return -EINVAL;
-	c->rec.aspect_num = n;
-	c->rec.aspect_den = d;
-	return 0;
-}
-
 static int parse_pattern(struct vc_conf *c, const char *arg)
 {
-	struct cap_config *k = &c->rec.cap;
 	static const char hint[] = "timecode=TC, drop-every=N, lose-first=N, error-every=N, fail-after=N, "
 				   "tc-jump-every=N or seq-repeat-every=N, comma-separated";
-	char buf[256], *save = NULL, *kv;
+	char what[256];
 
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		return bad(c, "--pattern", arg, hint);
-	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(kv, '=');
-		int ret = -EINVAL;
-
-		if (!v)
-			return bad(c, "--pattern", kv, hint);
-		*v++ = '\0';
-		if (!strcmp(kv, "timecode") &&
-		    snprintf(c->pattern_tc, sizeof(c->pattern_tc), "%s", v) < (int)sizeof(c->pattern_tc))
-			k->pattern.timecode = c->pattern_tc, ret = 0;
-		else if (!strcmp(kv, "drop-every"))
-			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.drop_every);
-		else if (!strcmp(kv, "lose-first"))
-			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.lose_first);
-		else if (!strcmp(kv, "error-every"))
-			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.error_every);
-		else if (!strcmp(kv, "fail-after"))
-			ret = tool_parse_uint(v, 1, 4000000000u, &k->pattern.fail_after);
-		else if (!strcmp(kv, "tc-jump-every"))
-			ret = tool_parse_uint(v, 1, 1000000, &k->pattern.tc_jump_every);
-		else if (!strcmp(kv, "seq-repeat-every"))
-			ret = tool_parse_uint(v, 2, 1000000, &k->pattern.seq_repeat_every);
-		if (ret < 0)
-			return bad(c, "--pattern", arg, hint);
-	}
+	if (tool_parse_pattern(arg, &c->rec.cap, c->pattern_tc, sizeof(c->pattern_tc), what,
+			       sizeof(what)) < 0)
+		return bad(c, "--pattern", what, hint);
 	return 0;
 }
 
@@ -381,22 +331,10 @@ static const char *audio_opt_name(int opt)
 	return "?";
 }
 
-/* --audio-drift report|fail=PPM */
-static int parse_drift(struct vc_conf *c, const char *arg)
-{
-	unsigned ppm;
-
-	if (!strcmp(arg, "report"))
-		return c->rec.audio_drift_fail = 0, 0;
-	if (strncmp(arg, "fail=", 5) || tool_parse_uint(arg + 5, 1, 1000000, &ppm))
-		return bad(c, "--audio-drift", arg, "report, or fail=PPM such as fail=100");
-	c->rec.audio_drift_fail = ppm;
-	return 0;
-}
-
 static int parse_audio_opt(struct vc_conf *c, int opt, const char *arg)
 {
 	struct cap_audio_config *a = &c->rec.audio;
+	unsigned ppm;
 
 	if (opt != OPT_AUDIO)
 		c->audio_opt = audio_opt_name(opt);
@@ -412,7 +350,9 @@ static int parse_audio_opt(struct vc_conf *c, int opt, const char *arg)
 	case OPT_AUDIO_TRACKS:
 		return mov_audio_tracks_parse(arg, &c->rec.audio_tracks) ? bad(c, "--audio-tracks", arg, "one, pairs or mono") : 0;
 	case OPT_AUDIO_DRIFT:
-		return parse_drift(c, arg);
+		if (tool_parse_drift(arg, &ppm))
+			return bad(c, "--audio-drift", arg, "report, or fail=PPM such as fail=100");
+		return c->rec.audio_drift_fail = ppm, 0;
 	}
 	return -EINVAL;
 }
@@ -497,7 +437,7 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	case OPT_COLOUR:
 		return mov_colour_parse(arg, &c->rec.colour) ? bad(c, "--colour", arg, "auto, none, bt601-525, bt601-625, bt709 or bt2020") : 0;
 	case OPT_ASPECT:
-		return parse_aspect(arg, c) ? bad(c, "--aspect", arg, "W:H, e.g. 4:3 or 16:9") : 0;
+		return tool_parse_aspect(arg, &c->rec.aspect_num, &c->rec.aspect_den) ? bad(c, "--aspect", arg, "W:H, e.g. 4:3 or 16:9") : 0;
 	case OPT_BATCH:
 		return tool_parse_uint(arg, 1, 256, &c->rec.batch) ? bad(c, "--batch", arg, "1 to 256 frames") : 0;
 	case OPT_DEPTH:
@@ -516,7 +456,7 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 	case OPT_MD5:
 		return c->rec.md5_path = arg, 0;
 	case OPT_ON_DROP:
-		return parse_on_drop(arg, &c->rec.on_drop) ? bad(c, "--on-drop", arg, "continue, stop or fail") : 0;
+		return tool_parse_on_drop(arg, &c->rec.on_drop) ? bad(c, "--on-drop", arg, "continue, stop or fail") : 0;
 	case OPT_FORCE:
 		return c->rec.force = true, 0;
 	case OPT_SYNC_INTERVAL:

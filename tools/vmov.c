@@ -547,8 +547,9 @@ static int recover_failed(const struct args *a, const char *journal, int ret,
 			 journal, a->file, res->bad_frame);
 		return EXIT_SETUP;
 	case -EBADMSG:
-		tool_err(a->tool, 0, "it must start with \"vcj 1\"", "%s: not a valid journal",
-			 journal);
+		tool_err(a->tool, 0,
+			 "it must start with \"vcj 1\" and list its frames in file order",
+			 "%s: not a valid journal (nothing was changed)", journal);
 		return EXIT_SETUP;
 	case -ENODATA:
 		tool_err(a->tool, 0, NULL, "%s: no journaled frame is inside %s", journal, a->file);

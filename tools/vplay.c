@@ -283,15 +283,10 @@ static int parse_opt(struct vp_conf *c, int opt, const char *arg)
 		parse_output(c, "kms");
 		c->s.target = arg;
 		return 0;
-	case OPT_MODE: {
-		unsigned w, h, r;
-		char tail;
-
-		if (sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2 &&
-		    (sscanf(arg, "%ux%u@%u%c", &w, &h, &r, &tail) != 3 || !r))
+	case OPT_MODE:
+		if (tool_parse_mode(arg))
 			return bad(c, "--mode", arg, "WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50");
 		return c->s.mode = arg, 0;
-	}
 	case OPT_AUDIO_OUT:
 		return c->s.audio_out = arg, 0;
 	case OPT_AUDIO_FILE:

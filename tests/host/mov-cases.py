@@ -244,6 +244,20 @@ def case_tmcd_counter(out):
     store(out, bytes(head), moov, tail)
 
 
+def case_tmcd_2997(out):
+    """29.97 drop-frame timecode described as timeScale 2997, frameDuration 100 (as some Apple
+    tools write it) instead of FFmpeg's 30000/1001: the same 30 labels a second."""
+    src = out + ".src.mov"
+    ffmpeg(*lavfi("320x240", "30000/1001", 10), *UYVY, "-timecode", "00:59:59;28", src)
+    head, moov, tail = load(src)
+    os.unlink(src)
+    stsd = track(moov, b"tmcd").one("mdia/minf/stbl/stsd")
+    e = bytearray(stsd.body)
+    e[8 + 24:8 + 32] = struct.pack(">II", 2997, 100)  # timeScale, frameDuration
+    stsd.body = bytes(e)
+    store(out, head, moov, tail)
+
+
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

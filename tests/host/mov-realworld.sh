@@ -81,6 +81,12 @@ want=$(ffprobe -v error -select_streams v:0 -show_entries stream_tags=timecode -
 check "tmcd-counter: vmov info's timecode is ffprobe's" "timecode:    $want" \
 	"$("$VMOV" info tmcd-counter.mov | grep '^timecode:')"
 
+# a drop-frame track described as 2997/100: the labels vmov info gives are found by --start
+first=$("$VMOV" info tmcd-2997.mov | sed -n 's/^timecode: *//p')
+"$VPLAY" tmcd-2997.mov -o null --start '01:00:00;00' --md5 d.md5 -q 2>err.txt
+check "tmcd-2997: first label $first, --start 01:00:00;00 plays frames 2-9" "00:59:59;28 0 8" \
+	"$first $? $(grep -vc "^#" d.md5 2>/dev/null)"
+
 # across midnight: 23:59:59:20 + 20 frames at 25 fps; 00:00:00:05 is frame 10
 "$VCAP" --source pattern --size 320x240 --rate 25 --timecode 23:59:59:20 -n 20 -q -o mid.mov 2>err.txt ||
 	fail "midnight: recording" "$(cat err.txt)"

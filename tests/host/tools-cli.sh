@@ -75,6 +75,24 @@ usage "vbench --write-only --read-only" \
 	"vbench: --write-only and --read-only exclude each other (choose one)" \
 	"$BIN/vbench" --write-only --read-only x
 
+# ---- values the fuzz target tests/fuzz/fuzz-options.c found taken wrongly: exit 2 ----
+usage "vcap --aspect -4294967295:3" \
+	"vcap: invalid --aspect '-4294967295:3' (W:H, e.g. 4:3 or 16:9)" \
+	"$BIN/vcap" --aspect -4294967295:3 -o a.mov
+usage "vplay --mode ' 720x576'" \
+	"vplay: invalid --mode ' 720x576' (WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, e.g. 720x576@50)" \
+	"$BIN/vplay" a.mov --mode ' 720x576'
+usage "vcap --rate 1.e999" "vcap: invalid --rate '1.e999' (use N/D, e.g. 30000/1001, max or auto)" \
+	"$BIN/vcap" --rate 1.e999 -o a.mov
+usage "vcap -t inf" "vcap: invalid --duration 'inf' (seconds, e.g. 10 or 2.5, or HH:MM:SS:FF)" \
+	"$BIN/vcap" -t inf -o a.mov
+usage "vcap -t 1e30" \
+	"vcap: --duration 1e+30 s: more frames than that at 30000/1001 fps (-n and -t count 4000000000 frames at most)" \
+	"$BIN/vcap" -t 1e30 -o a.mov
+usage "vcap drop-frame at 510000/1001" \
+	"vcap: invalid --timecode '01:00:00;00': drop-frame timecode (';') is only defined for 30000/1001-type rates (29.97, 59.94); use ':' for non-drop (e.g. 01:00:00:00, or 01:00:00;00 for drop-frame at 29.97)" \
+	"$BIN/vcap" --rate 510000/1001 --timecode '01:00:00;00' -o a.mov
+
 for t in vcap vplay vmov vbench; do
 	for h in -h --help; do
 		"$BIN/$t" $h >out.txt 2>err.txt

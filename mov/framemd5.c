@@ -55,13 +55,15 @@ static void header(FILE *f, const struct mov_info *in, const AVFormatContext *ac
  * as the muxer writes it; the average rate is off when drops left gaps in the timestamps). */
 static int64_t last_duration(const struct mov_info *in, const struct mov_sample *s, uint64_t n)
 {
-	int64_t left;
+	int64_t left, span;
 
-	if (in->duration > 0 && in->tb_num && n) {
-		left = llround(in->duration * in->tb_den / in->tb_num) - (s[n - 1].pts - s[0].pts);
-		if (left > 0)
-			return left;
-	}
+	/* a damaged index's pts can lie anywhere in int64_t: the span must not overflow */
+	if (in->duration > 0 && in->tb_num && n &&
+	    !__builtin_sub_overflow(s[n - 1].pts, s[0].pts, &span) &&
+	    in->duration * in->tb_den / in->tb_num < 0x1p62 &&
+	    !__builtin_sub_overflow(llround(in->duration * in->tb_den / in->tb_num), span, &left) &&
+	    left > 0)
+		return left;
 	if (!in->rate_num || !in->tb_num)
 		return 0;
 	return ((int64_t)in->tb_den * in->rate_den + (int64_t)in->tb_num * in->rate_num / 2) /
@@ -100,7 +102,7 @@ out_close_fd:
 }
 
 int mov_framemd5_open(const char *out_path, const char *mov_path, int force,
-		       struct mov_framemd5 **ret_md5)
+		      struct mov_framemd5 **ret_md5)
 {
 	int fd = dio_create(out_path, O_WRONLY | (force ? O_TRUNC : 0), force);
 
@@ -243,7 +245,8 @@ static int write_av(struct mov_framemd5 *m, const uint8_t (*md5)[16], uint64_t n
 
 		if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
 			a[na] = (struct audio_pos){ st, na + 1, 0,
-						    avformat_index_get_entries_count(st) }, na++;
+						    avformat_index_get_entries_count(st) },
+			na++;
 	}
 	while (ret == 0) {
 		struct audio_pos *p = next_audio(m, a, na, i, n);
@@ -287,7 +290,7 @@ static int add_audio(struct mov_framemd5 *m, const char *mov_path)
 }
 
 int mov_framemd5_write(const char *out_path, const char *mov_path, const uint8_t (*md5)[16],
-			uint64_t n, int force)
+		       uint64_t n, int force)
 {
 	struct mov_framemd5 *m;
 	int ret;

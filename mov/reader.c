@@ -81,6 +81,8 @@ static void fill_info(struct mov_info *in, const AVStream *st)
 	}
 }
 
+#define MOV_MAX_PTS (INT64_C(1) << 61)
+
 /* The index entries ffmpeg plays: those an edit cut (AVINDEX_DISCARD_FRAME) are left out. */
 static int copy_index(struct mov_reader *r, const AVStream *st, char *why, size_t len)
 {
@@ -107,6 +109,11 @@ static int copy_index(struct mov_reader *r, const AVStream *st, char *why, size_
 		if (e->size < 0) /* libavformat's 30-bit size, from a damaged trun */
 			return why_set(why, len, -EBADMSG, "index entry %d has a size of %d bytes",
 				       i, e->size);
+		/* every user of the samples subtracts pts: within 2^61 ticks (at 90 kHz, 800000
+		 * years) no difference overflows; beyond is a damaged time-to-sample table */
+		if (e->timestamp < -MOV_MAX_PTS || e->timestamp > MOV_MAX_PTS)
+			return why_set(why, len, -EBADMSG, "index entry %d has a pts of %lld ticks",
+				       i, (long long)e->timestamp);
 		if (e->flags & AVINDEX_DISCARD_FRAME)
 			continue;
 		r->samples[k++] = (struct mov_sample){ .offset = (uint64_t)e->pos,

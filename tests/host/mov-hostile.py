@@ -265,6 +265,17 @@ def case_trun_count_huge(out):
     open(out, "wb").write(bytes(data))
 
 
+def case_tfdt_huge(out):
+    """a fragment whose decode time (tfdt, version 1: 64 bits) is 2^62 + 2^61 ticks: pts whose
+    differences overflow int64_t"""
+    data = frag(out)
+    tfdt = data.find(b"tfdt", data.find(b"tfdt") + 4)  # the second fragment's
+    if data[tfdt + 4] != 1:
+        sys.exit(f"tfdt version {data[tfdt + 4]}, not ffmpeg's 1")
+    data[tfdt + 8:tfdt + 16] = struct.pack(">Q", (1 << 62) + (1 << 61))
+    open(out, "wb").write(bytes(data))
+
+
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

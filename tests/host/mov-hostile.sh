@@ -82,6 +82,7 @@ mdat-size-zero   3 3 3 not_a_readable_MOV
 moov-size-short  3 3 3 no_video_track
 trun-count-huge  3 3 3 frames_in_the_index_of_a_file_of
 tfhd-size-negative 3 3 3 has_a_size_of_-
+tfdt-huge        3 3 3 has_a_pts_of
 LIST
 
 # Capture logs that cannot be replayed into the file: refused before anything is written.

@@ -5,7 +5,7 @@
  * the ring's end: the slab's tail only has room for one superset's spill), and the planner
  * decides how many frames one read can bring in.
  */
-#include "play.h"
+#include "play-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +39,7 @@ struct play_ahead {
 	struct ahead_slot *slots;
 	struct play_read *reads; /* by tag: one per slot, indexed by the read's first slot */
 	struct play_ahead_stats st;
+	uint64_t fill_t0_ns, fill_b0; /* play_ahead_settle's first call: time, disk_bytes */
 	int err;
 };
 
@@ -237,6 +238,45 @@ int play_ahead_pump(struct play_ahead *a, bool wait)
 	if (ret < 0)
 		a->err = ret;
 	return ret < 0 ? ret : 0;
+}
+
+/* Every slot holds a frame read or handed out (or every frame is read), nothing in flight. */
+static bool full(const struct play_ahead *a)
+{
+	if (dio_reader_inflight(a->rd))
+		return false;
+	if (a->read_pos >= a->end)
+		return true;
+	for (unsigned i = 0; i < a->o.nslots; i++)
+		if (a->slots[i].state == SLOT_FREE)
+			return false;
+	return true;
+}
+
+int play_ahead_settle(struct play_ahead *a)
+{
+	int ret;
+
+	if (a->err)
+		return a->err;
+	if (!a->fill_t0_ns) {
+		a->fill_t0_ns = play_now_ns();
+		a->fill_b0 = a->st.disk_bytes;
+	}
+	ret = submit_reads(a);
+	if (ret >= 0 && dio_reader_inflight(a->rd))
+		ret = reap(a, 1);
+	if (ret >= 0)
+		ret = submit_reads(a);
+	if (ret < 0)
+		return a->err = ret;
+	if (!full(a))
+		return 0;
+	if (!a->st.fill_ns) {
+		a->st.fill_ns = play_now_ns() - a->fill_t0_ns + 1;
+		a->st.fill_bytes = a->st.disk_bytes - a->fill_b0;
+	}
+	return 1;
 }
 
 static int64_t pts_of(const struct play_ahead *a, const struct mov_sample *s)

@@ -18,7 +18,7 @@ struct play_audio {
 extern const struct play_audio_ops play_alsa_ops;
 extern const struct play_audio_ops play_wav_ops;
 
-#define play_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define play_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 extern const struct play_sink_ops play_null_ops;
 extern const struct play_sink_ops play_file_ops;
@@ -110,18 +110,19 @@ struct play_session {
 	struct AVMD5 *hash;
 	struct play_session_stats st;
 	enum play_session_state state;
-	uint64_t t0_ns;	  /* the first step */
-	unsigned at_sink; /* frames queued at the sink and not yet back */
+	uint64_t t0_ns;		  /* the first step */
+	unsigned at_sink;	  /* frames queued at the sink and not yet back */
 	struct play_sound *sound; /* session-audio.c's; NULL without sound */
 	bool sound_made;	  /* the audio file was created by this session */
 	bool stop;
-	char reason[32];   /* play_session_stop's */
-	char text[1024];   /* the event being said */
+	bool settled;	 /* paced: the read-ahead filled before the output started */
+	char reason[32]; /* play_session_stop's */
+	char text[1024]; /* the event being said */
 };
 
 /* Say ev's kind of thing to the session's callback, text from fmt. */
-void play_session_say(struct play_session *s, enum play_event_kind kind, int err,
-		      const char *hint, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void play_session_say(struct play_session *s, enum play_event_kind kind, int err, const char *hint,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Read cfg's input, plan what to play, open the read-ahead, the sink and the sidecar into s
  * (an error event for any failure). */
 int play_session_setup(struct play_session *s);

@@ -31,17 +31,17 @@ struct dio_slab;
 struct play_config {
 	const struct mov_format *format;
 	unsigned width, height;
-	uint32_t stride;             /* bytes per row as stored (mov_info.stride); 0: the format's */
+	uint32_t stride; /* bytes per row as stored (mov_info.stride); 0: the format's */
 	unsigned rate_num, rate_den; /* frames per second */
-	enum mov_field field;        /* from the file's fiel atom */
-	const char *target;          /* device node, connector name, or file path ("-": stdout) */
-	const char *mode;            /* kms: "1920x1080" or "1920x1080@60"; NULL: pick */
-	unsigned preroll;            /* frames queued before start (device sinks) */
-	bool paced;                  /* false: as fast as the sink takes them (--rate max) */
-	bool zero_copy;              /* a fallback that copies is an error (-EOPNOTSUPP) */
-	bool force;                  /* file sink: replace an existing file, or a symbolic link
+	enum mov_field field;	     /* from the file's fiel atom */
+	const char *target;	     /* device node, connector name, or file path ("-": stdout) */
+	const char *mode;	     /* kms: "1920x1080" or "1920x1080@60"; NULL: pick */
+	unsigned preroll;	     /* frames queued before start (device sinks) */
+	bool paced;		     /* false: as fast as the sink takes them (--rate max) */
+	bool zero_copy;		     /* a fallback that copies is an error (-EOPNOTSUPP) */
+	bool force;		     /* file sink: replace an existing file, or a symbolic link
 				      * itself (dio_create(): never written through) */
-	bool skewed;                 /* frames will come at a skew != 0 (a file from another tool):
+	bool skewed;		     /* frames will come at a skew != 0 (a file from another tool):
 				      * a sink that needs frames at the start of a slot's dmabuf
 				      * picks its copy path at open */
 };
@@ -53,26 +53,26 @@ uint64_t play_config_stride(const struct play_config *cfg);
 /* One filled slot handed to the sink. */
 struct play_frame {
 	unsigned slot;
-	uint32_t skew;   /* the frame's first byte is at dio_slab_slot(slot) + skew */
-	uint64_t index;  /* frames handed out so far, from 0 (loops keep counting) */
-	int64_t pts;     /* in frame periods, from the file */
+	uint32_t skew;	/* the frame's first byte is at dio_slab_slot(slot) + skew */
+	uint64_t index; /* frames handed out so far, from 0 (loops keep counting) */
+	int64_t pts;	/* in frame periods, from the file */
 };
 
 /* A slot the sink is done with, and what happened to its frame. */
 struct play_done {
 	unsigned slot;
 	uint64_t index;
-	uint64_t shown_ns;  /* CLOCK_MONOTONIC when it went out (0: unknown) */
-	uint32_t repeats;   /* frames the device showed/output again before it: underruns */
-	bool late;          /* went out after its due time */
+	uint64_t shown_ns; /* CLOCK_MONOTONIC when it went out (0: unknown) */
+	uint32_t repeats;  /* frames the device showed/output again before it: underruns */
+	bool late;	   /* went out after its due time */
 };
 
 /* Counters a sink keeps, for the summary and --json. */
 struct play_sink_stats {
-	uint64_t copies;     /* frames the sink copied (fallback or skewed frames) */
-	uint64_t underruns;  /* times the device had nothing new to show */
+	uint64_t copies;    /* frames the sink copied (fallback or skewed frames) */
+	uint64_t underruns; /* times the device had nothing new to show */
 	uint64_t late;
-	char mode[160];      /* e.g. "dmabuf (zero copy)", "mmap + copy (why)" */
+	char mode[160]; /* e.g. "dmabuf (zero copy)", "mmap + copy (why)" */
 };
 
 struct play_sink;
@@ -229,6 +229,13 @@ struct dio_slab *play_ahead_slab(const struct play_ahead *a);
 /* Submit reads into free slots and collect finished ones. wait: block until the next frame
  * in play order is ready (or nothing is in flight). Returns 0, or the first read error. */
 int play_ahead_pump(struct play_ahead *a, bool wait);
+/* One step toward the steady state a paced output starts from: submit what the free slots
+ * take, then wait for one read in flight to finish. Returns 1 once the read-ahead is full
+ * (no read in flight and every slot holds a frame read or handed out, or every frame of the
+ * range is read: reading on from there keeps latency's worth of frames ahead of the output),
+ * 0 before, or the first read error (-errno). The time from the first call to the first 1 and
+ * the bytes read meanwhile are in the stats (fill_ns, fill_bytes): the disk's measured rate. */
+int play_ahead_settle(struct play_ahead *a);
 /* The next frame in play order if its read has finished: 1 and *ret_frame, 0 if not yet. */
 int play_ahead_next(struct play_ahead *a, struct play_frame *ret_frame);
 /* The first byte of the frame in a slot handed out and not yet released (slot + skew), NULL
@@ -247,6 +254,8 @@ struct play_ahead_stats {
 	uint64_t bytes;	     /* frame bytes read (payload, not the supersets) */
 	uint64_t disk_bytes; /* bytes moved from disk (aligned supersets) */
 	uint64_t max_lat_ns; /* slowest read */
+	uint64_t fill_ns;    /* play_ahead_settle: from its first call until the slots were full */
+	uint64_t fill_bytes; /* bytes moved from disk (aligned supersets) meanwhile */
 	bool batched;	     /* V frames per read (aligned file) or one superset per frame */
 	size_t slot_size;
 	unsigned nslots;
@@ -318,10 +327,10 @@ struct play_session_stats {
 	uint64_t queued;	 /* frames handed to the sink */
 	uint64_t frames;	 /* frames the sink gave back: played */
 	uint64_t underruns, late, copies;
-	double seconds;		 /* since play_session_open() */
+	double seconds; /* since play_session_open() */
 	bool paced;
 	unsigned nslots; /* frames held in memory */
-	unsigned held; /* frames read and not yet shown (at the sink or ready to go) */
+	unsigned held;	 /* frames read and not yet shown (at the sink or ready to go) */
 	struct play_ahead_stats ahead;
 	struct play_sink_stats sink;
 	struct play_session_audio {
@@ -345,8 +354,8 @@ struct play_session_stats {
 };
 
 enum play_event_kind {
-	PLAY_EVENT_NOTE,	  /* a fallback or a remark, said once ("note: ..." in vplay) */
-	PLAY_EVENT_ERROR,	  /* why play_session_open fails: one per failure, just before it */
+	PLAY_EVENT_NOTE,     /* a fallback or a remark, said once ("note: ..." in vplay) */
+	PLAY_EVENT_ERROR,    /* why play_session_open fails: one per failure, just before it */
 	PLAY_EVENT_UNDERRUN, /* the output showed a frame again, count times, before frame */
 };
 
@@ -372,7 +381,8 @@ typedef void (*play_event_fn)(void *user, const struct play_event *ev);
  * the file's); not a MOV, a damaged index or a format that is not uncompressed video -EINVAL,
  * -ENODATA or -ENOTSUP; otherwise the -errno of the sink's open (see play_sink_ops.open) or of
  * the read-ahead's. On failure nothing is left behind: an output file or sidecar it created is
- * removed. -ENOMEM when memory runs out. Timecodes: SMPTE ST 12-1 labels, as the file's tmcd track gives them. */
+ * removed. -ENOMEM when memory runs out. Timecodes: SMPTE ST 12-1 labels, as the file's tmcd track
+ * gives them. */
 int play_session_open(const struct play_session_config *cfg, play_event_fn event, void *user,
 		      struct play_session **ret_session);
 

@@ -177,12 +177,45 @@ static void finish(struct play_session *s)
 	s->state = PLAY_DONE;
 }
 
-/* Queue the preroll frames (at least one), then start the output. */
+/* The disk's rate while the slots filled, against the stream's: a note when it is slower
+ * (frames will be late however far ahead the reads go). */
+static void say_fill_rate(struct play_session *s)
+{
+	const struct play_ahead_stats *st = &s->st.ahead;
+	const struct mov_info *in = &s->st.info;
+	double got, need;
+
+	play_ahead_stats(s->ahead, &s->st.ahead);
+	if (!st->fill_ns || !st->fill_bytes || !in->rate_den)
+		return;
+	got = st->fill_bytes / (st->fill_ns / 1e9);
+	need = (double)in->frame_size * in->rate_num / in->rate_den;
+	if (got < need)
+		play_session_say(s, PLAY_EVENT_NOTE, 0,
+				 "--rate max plays as fast as the disk reads",
+				 "the disk read %.0f MB/s while the read-ahead filled; playing at "
+				 "the file's rate needs %.0f MB/s: frames will be late",
+				 got / 1e6, need / 1e6);
+}
+
+/* Fill the read-ahead (paced output: the clock starts from its steady state, so the disk's
+ * slow first reads do not count against the first frames), queue the preroll frames (at least
+ * one), then start the output. */
 static void preroll_step(struct play_session *s)
 {
 	unsigned want = s->c->preroll ? s->c->preroll : 1;
 	int ret;
 
+	if (!s->stop && s->st.paced && !s->settled) {
+		ret = play_ahead_settle(s->ahead);
+		if (ret < 0)
+			return fail(s, "reading", ret);
+		s->settled = ret > 0;
+		if (s->settled)
+			say_fill_rate(s);
+		feed(s);
+		return;
+	}
 	if (!s->stop && s->at_sink < want && s->at_sink < s->st.nslots &&
 	    !play_ahead_done(s->ahead)) {
 		pump(s, true);
@@ -210,8 +243,8 @@ static void play_step(struct play_session *s)
 	 * until one is left, so that sound is written meanwhile: a drain blocks as long as the
 	 * frames at the sink last, longer than the sound device's buffer. Sound that lasts
 	 * longer than the frames is played by steps too, so that a signal can stop it. */
-	if (s->stop || (play_ahead_done(s->ahead) && !(s->sound && s->at_sink > 1) &&
-			!play_sound_pending(s)))
+	if (s->stop ||
+	    (play_ahead_done(s->ahead) && !(s->sound && s->at_sink > 1) && !play_sound_pending(s)))
 		return finish(s);
 	/* with a few frames queued there is time to wait for the sink; with fewer, come back
 	 * soon for the reads that complete meanwhile */

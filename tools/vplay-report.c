@@ -11,6 +11,12 @@ static double mbps(const struct play_session_stats *st)
 	return st->seconds > 0 ? st->ahead.bytes / st->seconds / 1e6 : 0;
 }
 
+/* The disk's rate while the read-ahead filled (paced output), MB/s. */
+static double fill_mbps(const struct play_session_stats *st)
+{
+	return st->ahead.fill_ns ? st->ahead.fill_bytes / (st->ahead.fill_ns / 1e9) / 1e6 : 0;
+}
+
 static uint64_t loops_done(const struct play_session_stats *st)
 {
 	return st->range.count ? st->frames / st->range.count : 0;
@@ -34,10 +40,12 @@ void vp_progress(const struct vp_conf *c, const struct play_session_stats *st, b
 		else
 			strcat(loop, "inf");
 	}
-	fprintf(stderr, "\rvplay: frame %llu%s%s  %6.0f MB/s  buffered %3u/%u  late %llu  "
-		"underruns %llu  %.1f s\033[K%s", (unsigned long long)st->frames, total, loop,
-		mbps(st), st->held, st->nslots, (unsigned long long)st->late,
-		(unsigned long long)st->underruns, st->seconds, final ? "\n" : "");
+	fprintf(stderr,
+		"\rvplay: frame %llu%s%s  %6.0f MB/s  buffered %3u/%u  late %llu  "
+		"underruns %llu  %.1f s\033[K%s",
+		(unsigned long long)st->frames, total, loop, mbps(st), st->held, st->nslots,
+		(unsigned long long)st->late, (unsigned long long)st->underruns, st->seconds,
+		final ? "\n" : "");
 }
 
 /* "audio": null without sound, else what was played and how the clocks went. */
@@ -102,10 +110,15 @@ static void json(FILE *f, const struct vp_conf *c, const struct play_session_sta
 		st->ahead.slot_size);
 	fprintf(f,
 		",\"bytes\":%llu,\"disk_bytes\":%llu,\"seconds\":%.6f,\"mbps\":%.1f,"
-		"\"max_read_ms\":%.3f,\"stop\":\"%s\",\"error\":",
+		"\"max_read_ms\":%.3f,",
 		(unsigned long long)st->ahead.bytes, (unsigned long long)st->ahead.disk_bytes,
-		st->seconds, mbps(st), st->ahead.max_lat_ns / 1e6,
-		st->stop_reason ? st->stop_reason : "end");
+		st->seconds, mbps(st), st->ahead.max_lat_ns / 1e6);
+	if (st->ahead.fill_ns)
+		fprintf(f, "\"fill_seconds\":%.6f,\"fill_mbps\":%.1f,", st->ahead.fill_ns / 1e9,
+			fill_mbps(st));
+	else
+		fprintf(f, "\"fill_seconds\":null,\"fill_mbps\":null,");
+	fprintf(f, "\"stop\":\"%s\",\"error\":", st->stop_reason ? st->stop_reason : "end");
 	if (st->err) {
 		char buf[200];
 
@@ -137,9 +150,10 @@ static void summary_audio(const struct play_session_audio *a)
 		(unsigned long long)a->samples, a->info.channels, a->info.bits, a->info.rate,
 		a->info.tracks, tool_plural(a->info.tracks, "track", "tracks"),
 		a->out_mode[0] ? a->out_mode : a->file_mode,
-		a->out_mode[0] && a->file_mode[0] ? " and " : "", a->out_mode[0] ? a->file_mode : "",
-		(unsigned long long)a->underruns, tool_plural(a->underruns, "underrun", "underruns"),
-		(unsigned long long)a->dropped, (unsigned long long)a->repeated, clock);
+		a->out_mode[0] && a->file_mode[0] ? " and " : "",
+		a->out_mode[0] ? a->file_mode : "", (unsigned long long)a->underruns,
+		tool_plural(a->underruns, "underrun", "underruns"), (unsigned long long)a->dropped,
+		(unsigned long long)a->repeated, clock);
 }
 
 /* Two lines on stderr, like vcap's: what went out, and how it was read and shown. */
@@ -152,9 +166,13 @@ static void summary(const struct vp_conf *c, const struct play_session_stats *st
 		tool_plural(loops_done(st), "loop", "loops"), (unsigned long long)st->underruns,
 		tool_plural(st->underruns, "underrun", "underruns"), (unsigned long long)st->late,
 		st->stop_reason ? st->stop_reason : "end");
-	fprintf(stderr, "vplay: read %s at %.0f MB/s; output %s; %llu %s\n",
-		dio_mode_name(st->ahead.mode), mbps(st), st->sink.mode,
-		(unsigned long long)st->copies, tool_plural(st->copies, "copy", "copies"));
+	fprintf(stderr, "vplay: read %s at %.0f MB/s", dio_mode_name(st->ahead.mode), mbps(st));
+	if (st->ahead.fill_ns)
+		fprintf(stderr,
+			" (%u frames ahead in %.2f s, %.0f MB/s, before the output started)",
+			st->nslots, st->ahead.fill_ns / 1e9, fill_mbps(st));
+	fprintf(stderr, "; output %s; %llu %s\n", st->sink.mode, (unsigned long long)st->copies,
+		tool_plural(st->copies, "copy", "copies"));
 	if (st->audio.on)
 		summary_audio(&st->audio);
 }

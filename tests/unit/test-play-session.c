@@ -113,6 +113,30 @@ static void stop_ends_endless_play(struct t_state *st)
 	play_session_close(ps);
 }
 
+/* Paced, the output starts from a full read-ahead: when the first frame goes to the sink,
+ * every slot holds a frame read, and the fill was timed. */
+static void paced_output_starts_full(struct t_state *st)
+{
+	struct play_session_config c = config();
+	const struct play_session_stats *s;
+	struct play_session *ps;
+	unsigned i;
+
+	c.loops = 0;
+	c.paced = 1;
+	T_EQ(st, play_session_open(&c, NULL, NULL, &ps), 0);
+	for (i = 0; i < 1000 && play_session_stats(ps)->queued == 0; i++)
+		T_EQ(st, play_session_step(ps), 1);
+	s = play_session_stats(ps);
+	T_ASSERT(st, s->queued > 0);
+	T_EQ(st, s->held, s->nslots);
+	T_ASSERT(st, s->ahead.fill_ns > 0);
+	T_EQ(st, s->ahead.fill_bytes, (uint64_t)s->nslots * 4096);
+	play_session_stop(ps, "asked");
+	T_EQ(st, play_session_run(ps), 0);
+	play_session_close(ps);
+}
+
 static void start_outside_is_one_error(struct t_state *st)
 {
 	struct play_session_config c = config();
@@ -176,6 +200,7 @@ int main(void)
 	T_RUN(&st, plays_every_frame);
 	T_RUN(&st, starts_at_timecode);
 	T_RUN(&st, stop_ends_endless_play);
+	T_RUN(&st, paced_output_starts_full);
 	T_RUN(&st, start_outside_is_one_error);
 	T_RUN(&st, more_frames_than_file_is_a_note);
 	T_RUN(&st, missing_file_and_sink);

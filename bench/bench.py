@@ -231,6 +231,8 @@ class Bench:
             r["cpu_s_per_gb"] = cpu / gb
             if extra.get("own_seconds"):
                 r["own_mbps"] = r["bytes"] / extra["own_seconds"] / 1e6
+                # what the user waits for outside the data phase: set-up, start, tear-down
+                r["startup_s"] = secs - extra["own_seconds"]
             if extra.get("own_cpu_s") is not None:
                 r["own_cpu_s_per_gb"] = extra["own_cpu_s"] / gb
             r["max_lat_ms"] = extra.get("max_lat_ms")
@@ -768,7 +770,7 @@ def summarize(runs):
         else:
             row["status"] = "ok" if len(ok) == len(g) else f"{len(g) - len(ok)} of {len(g)} failed"
             for f in ("bytes", "seconds", "mbps", "cpu_s_per_gb", "own_mbps",
-                      "own_cpu_s_per_gb", "max_lat_ms"):
+                      "own_cpu_s_per_gb", "max_lat_ms", "startup_s"):
                 row[f] = median_or_none([r.get(f) for r in ok])
         rows.append(row)
     return rows
@@ -786,9 +788,10 @@ def report(a, runs):
             ref[r["op"]] = r
     for r in rows:
         v = ref.get(r["op"]) if r["op"] in ("write", "read") else None
-        r["basis"] = r["r_mbps"] = r["r_cpu"] = None
+        r["basis"] = r["r_mbps"] = r["r_cpu"] = r["r_wall"] = None
         if r["tool"] == "vbench" or r.get("mbps") is None or v is None:
             continue
+        r["r_wall"] = ratio(v["mbps"], r["mbps"])
         own = r.get("own_mbps") is not None and v.get("own_mbps") is not None
         r["basis"] = "own" if own else "wall"
         r["r_mbps"] = ratio(v["own_mbps"], r["own_mbps"]) if own else ratio(v["mbps"], r["mbps"])
@@ -801,16 +804,18 @@ def report(a, runs):
     def fmt(x, spec):
         return "-" if x is None else format(x, spec)
 
-    hdr = ["run", "op", "MB", "seconds", "MB/s", "CPU-s/GB", "own MB/s", "own CPU-s/GB", "max lat ms",
-           "MB/s vbench÷peer", "CPU vbench÷peer", "basis"]
+    hdr = ["run", "op", "MB", "seconds", "start-up s", "MB/s", "CPU-s/GB", "own MB/s", "own CPU-s/GB",
+           "max lat ms", "MB/s vbench÷peer", "wall vbench÷peer", "CPU vbench÷peer", "basis"]
     table = []
     for r in rows:
         if r.get("mbps") is None:
             table.append([r["label"], r["op"], r["status"]])
             continue
         table.append([r["label"], r["op"], fmt(r["bytes"] / 1e6, ".0f"), fmt(r["seconds"], ".2f"),
-                      fmt(r["mbps"], ".0f"), fmt(r["cpu_s_per_gb"], ".3f"), fmt(r.get("own_mbps"), ".0f"),
-                      fmt(r.get("own_cpu_s_per_gb"), ".3f"), fmt(r.get("max_lat_ms"), ".1f"), fmt(r["r_mbps"], ".2f"), fmt(r["r_cpu"], ".2f"),
+                      fmt(r.get("startup_s"), ".2f"), fmt(r["mbps"], ".0f"), fmt(r["cpu_s_per_gb"], ".3f"),
+                      fmt(r.get("own_mbps"), ".0f"), fmt(r.get("own_cpu_s_per_gb"), ".3f"),
+                      fmt(r.get("max_lat_ms"), ".1f"), fmt(r["r_mbps"], ".2f"), fmt(r.get("r_wall"), ".2f"),
+                      fmt(r["r_cpu"], ".2f"),
                       r["basis"] or ("(reference)" if r["tool"] == "vbench" else "-")])
     widths = [len(h) for h in hdr]
     for t in table:
@@ -820,7 +825,10 @@ def report(a, runs):
     print("MB = 10^6 bytes of frames (slot padding not counted, so every row moves the same MB).")
     print("MB/s = MB / wall-clock seconds of the command (ffmpeg and vcap: plus `sync FILE`).")
     print("CPU-s/GB = user+sys CPU seconds of the process (rusage) per 10^9 bytes of frames.")
-    print("own = the tool's own figures for its data phase, start-up left out (vbench, fio).")
+    print("own = the tool's own figures for its data phase, start-up left out (vbench, fio, vplay).")
+    print("start-up s = seconds - the tool's own data-phase seconds: set-up, start and tear-down,")
+    print("what the user waits for besides the data (the median of the runs' differences).")
+    print("wall vbench÷peer = the MB/s ratio on wall clock for every row, own figures or not.")
     print("max lat ms = the slowest single batch write or read the tool saw.")
     print("Ratios are vbench ÷ peer: for MB/s > 1 = vbench faster, for CPU < 1 = vbench")
     print("cheaper. basis: own = both tools' own figures, wall = wall clock and rusage for both.")
@@ -858,7 +866,7 @@ def report(a, runs):
             xv, yv, how = x[field], y[field], "wall clock/rusage"
         ok = xv <= k * yv if le else xv >= k * yv
         rel = "<=" if le else ">="
-        nf = ".4f" if field == "cpu_s_per_gb" else ".0f"
+        nf = ".4f" if field == "cpu_s_per_gb" else ".2f" if field == "seconds" else ".0f"
         print(f"{'PASS' if ok else 'FAIL'}  {desc}: {xv:{nf}} {rel} {k} x {yv:{nf}} = "
               f"{k * yv:{nf}} ({how})")
 
@@ -870,6 +878,9 @@ def report(a, runs):
     fvr, mvr = get("fio", "read", "fio (vcap file)"), get("ffmpeg", "read", "ffmpeg (vcap file)")
     print("Targets (informational):")
     cmp_line("vbench write MB/s >= 0.95 x fio write", vw, fw, 0.95, "mbps", True)
+    cmp_line("vbench write whole-process seconds <= 1.05 x fio's, same bytes", vw, fw, 1.05,
+             "seconds", False, le=True)
+    cmp_line("vbench write loop MB/s >= fio's own", vw, fw, 1.0, "mbps", True)
     cmp_line("vbench write MB/s >= 3 x ffmpeg write", vw, mw, 3, "mbps", False)
     cmp_line("vbench write CPU-s/GB <= 1.2 x fio's", vw, fw, 1.2, "cpu_s_per_gb", True, le=True)
     if not a.no_read:
@@ -901,7 +912,8 @@ def write_csv(a, rows, runs):
     w, h = a.size
     cols = ["when", "size", "format", "batch", "depth", "run", "tool", "op", "n", "status",
             "bytes", "seconds", "mbps", "cpu_s_per_gb", "own_mbps", "own_cpu_s_per_gb",
-            "max_lat_ms", "vbench_div_peer_mbps", "vbench_div_peer_cpu", "basis"]
+            "max_lat_ms", "startup_s", "vbench_div_peer_mbps", "vbench_div_peer_wall_mbps",
+            "vbench_div_peer_cpu", "basis"]
     with open(a.csv, "w", newline="") as f:
         cw = csv.writer(f)
         cw.writerow(cols)
@@ -910,18 +922,21 @@ def write_csv(a, rows, runs):
                          r["op"], r["n"], r["status"]] +
                         [num(r.get(k)) for k in ("bytes", "seconds", "mbps", "cpu_s_per_gb",
                                                  "own_mbps", "own_cpu_s_per_gb", "max_lat_ms",
-                                                 "r_mbps", "r_cpu")] + [r.get("basis") or ""])
+                                                 "startup_s", "r_mbps", "r_wall", "r_cpu")] +
+                        [r.get("basis") or ""])
     root, ext = os.path.splitext(a.csv)
     runs_csv = f"{root}-runs{ext or '.csv'}"
     with open(runs_csv, "w", newline="") as f:
         cw = csv.writer(f)
         cw.writerow(["when", "run", "tool", "op", "status", "bytes", "seconds", "cpu_s",
-                     "mbps", "cpu_s_per_gb", "own_mbps", "own_cpu_s_per_gb", "max_lat_ms"])
+                     "mbps", "cpu_s_per_gb", "own_mbps", "own_cpu_s_per_gb", "max_lat_ms",
+                     "startup_s"])
         for r in runs:
             status = r.get("skipped") or r.get("error") or "ok"
             cw.writerow([stamp, r["label"], r["tool"], r["op"], status] +
                         [num(r.get(k)) for k in ("bytes", "seconds", "cpu_s", "mbps", "cpu_s_per_gb",
-                                                 "own_mbps", "own_cpu_s_per_gb", "max_lat_ms")])
+                                                 "own_mbps", "own_cpu_s_per_gb", "max_lat_ms",
+                                                 "startup_s")])
     print(f"\nCSV: {a.csv} (medians), {runs_csv} (every run)")
 
 

@@ -7,6 +7,8 @@
 #   make deps       install the Debian packages the build, tests and benchmarks need
 #   make bench      benchmarks against fio, dd and ffmpeg (bench/run)
 #   make soak       10 minutes of 1080i29.97 recording under stress-ng: drops and RSS (bench/soak)
+#   make streams    how many 1080p59.94 v210 recordings at once keep 0 drops: vcap, ffmpeg,
+#                   fio (bench/streams)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
 #   make fuzz-build the libFuzzer targets tests/fuzz/fuzz-*.c, with clang, into build-fuzz/
 #   make fuzz       build them and run each for FUZZ_SECONDS (default 600): tests/fuzz/run
@@ -238,6 +240,10 @@ soak: deps
 	@$(MAKE) --no-print-directory all
 	@VCAP_BIN=$(CURDIR)/$(BUILD) bench/soak
 
+streams: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/streams
+
 format:
 	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_PARTS) $(TOOL_COMMON) $(TEST_SRCS) \
 		$(FUZZ_SRCS)
@@ -245,8 +251,8 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all man install uninstall deps run check check-host check-vm bench soak format clean \
-	fuzz fuzz-build fuzz-targets
+.PHONY: all man install uninstall deps run check check-host check-vm bench soak streams format \
+	clean fuzz fuzz-build fuzz-targets
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

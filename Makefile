@@ -9,6 +9,8 @@
 #   make soak       10 minutes of 1080i29.97 recording under stress-ng: drops and RSS (bench/soak)
 #   make buffers    the fewest --buffers that record 1080i29.97 without a drop, per load
 #                   (bench/buffers)
+#   make streams    how many 1080p59.94 v210 recordings at once keep 0 drops: vcap, ffmpeg,
+#                   fio (bench/streams)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, into build-san/
 #   make fuzz-build the libFuzzer targets tests/fuzz/fuzz-*.c, with clang, into build-fuzz/
 #   make fuzz       build them and run each for FUZZ_SECONDS (default 600): tests/fuzz/run
@@ -243,6 +245,9 @@ soak: deps
 buffers: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bench/buffers
+streams: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/streams
 
 format:
 	clang-format -i $(LIB_SRCS) $(wildcard */*.h) $(TOOL_MAINS) $(TOOL_PARTS) $(TOOL_COMMON) $(TEST_SRCS) \
@@ -251,7 +256,7 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all man install uninstall deps run check check-host check-vm bench soak buffers format \
+.PHONY: all man install uninstall deps run check check-host check-vm bench soak buffers streams format \
 	clean fuzz fuzz-build fuzz-targets
 .SECONDARY:
 

@@ -245,6 +245,7 @@ soak: deps
 buffers: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bench/buffers
+
 streams: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bench/streams

@@ -77,11 +77,20 @@ head -n 3 s.err
 expect_eq "slow-exit" "$rc" 4
 drops=$(json_get s.json drops)
 gaps=$(json_get s.json gaps)
-starved=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(d["starved"] for d in j["drop_list"]))' s.json)
-echo "slow disk: $(json_get s.json frames) frames, $drops dropped in $gaps gaps, $starved starved"
+# gaps (count) and frames lost in them, starved or not: a loaded TCG guest also deschedules
+# vcap for a frame period or two now and then, a gap with free buffers, rightly not starved
+read -r starved starved_lost other_big <<<"$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["drop_list"]
+print(sum(x["starved"] for x in d), sum(x["count"] for x in d if x["starved"]),
+      sum(1 for x in d if not x["starved"] and x["count"] >= 8))' s.json)"
+echo "slow disk: $(json_get s.json frames) frames, $drops dropped in $gaps gaps, $starved starved ($starved_lost frames)"
+grep -v 'buffers full' s.err | sed 's/^/  not starved: /'
 expect_eq "slow-dropped" "$((drops > 0))" 1
-expect_eq "slow-all-starved" "$starved" "$gaps"
-expect_eq "slow-says-buffers-full" "$(grep -c 'buffers full' s.err)" "$gaps"
+# the disk's gaps are starved: nearly every frame lost, and every gap of a batch or more
+expect_eq "slow-starved-hold-the-drops" "$((starved > 0 && starved_lost * 10 >= drops * 9))" 1
+expect_eq "slow-big-gaps-starved" "$other_big" 0
+expect_eq "slow-says-buffers-full" "$(grep -c 'buffers full' s.err)" "$starved"
 expect_eq "slow-file-complete" "$(grep -c '^end ' s.mov.vcj)" 1
 expect_eq "slow-plays" "$(packets s.mov)" "$(json_get s.json frames)"
 check "delay-table-back" table "0 $N linear $disk 0"

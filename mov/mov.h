@@ -274,6 +274,8 @@ void mov_writer_free(struct mov_writer *w);
  *   columns frame offset size pts sequence field flags timestamp timecode md5 note
  *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 - -
  *   ...
+ *   batch 0 8 1834 12 40 1234.300001000 -  one per write, after its frame and chunk lines
+ *                                         (mov_journal_append_batch)
  *   synced F C                            the first F frame lines and C chunk lines
  *                                         are durable (mov_journal_synced)
  *   end frames=N size=S                   written by a clean finish (mov_journal_close)
@@ -337,6 +339,26 @@ struct mov_journal_chunk {
 	const char *note;   /* no spaces, or NULL for "-" */
 };
 int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chunk *ch);
+
+/* One write of frames (and its chunk of sound) that has completed, logged after its frame
+ * and chunk lines, for the capture report (mov_report_open): "batch FIRST FRAMES LATENCY_US
+ * HELD SLOTS DONE DRIFT_PPM". FIRST and FRAMES are the frame lines the batch added (the
+ * journal counts them: the lines since the last batch line, fills included); LATENCY_US the
+ * write's submit-to-completion time in microseconds; HELD of SLOTS the buffers (slots) the
+ * recording held, not queued at the device, when the write was submitted (the buffer fill:
+ * SLOTS of SLOTS means the device had none free); DONE the CLOCK_MONOTONIC time the write
+ * completed, seconds.ns (the clock of the frame timestamps); DRIFT_PPM the audio clock's
+ * drift against the video clock known then, or "-". Added after version 1's first
+ * recordings: readers that predate it ignore the line (an unknown key), and a log without
+ * batch lines has no batch data. Readers take the columns they know and ignore more. */
+struct mov_journal_batch {
+	uint64_t latency_ns;	/* submit to completion */
+	unsigned held, slots;	/* buffer fill when submitted */
+	uint64_t done_ns;	/* CLOCK_MONOTONIC at completion */
+	bool drift_known;
+	double drift_ppm;
+};
+int mov_journal_append_batch(struct mov_journal *j, const struct mov_journal_batch *b);
 
 /* Set the start timecode once it is known (a device's first frame), before the first frame
  * is appended: a "timecode" line follows the header and frames without their own timecode

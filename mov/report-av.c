@@ -72,8 +72,9 @@ static int graph_open(AVFilterGraph **ret_g, AVFilterContext **ret_src, const ch
 		return -ENOMEM;
 	g->nb_threads = 1; /* the report is a background job: one core */
 	av_opt_set(g, "scale_sws_opts", "flags=bicubic", 0); /* ffmpeg's default */
-	snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
-		 cc->width, cc->height, cc->pix_fmt, tb.num, tb.den,
+	snprintf(args, sizeof(args),
+		 "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", cc->width,
+		 cc->height, cc->pix_fmt, tb.num, tb.den,
 		 cc->sample_aspect_ratio.num > 0 ? cc->sample_aspect_ratio.num : 1,
 		 cc->sample_aspect_ratio.den > 0 ? cc->sample_aspect_ratio.den : 1);
 	ret = avfilter_graph_create_filter(ret_src, avfilter_get_by_name("buffer"), "in", args,
@@ -155,7 +156,8 @@ static int open_graphs(struct mov_report *r, struct dec *d, bool thumbs, unsigne
 	unsigned th;
 	int ret;
 
-	snprintf(desc, sizeof(desc), "[in]" STATS_FILTER "%s[s]", fields ? FIELDS_FILTER "[p]" : "");
+	snprintf(desc, sizeof(desc), "[in]" STATS_FILTER "%s",
+		 fields ? FIELDS_FILTER "[p]" : "[s]");
 	snprintf(r->stats_filter, sizeof(r->stats_filter), "%s", desc);
 	ret = graph_open(&d->g, &d->src, desc, names, sinks, fields ? 2 : 1, d->cc, tb);
 	if (ret < 0)
@@ -165,10 +167,9 @@ static int open_graphs(struct mov_report *r, struct dec *d, bool thumbs, unsigne
 	if (!thumbs)
 		return 0;
 	/* the display aspect: the pixel aspect widens or narrows the stored width */
-	th = (unsigned)lround(tw * (double)d->cc->height /
-			      (d->cc->width * (r->info.sar_den ? (double)r->info.sar_num /
-								  r->info.sar_den
-							       : 1.0)));
+	th = (unsigned)lround(
+	    tw * (double)d->cc->height /
+	    (d->cc->width * (r->info.sar_den ? (double)r->info.sar_num / r->info.sar_den : 1.0)));
 	th += th % 2;
 	snprintf(tdesc, sizeof(tdesc), "[in]scale=%u:%u:flags=bicubic,format=rgb24[out]", tw,
 		 th ? th : 2);
@@ -287,8 +288,8 @@ static void check_md5(struct mov_report *r, const AVPacket *p, uint64_t i)
 	r->md5_checked++;
 	if (memcmp(md5, r->log_md5[i], 16)) {
 		r->md5_mismatches++;
-		mov_report_add_event(r, &(struct mov_report_event){ .kind = MOV_EVENT_MD5,
-								     .frame = i });
+		mov_report_add_event(
+		    r, &(struct mov_report_event){ .kind = MOV_EVENT_MD5, .frame = i });
 	}
 }
 

@@ -16,9 +16,9 @@
 /* What the log says, before it is known to be this file's. */
 struct rlog {
 	unsigned rate_num, rate_den, audio_rate;
-	uint64_t n;	     /* frame lines */
-	int64_t *pts;	     /* per frame line, up to the file's frames */
-	bool md5_all;	     /* every frame line of the file's frames had an md5 */
+	uint64_t n;   /* frame lines */
+	int64_t *pts; /* per frame line, up to the file's frames */
+	bool md5_all; /* every frame line of the file's frames had an md5 */
 };
 
 int mov_report_add_event(struct mov_report *r, const struct mov_report_event *ev)
@@ -78,13 +78,13 @@ static int frame_events(struct mov_report *r, uint64_t i, uint32_t flags, uint64
 	int ret = 0;
 
 	if (lost || fields)
-		ret = mov_report_add_event(r, &(struct mov_report_event){
-						      .kind = MOV_EVENT_DROP,
-						      .frame = i,
-						      .count = lost,
-						      .fields = (uint32_t)fields,
-						      .sequence = seq,
-						      .starved = note_has(note, "starved") });
+		ret = mov_report_add_event(
+		    r, &(struct mov_report_event){ .kind = MOV_EVENT_DROP,
+						   .frame = i,
+						   .count = lost,
+						   .fields = (uint32_t)fields,
+						   .sequence = seq,
+						   .starved = note_has(note, "starved") });
 	if (ret >= 0 && note_has(note, "fill"))
 		ret = mov_report_add_event(
 		    r, &(struct mov_report_event){ .kind = MOV_EVENT_FILL, .frame = i });
@@ -161,16 +161,17 @@ static int parse_chunk(struct mov_report *r, const struct rlog *g, const char *l
 	if ((!xrun && !late) || !g->audio_rate || !g->rate_den || !r->frames)
 		return 0;
 	/* the frame period the chunk's first sample falls in */
-	frame = frame_at_pts(g, r->frames < g->n ? r->frames : g->n,
-			     (int64_t)(first * g->rate_num / ((uint64_t)g->audio_rate * g->rate_den)));
+	frame =
+	    frame_at_pts(g, r->frames < g->n ? r->frames : g->n,
+			 (int64_t)(first * g->rate_num / ((uint64_t)g->audio_rate * g->rate_den)));
 	if (xrun)
 		ret = mov_report_add_event(r, &(struct mov_report_event){ .kind = MOV_EVENT_XRUN,
-									   .frame = frame,
-									   .count = xrun });
+									  .frame = frame,
+									  .count = xrun });
 	if (ret >= 0 && late)
 		ret = mov_report_add_event(r, &(struct mov_report_event){ .kind = MOV_EVENT_LATE,
-									   .frame = frame,
-									   .count = late });
+									  .frame = frame,
+									  .count = late });
 	return ret;
 }
 

@@ -10,14 +10,14 @@
 #include <string.h>
 
 static const char *const stat_names[MOV_REPORT_STATS] = {
-	"YMIN", "YLOW", "YAVG", "YHIGH", "YMAX", "UAVG", "VAVG", "SATMIN",
-	"SATAVG", "SATMAX", "HUEAVG", "YDIF", "TOUT", "VREP", "BRNG", "MSEfY",
+	"YMIN",	  "YLOW",   "YAVG",   "YHIGH", "YMAX", "UAVG", "VAVG", "SATMIN",
+	"SATAVG", "SATMAX", "HUEAVG", "YDIF",  "TOUT", "VREP", "BRNG", "MSEfY",
 };
 
 static const char *const event_names[] = {
-	[MOV_EVENT_DROP] = "drop",	   [MOV_EVENT_FILL] = "fill",
-	[MOV_EVENT_FLAGGED] = "flagged",   [MOV_EVENT_TC_BREAK] = "tc-break",
-	[MOV_EVENT_XRUN] = "xrun",	   [MOV_EVENT_LATE] = "late",
+	[MOV_EVENT_DROP] = "drop",	  [MOV_EVENT_FILL] = "fill",
+	[MOV_EVENT_FLAGGED] = "flagged",  [MOV_EVENT_TC_BREAK] = "tc-break",
+	[MOV_EVENT_XRUN] = "xrun",	  [MOV_EVENT_LATE] = "late",
 	[MOV_EVENT_MD5] = "md5-mismatch",
 };
 
@@ -29,7 +29,7 @@ const char *mov_report_stat_name(unsigned stat)
 const char *mov_report_event_name(enum mov_report_event_kind kind)
 {
 	return (unsigned)kind < sizeof(event_names) / sizeof(event_names[0]) ? event_names[kind]
-									      : "unknown";
+									     : "unknown";
 }
 
 static int by_frame(const void *a, const void *b)
@@ -49,8 +49,8 @@ static void timeline(struct mov_report *r, const struct mov_reader *rd)
 
 	for (uint64_t i = 0; i < r->frames; i++) {
 		r->frame[i].t = (double)(s[i].pts - s[0].pts) * tb;
-		if (mov_reader_timecode(rd, i, r->frame[i].timecode,
-					sizeof(r->frame[i].timecode)) < 0)
+		if (mov_reader_timecode(rd, i, r->frame[i].timecode, sizeof(r->frame[i].timecode)) <
+		    0)
 			r->frame[i].timecode[0] = '\0';
 	}
 }
@@ -66,13 +66,14 @@ static int track_breaks(struct mov_report *r)
 	if (!in->timecode[0] || !in->rate_den)
 		return 0;
 	for (uint64_t i = 0; i < r->frames && ret >= 0; i++) {
-		if (mov_timecode_frames(r->frame[i].timecode, in->rate_num, in->rate_den, &cur) < 0) {
+		if (mov_timecode_frames(r->frame[i].timecode, in->rate_num, in->rate_den, &cur) <
+		    0) {
 			prev = -1;
 			continue;
 		}
 		if (prev >= 0 && cur != prev + 1 && cur != 0)
-			ret = mov_report_add_event(
-			    r, &(struct mov_report_event){ .kind = MOV_EVENT_TC_BREAK, .frame = i });
+			ret = mov_report_add_event(r, &(struct mov_report_event){
+							  .kind = MOV_EVENT_TC_BREAK, .frame = i });
 		prev = cur;
 	}
 	return ret;
@@ -136,8 +137,11 @@ int mov_report_open(const char *path, const struct mov_report_opts *opts,
 					o->thumb_width ? o->thumb_width : 160);
 	if (ret < 0) {
 		if (why && len)
-			snprintf(why, len, "%s", ret == -ENOSYS ? "this libavfilter has no signalstats"
-								: "reading its frames");
+			snprintf(why, len, "%s%s",
+				 ret == -ENOSYS ? "this libavfilter lacks a filter "
+						  "the statistics need: "
+						: "reading its frames: ",
+				 strerror(-ret));
 		goto out_reader;
 	}
 	if (r->events)

@@ -1,4 +1,5 @@
-/* vmov: inspect, verify and recover the MOV files vcap writes (and any uncompressed MOV). */
+/* vmov: inspect, verify, recover and report on the MOV files vcap writes (and any uncompressed
+ * MOV). */
 
 #include "mov.h"
 #include "tool.h"
@@ -65,11 +66,10 @@ static void usage(FILE *f)
 		"Usage: vmov info FILE [--json] [--samples]\n"
 		"       vmov verify FILE [--md5 SIDE.md5] [--align N]\n"
 		"       vmov recover FILE [--force] [--journal PATH]\n"
-		"       vmov report FILE [-o REPORT.html] [--json] [--force] [--journal PATH]\n"
-		"                   [--thumb-every SECONDS]\n"
+		"       vmov report FILE [-o OUT] [--json] [--force] [--journal PATH] [--thumb-every S]\n"
 		"\n"
-		"Inspect, verify and repair QuickTime (MOV) files of uncompressed video, as written by\n"
-		"vcap (frames at aligned offsets) or by anyone else (frames back to back).\n"
+		"Inspect, verify, repair and report on QuickTime (MOV) files of uncompressed video, as\n"
+		"written by vcap (frames at aligned offsets) or by anyone else (frames back to back).\n"
 		"\n"
 		"Commands:\n"
 		"  info      Print the video stream's description: pixel format (MOV tag mapped back\n"

@@ -56,24 +56,26 @@ static void timeline(struct mov_report *r, const struct mov_reader *rd)
 }
 
 /* Without a log: the timecode track's breaks, where a label does not follow the one before
- * (a step back to 00:00:00:00 is taken as midnight, following on). */
+ * by the frame periods between them (a drop leaves a gap in the pts, and the labels, which
+ * follow the time, skip as much: no break); a step back to 00:00:00:00 is taken as midnight. */
 static int track_breaks(struct mov_report *r)
 {
 	const struct mov_info *in = &r->info;
+	double rate = in->rate_den ? (double)in->rate_num / in->rate_den : 0;
 	int64_t prev = -1, cur;
 	int ret = 0;
 
-	if (!in->timecode[0] || !in->rate_den)
+	if (!in->timecode[0] || !rate)
 		return 0;
 	for (uint64_t i = 0; i < r->frames && ret >= 0; i++) {
-		if (mov_timecode_frames(r->frame[i].timecode, in->rate_num, in->rate_den, &cur) <
-		    0) {
+		if (mov_timecode_frames(r->frame[i].timecode, in->rate_num, in->rate_den, &cur) < 0) {
 			prev = -1;
 			continue;
 		}
-		if (prev >= 0 && cur != prev + 1 && cur != 0)
-			ret = mov_report_add_event(r, &(struct mov_report_event){
-							  .kind = MOV_EVENT_TC_BREAK, .frame = i });
+		if (prev >= 0 && cur != 0 &&
+		    cur - prev != llround((r->frame[i].t - r->frame[i - 1].t) * rate))
+			ret = mov_report_add_event(
+			    r, &(struct mov_report_event){ .kind = MOV_EVENT_TC_BREAK, .frame = i });
 		prev = cur;
 	}
 	return ret;

@@ -14,6 +14,7 @@ VCAP=$BIN/vcap VMOV=$BIN/vmov
 [[ -r /usr/share/javascript/dygraphs/dygraph.min.js ]] || skip_all "libjs-dygraphs missing (make deps)"
 FAILED=0
 D=${VCAP_TEST_DIR:-$TMP} # a real disk (O_DIRECT), not tmpfs
+CASES=$PWD/tests/host/mov-cases.py
 cd "$D" || exit 1
 
 # 1. The recording (README's acceptance: drops every 50, a timecode break every 120 frames).
@@ -135,6 +136,13 @@ ffmpeg -nostdin -v error -threads 1 -f lavfi -i testsrc=size=64x48:rate=25 -t 3 
 check other-tool "0 False 0 75" "$? $(json other.json 'j["log"]["present"]') $(json other.json 'len(j["events"])') $(json other.json 'len([v for v in j["per_frame"]["YAVG"] if v is not None])')"
 "$VMOV" report other.mov -o other.html 2>err
 check other-tool-html-says 1 "$(grep -c 'no capture log: no capture panels' err)"
+# without a log, the timecode track's breaks (a second tmcd sample), not the drops' gaps
+"$CASES" tmcd-break tb.mov >/dev/null 2>&1
+"$VMOV" report tb.mov --json -o tb.json 2>/dev/null
+check track-break "0 [5]" "$? $(json tb.json 'j["event_frames"]["tc-break"]')"
+cp a.mov nolog.mov
+"$VMOV" report nolog.mov --json -o nolog.json 2>/dev/null
+check no-log-drops-no-breaks "0 0" "$? $(json nolog.json 'len(j["events"])')"
 
 # 8. A killed recording, recovered: the report reads the log vmov recover finished.
 "$VCAP" --source pattern --size 64x48 --rate 50 -q -n 400 --pattern drop-every=30 -o k.mov 2>/dev/null &

@@ -21,6 +21,8 @@
 /* Debian's libjs-dygraphs; VMOV_DYGRAPHS names another copy of dygraph.min.js */
 #define DYGRAPHS_JS "/usr/share/javascript/dygraphs/dygraph.min.js"
 #define DYGRAPHS_CSS "/usr/share/javascript/dygraphs/dygraph.min.css"
+/* its extra that zooms every plot together (optional: without it each zooms alone) */
+#define DYGRAPHS_SYNC "/usr/share/javascript/dygraphs/extras/synchronizer.js"
 
 /* A JSON string that is also safe inside an HTML <script>: <, > and & as \u escapes. */
 static void jstr(FILE *f, const char *s)
@@ -284,19 +286,24 @@ static void write_thumbs(FILE *f, const struct mov_report *r)
 
 #include "vmov-report-page.h"
 
-static int write_html(FILE *f, const struct mov_report *r, const char *file, const char *js,
-		      const char *css)
+/* The page's parts that come from the plotting library's files. */
+struct lib {
+	char *js, *css, *sync;
+};
+
+static int write_html(FILE *f, const struct mov_report *r, const char *file, const struct lib *lib)
 {
 	fprintf(f,
 		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		"img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>");
 	fputs("vmov report", f);
-	fprintf(f, "</title>\n<style>%s\n%s</style>\n</head><body>\n", css, page_css);
+	fprintf(f, "</title>\n<style>%s\n%s</style>\n</head><body>\n", lib->css, page_css);
 	fputs(page_body, f);
 	write_thumbs(f, r);
 	fputs(page_after_thumbs, f);
-	fprintf(f, "<script>%s</script>\n<script>const R = ", js);
+	fprintf(f, "<script>%s</script>\n<script>%s</script>\n<script>const R = ", lib->js,
+		lib->sync);
 	write_json(f, r, file);
 	fprintf(f, ";</script>\n<script>%s</script>\n</body></html>\n", page_js);
 	return ferror(f) ? -EIO : 0;
@@ -340,18 +347,21 @@ static int open_out(const struct vm_report_args *a, const char *out, const char 
 	return 0;
 }
 
-static int load_library(const struct vm_report_args *a, char **js, char **css)
+static int load_library(const struct vm_report_args *a, struct lib *lib)
 {
 	const char *jp = getenv("VMOV_DYGRAPHS") ? getenv("VMOV_DYGRAPHS") : DYGRAPHS_JS;
-	int ret = slurp(jp, js);
+	int ret = slurp(jp, &lib->js);
 
 	if (ret < 0) {
 		tool_err(a->tool, ret, "install libjs-dygraphs (make deps)", "reading %s", jp);
 		return ret;
 	}
-	if (slurp(DYGRAPHS_CSS, css) < 0)
-		*css = strdup(""); /* the charts work without it, less neat */
-	return *css ? 0 : -ENOMEM;
+	/* the charts work without these, less neat */
+	if (slurp(DYGRAPHS_CSS, &lib->css) < 0)
+		lib->css = strdup("");
+	if (slurp(DYGRAPHS_SYNC, &lib->sync) < 0)
+		lib->sync = strdup("");
+	return lib->css && lib->sync ? 0 : -ENOMEM;
 }
 
 int vm_report(const struct vm_report_args *a)
@@ -359,7 +369,7 @@ int vm_report(const struct vm_report_args *a)
 	struct mov_report_opts o = { .journal = a->journal, .thumb_every = a->thumb_every };
 	struct mov_report *r = NULL;
 	char why[200] = "", def[4096];
-	char *js = NULL, *css = NULL;
+	struct lib lib = { 0 };
 	const char *out = a->out;
 	FILE *f = NULL;
 	int ret, code = EXIT_SETUP;
@@ -371,7 +381,7 @@ int vm_report(const struct vm_report_args *a)
 		}
 		out = def;
 	}
-	if (!a->json && load_library(a, &js, &css) < 0)
+	if (!a->json && load_library(a, &lib) < 0)
 		goto out_free;
 	ret = mov_report_open(a->file, &o, &r, why, sizeof(why));
 	if (ret < 0) {
@@ -384,7 +394,7 @@ int vm_report(const struct vm_report_args *a)
 	if (a->json)
 		write_json(f, r, a->file);
 	else
-		write_html(f, r, a->file, js, css);
+		write_html(f, r, a->file, &lib);
 	code = EXIT_OK;
 	if (fflush(f) != 0 || ferror(f)) {
 		tool_err(a->tool, errno, NULL, "writing %s", out ? out : "stdout");
@@ -401,7 +411,8 @@ int vm_report(const struct vm_report_args *a)
 			r->has_log ? "" : " (no capture log: no capture panels)");
 out_free:
 	mov_report_free(r);
-	free(js);
-	free(css);
+	free(lib.js);
+	free(lib.css);
+	free(lib.sync);
 	return code;
 }

@@ -60,7 +60,7 @@ static const char page_js[] =
 	"['frames',I.frames+' ('+I.duration.toFixed(3)+' s)'],"
 	"['sound',I.audio_tracks?I.audio_tracks+' track(s), '+I.audio_channels+' channel(s), '+I.audio_codec+' at '+I.audio_rate+' Hz':'none'],"
 	"['capture log',L.present?L.path+(L.complete?(L.recovered?' (recovered)':' (complete)'):' (unfinished)')+', '+L.frames+' frames logged, '+L.synced+' durable':L.error+(L.path?' ('+L.path+')':'')+': no capture panels'],"
-	"['md5',R.md5.source==='log'?(R.md5.mismatches?'<span class=bad>'+R.md5.mismatches+' of '+R.md5.checked+' frames differ from the log</span>':'<span class=good>'+R.md5.checked+' of '+R.md5.checked+' frames match the log</span>'):'no md5s in a log: not checked'],"
+	"['md5',R.md5.source==='log'?(R.md5.mismatches?'<span class=bad>'+R.md5.mismatches+' of '+R.md5.checked+' frames differ from the log</span>':R.md5.checked?'<span class=good>'+R.md5.checked+' of '+R.md5.checked+' frames match the log</span>':'the log has md5s; the frames were not read (--no-stats)'):'no md5s in a log: not checked'],"
 	"['sidecar',L.sidecar||'none'],['statistics',R.stats?'libavfilter: '+R.stats_filter:'not computed']];\n"
 	"$('header').innerHTML=rows.map(r=>'<tr><td>'+esc(r[0])+'</td><td>'+(r[0]==='md5'?r[1]:esc(r[1]))+'</td></tr>').join('');\n"
 	"const EF=R.event_frames,cnt=k=>EF[k]?EF[k].length:0;\n"

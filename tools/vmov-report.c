@@ -366,7 +366,9 @@ static int load_library(const struct vm_report_args *a, struct lib *lib)
 
 int vm_report(const struct vm_report_args *a)
 {
-	struct mov_report_opts o = { .journal = a->journal, .thumb_every = a->thumb_every };
+	struct mov_report_opts o = { .journal = a->journal,
+				     .thumb_every = a->thumb_every,
+				     .no_stats = a->no_stats };
 	struct mov_report *r = NULL;
 	char why[200] = "", def[4096];
 	struct lib lib = { 0 };

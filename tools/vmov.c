@@ -27,6 +27,7 @@ enum opt {
 	OPT_FORCE,
 	OPT_JOURNAL,
 	OPT_THUMB_EVERY,
+	OPT_NO_STATS,
 };
 
 static const struct option options[] = {
@@ -39,6 +40,7 @@ static const struct option options[] = {
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ "output", required_argument, NULL, 'o' },
 	{ "thumb-every", required_argument, NULL, OPT_THUMB_EVERY },
+	{ "no-stats", no_argument, NULL, OPT_NO_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,6 +56,7 @@ struct args {
 	const char *journal;
 	const char *out;    /* report: -o */
 	double thumb_every; /* report: --thumb-every */
+	bool no_stats;	    /* report: --no-stats */
 };
 
 static void usage(FILE *f)
@@ -66,7 +69,7 @@ static void usage(FILE *f)
 		"Usage: vmov info FILE [--json] [--samples]\n"
 		"       vmov verify FILE [--md5 SIDE.md5] [--align N]\n"
 		"       vmov recover FILE [--force] [--journal PATH]\n"
-		"       vmov report FILE [-o OUT] [--json] [--force] [--journal PATH] [--thumb-every S]\n"
+		"       vmov report FILE [-o OUT] [--json] [--force] [--no-stats] [--thumb-every S]\n"
 		"\n"
 		"Inspect, verify, repair and report on QuickTime (MOV) files of uncompressed video, as\n"
 		"written by vcap (frames at aligned offsets) or by anyone else (frames back to back).\n"
@@ -150,6 +153,8 @@ static void usage(FILE *f)
 		"                   existing F is replaced (a symbolic link itself).\n"
 		"  --thumb-every S  report: a thumbnail every S seconds (default: about 24 over the\n"
 		"                   file, whole seconds when longer than 24 s).\n"
+		"  --no-stats       report: read no frame: no signal statistics, thumbnails or md5\n"
+		"                   check, only what the index and the capture log say (quick).\n"
 		"  -h, --help       This text.\n"
 		"\n"
 		"Pixel formats known to the table (name, V4L2 fourcc, MOV tag):\n");
@@ -214,6 +219,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'o':
 			a->out = optarg;
+			break;
+		case OPT_NO_STATS:
+			a->no_stats = true;
 			break;
 		case OPT_THUMB_EVERY:
 			if (tool_parse_seconds(optarg, &a->thumb_every) < 0)
@@ -711,6 +719,7 @@ int main(int argc, char **argv)
 									 .journal = a.journal,
 									 .json = a.json,
 									 .force = a.force,
+									 .no_stats = a.no_stats,
 									 .thumb_every =
 									     a.thumb_every }));
 	tool_err(&t, 0, "the commands are info, verify, recover and report", "unknown command '%s'",

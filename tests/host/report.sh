@@ -81,6 +81,10 @@ EOF
 check stats-equal-ffmpeg "600 600 True ['BRNG', 'HUEAVG', 'SATAVG', 'SATMAX', 'SATMIN', 'TOUT', 'UAVG', 'VAVG', 'VREP', 'YAVG', 'YDIF', 'YHIGH', 'YLOW', 'YMAX', 'YMIN']" "$stats"
 check fields-mse 1 "$(json a.json 'int(all(v is not None for v in j["per_frame"]["MSEfY"]))')"
 
+"$VMOV" report a.mov --no-stats --json -o quick.json 2>/dev/null
+check no-stats "0 False 0 $(json a.json 'j["event_frames"]["drop"]')" \
+	"$? $(json quick.json 'j["stats"]') $(json quick.json 'j["md5"]["checked"]') $(json quick.json 'j["event_frames"]["drop"]')"
+
 # 5. The page: self-contained, made once, drawn by headless Chromium.
 "$VMOV" report a.mov -o a.html 2>err
 check html-exit 0 $?

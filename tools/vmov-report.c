@@ -261,8 +261,22 @@ static int slurp(const char *path, char **ret)
 	return 0;
 }
 
+/* A label as HTML text: only what a timecode is made of (a hostile log's label is text). */
+static const char *html_tc(const char *tc, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *tc && n + 1 < len; tc++)
+		if ((*tc >= '0' && *tc <= '9') || *tc == ':' || *tc == ';' || *tc == '.')
+			buf[n++] = *tc;
+	buf[n] = '\0';
+	return buf;
+}
+
 static void write_thumbs(FILE *f, const struct mov_report *r)
 {
+	char tc[16];
+
 	fputs("<div class=\"strip\">\n", f);
 	for (unsigned i = 0; i < r->thumbs; i++) {
 		const struct mov_report_thumb *t = &r->thumb[i];
@@ -278,7 +292,7 @@ static void write_thumbs(FILE *f, const struct mov_report *r)
 			"\" src=\"data:image/png;base64,%s\"><figcaption>%.2f s, frame %" PRIu64
 			"<br>%s</figcaption></figure>\n",
 			t->width, t->height, t->frame, b64, t->t, t->frame,
-			r->frame[t->frame].timecode);
+			html_tc(r->frame[t->frame].timecode, tc, sizeof(tc)));
 		free(b64);
 	}
 	fputs("</div>\n", f);

@@ -113,6 +113,13 @@ else
 	echo "SKIP: chromium-screenshot: chromium missing (make deps)"
 fi
 
+# a log's text never becomes the page's markup (a label is data: escaped, or left out)
+cp a.mov h.mov && awk '$1 == "0" || $1 == "49" { $9 = "<script>alert(1)</script>" } { print }' \
+	a.mov.vcj >h.mov.vcj
+"$VMOV" report h.mov -o h.html 2>/dev/null
+check hostile-log-escaped "0 0 1" \
+	"$? $(grep -c '<script>alert' h.html) $(grep -c 'u003cscript\\u003ealert' h.html)"
+
 # 6. Never through a link, never the recording or its log.
 ln -s victim.html link.html
 "$VMOV" report a.mov -o link.html 2>/dev/null

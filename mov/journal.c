@@ -222,11 +222,10 @@ int mov_journal_append_batch(struct mov_journal *j, const struct mov_journal_bat
 		return j->err;
 	if (b->drift_known)
 		snprintf(drift, sizeof(drift), "%.3f", b->drift_ppm);
-	ret = jprintf(j,
-		      "batch %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %u %" PRIu64 ".%09" PRIu64
-		      " %s\n",
-		      j->batch_first, j->frames - j->batch_first, b->latency_ns / 1000, b->held,
-		      b->slots, b->done_ns / 1000000000u, b->done_ns % 1000000000u, drift);
+	ret = jprintf(
+	    j, "batch %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %u %" PRIu64 ".%09" PRIu64 " %s\n",
+	    j->batch_first, j->frames - j->batch_first, b->latency_ns / 1000, b->held, b->slots,
+	    b->done_ns / 1000000000u, b->done_ns % 1000000000u, drift);
 	if (ret < 0)
 		return j->err = ret;
 	j->batch_first = j->frames;

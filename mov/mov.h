@@ -352,9 +352,9 @@ int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chu
  * recordings: readers that predate it ignore the line (an unknown key), and a log without
  * batch lines has no batch data. Readers take the columns they know and ignore more. */
 struct mov_journal_batch {
-	uint64_t latency_ns;	/* submit to completion */
-	unsigned held, slots;	/* buffer fill when submitted */
-	uint64_t done_ns;	/* CLOCK_MONOTONIC at completion */
+	uint64_t latency_ns;  /* submit to completion */
+	unsigned held, slots; /* buffer fill when submitted */
+	uint64_t done_ns;     /* CLOCK_MONOTONIC at completion */
 	bool drift_known;
 	double drift_ppm;
 };
@@ -774,8 +774,8 @@ struct mov_report_frame {
 	double t; /* seconds from the first frame, by the index's pts */
 	/* from the capture log (mov_report.has_log and frame < log_frames) */
 	uint64_t sequence;
-	uint32_t flags;	  /* V4L2 buffer flags */
-	double timestamp; /* capture time, CLOCK_MONOTONIC seconds */
+	uint32_t flags;	   /* V4L2 buffer flags */
+	double timestamp;  /* capture time, CLOCK_MONOTONIC seconds */
 	char timecode[16]; /* the log's label, or the timecode track's; "" for none */
 	/* signalstats (has_stats) */
 	bool has_stats;
@@ -802,11 +802,11 @@ struct mov_report_thumb {
 };
 
 struct mov_report_opts {
-	const char *journal;	/* the capture log; NULL: "<path>.vcj" when there is one */
-	double thumb_every;	/* seconds between thumbnails; 0: about 24 over the file; < 0:
-				 * none */
-	unsigned thumb_width;	/* pixels; 0: 160 */
-	bool no_stats;		/* read no frame: neither statistics nor thumbnails nor md5s */
+	const char *journal;  /* the capture log; NULL: "<path>.vcj" when there is one */
+	double thumb_every;   /* seconds between thumbnails; 0: about 24 over the file; < 0:
+			       * none */
+	unsigned thumb_width; /* pixels; 0: 160 */
+	bool no_stats;	      /* read no frame: neither statistics nor thumbnails nor md5s */
 };
 
 struct mov_report {
@@ -829,7 +829,7 @@ struct mov_report {
 	struct mov_report_event *event; /* by frame, then kind */
 	unsigned thumbs;
 	struct mov_report_thumb *thumb;
-	bool stats;	      /* the frames were read and their statistics computed */
+	bool stats;		/* the frames were read and their statistics computed */
 	char stats_filter[256]; /* the libavfilter graph the statistics came from */
 	/* md5: the frames' bytes against the log's md5s (when it has them) */
 	uint64_t md5_checked, md5_mismatches;

@@ -68,14 +68,15 @@ static int track_breaks(struct mov_report *r)
 	if (!in->timecode[0] || !rate)
 		return 0;
 	for (uint64_t i = 0; i < r->frames && ret >= 0; i++) {
-		if (mov_timecode_frames(r->frame[i].timecode, in->rate_num, in->rate_den, &cur) < 0) {
+		if (mov_timecode_frames(r->frame[i].timecode, in->rate_num, in->rate_den, &cur) <
+		    0) {
 			prev = -1;
 			continue;
 		}
 		if (prev >= 0 && cur != 0 &&
 		    cur - prev != llround((r->frame[i].t - r->frame[i - 1].t) * rate))
-			ret = mov_report_add_event(
-			    r, &(struct mov_report_event){ .kind = MOV_EVENT_TC_BREAK, .frame = i });
+			ret = mov_report_add_event(r, &(struct mov_report_event){
+							  .kind = MOV_EVENT_TC_BREAK, .frame = i });
 		prev = cur;
 	}
 	return ret;

@@ -722,7 +722,7 @@ int main(int argc, char **argv)
 									 .no_stats = a.no_stats,
 									 .thumb_every =
 									     a.thumb_every }));
-	tool_err(&t, 0, "the commands are info, verify, recover and report", "unknown command '%s'",
-		 a.cmd);
+	tool_err(&t, 0, "the commands are info, verify, recover and report",
+		 "unknown command '%s'", a.cmd);
 	return tool_exit(&t, EXIT_USAGE);
 }

@@ -13,7 +13,7 @@ struct vm_report_args {
 	const char *out;     /* -o: the page (or JSON); NULL: FILE.html (JSON: stdout) */
 	const char *journal; /* --journal, or NULL: FILE.vcj */
 	bool json, force;
-	bool no_stats;		 /* --no-stats: read no frame */
+	bool no_stats;	    /* --no-stats: read no frame */
 	double thumb_every; /* --thumb-every seconds; 0: about 24 over the file */
 };
 

@@ -25,7 +25,7 @@
 
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
-PKGS := liburing libavformat libavcodec libavutil libv4l2 libdrm alsa
+PKGS := liburing libavformat libavfilter libavcodec libavutil libv4l2 libdrm alsa
 
 # build-san/ holds sanitizer objects only: a make naming it (BUILD=build-san, as tests/run
 # exports it to the tests that run make install) links them with the sanitizers too.

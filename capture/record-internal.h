@@ -22,6 +22,8 @@ struct rec_batch {
 	uint64_t a_first, a_count;
 	uint32_t a_bytes;
 	uint64_t a_xrun, a_late; /* samples of it that are silence standing in */
+	unsigned held;		 /* slots held when it was submitted: the buffer fill */
+	uint64_t lat_ns, done_ns; /* submit to completion; CLOCK_MONOTONIC at completion */
 };
 
 /* A least-squares line through (t, n) points: count n against CLOCK_MONOTONIC seconds t.
@@ -143,6 +145,8 @@ void cap_rec_error(const struct cap_record *v, int err, const char *hint, const 
 	__attribute__((format(printf, 4, 5)));
 /* CLOCK_MONOTONIC in seconds. */
 double cap_rec_now_s(void);
+/* CLOCK_MONOTONIC in nanoseconds (the clock of the frame timestamps). */
+uint64_t cap_rec_now_ns(void);
 
 /* record-sync.c */
 

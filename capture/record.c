@@ -69,6 +69,14 @@ double cap_rec_now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+uint64_t cap_rec_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
 /* Room for one more md5 at index st->frames. */
 static int md5_room(struct cap_record *v)
 {
@@ -231,6 +239,14 @@ static void commit_batch(struct cap_record *v, struct rec_batch *b)
 		ret = commit_frame(v, b->first + k, b->offset + k * slot);
 	if (ret == 0)
 		ret = cap_rec_audio_commit(v, b, b - v->batch);
+	if (ret == 0) /* for the capture report: how the disk kept up */
+		ret = mov_journal_append_batch(
+		    v->jn, &(struct mov_journal_batch){ .latency_ns = b->lat_ns,
+							.held = b->held,
+							.slots = v->nslots,
+							.done_ns = b->done_ns,
+							.drift_known = v->st->audio.drift_known,
+							.drift_ppm = v->st->audio.drift_ppm });
 	if (ret < 0)
 		cap_rec_fail(v, "indexing", ret);
 	else if ((ret = mov_journal_flush(v->jn)) < 0)
@@ -274,6 +290,8 @@ static int reap(struct cap_record *v, unsigned min)
 		b = &v->batch[d[i].tag];
 		b->done = true;
 		b->res = d[i].res;
+		b->lat_ns = d[i].lat_ns;
+		b->done_ns = cap_rec_now_ns();
 		if (d[i].lat_ns > v->st->max_lat_ns)
 			v->st->max_lat_ns = d[i].lat_ns;
 	}
@@ -303,6 +321,7 @@ static void submit(struct cap_record *v, bool last)
 		return;
 	}
 	b->submitted = true;
+	b->held = v->held;
 	b->first = v->group_first;
 	b->count = count;
 }

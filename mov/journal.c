@@ -22,6 +22,7 @@ struct mov_journal {
 	bool has_tc;
 	uint64_t frames;
 	uint64_t chunks;
+	uint64_t batch_first; /* the first frame line after the last batch line */
 	char id[33]; /* the recording id: 128 random bits in hex */
 	char self[MOV_SELF_SIZE]; /* the header lines, for the file's self description */
 	int err;     /* sticky */
@@ -209,6 +210,25 @@ int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chu
 	if (ret < 0)
 		return j->err = ret;
 	j->chunks++;
+	return 0;
+}
+
+int mov_journal_append_batch(struct mov_journal *j, const struct mov_journal_batch *b)
+{
+	char drift[32] = "-";
+	int ret;
+
+	if (j->err)
+		return j->err;
+	if (b->drift_known)
+		snprintf(drift, sizeof(drift), "%.3f", b->drift_ppm);
+	ret = jprintf(
+	    j, "batch %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %u %" PRIu64 ".%09" PRIu64 " %s\n",
+	    j->batch_first, j->frames - j->batch_first, b->latency_ns / 1000, b->held, b->slots,
+	    b->done_ns / 1000000000u, b->done_ns % 1000000000u, drift);
+	if (ret < 0)
+		return j->err = ret;
+	j->batch_first = j->frames;
 	return 0;
 }
 

@@ -114,6 +114,19 @@ int mov_stsd_tags(int fd, uint64_t size, unsigned id, uint32_t *tags, unsigned m
 /* format.c: the FFmpeg codec name of a table row ("rawvideo", "v210", ...). */
 const char *mov_format_codec_name(const struct mov_format *f);
 
+/* report-log.c: what the capture log at path says of the file rd has open, into r (frames'
+ * log columns, batches, the log's events). 0, or -errno when the log is missing, not a
+ * capture log (-EBADMSG) or another recording's (-ESTALE): r keeps none of it then. */
+struct mov_reader;
+int mov_report_read_log(struct mov_report *r, const char *path, const struct mov_reader *rd);
+/* report-log.c: add an event, keeping r->event sorted by frame then kind. */
+int mov_report_add_event(struct mov_report *r, const struct mov_report_event *ev);
+/* report-av.c: read and decode every frame of path through libavformat and libavcodec, its
+ * statistics through libavfilter (signalstats, and the fields' MSE), thumbnails every
+ * thumb_every seconds (< 0: none) thumb_width wide as PNG, md5s against r->log_md5. */
+int mov_report_decode(struct mov_report *r, const char *path, double thumb_every,
+		      unsigned thumb_width);
+
 /* writer.c: an AVERROR as -errno (FFmpeg's own tags become -EPROTO, EOF -ENODATA). */
 int mov_av_err(int averr);
 

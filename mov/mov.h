@@ -274,6 +274,8 @@ void mov_writer_free(struct mov_writer *w);
  *   columns frame offset size pts sequence field flags timestamp timecode md5 note
  *   0 4096 4147200 0 17 interlaced 0x00002001 1234.000001000 01:00:00;00 - -
  *   ...
+ *   batch 0 8 1834 12 40 1234.300001000 -  one per write, after its frame and chunk lines
+ *                                         (mov_journal_append_batch)
  *   synced F C                            the first F frame lines and C chunk lines
  *                                         are durable (mov_journal_synced)
  *   end frames=N size=S                   written by a clean finish (mov_journal_close)
@@ -337,6 +339,26 @@ struct mov_journal_chunk {
 	const char *note;   /* no spaces, or NULL for "-" */
 };
 int mov_journal_append_audio(struct mov_journal *j, const struct mov_journal_chunk *ch);
+
+/* One write of frames (and its chunk of sound) that has completed, logged after its frame
+ * and chunk lines, for the capture report (mov_report_open): "batch FIRST FRAMES LATENCY_US
+ * HELD SLOTS DONE DRIFT_PPM". FIRST and FRAMES are the frame lines the batch added (the
+ * journal counts them: the lines since the last batch line, fills included); LATENCY_US the
+ * write's submit-to-completion time in microseconds; HELD of SLOTS the buffers (slots) the
+ * recording held, not queued at the device, when the write was submitted (the buffer fill:
+ * SLOTS of SLOTS means the device had none free); DONE the CLOCK_MONOTONIC time the write
+ * completed, seconds.ns (the clock of the frame timestamps); DRIFT_PPM the audio clock's
+ * drift against the video clock known then, or "-". Added after version 1's first
+ * recordings: readers that predate it ignore the line (an unknown key), and a log without
+ * batch lines has no batch data. Readers take the columns they know and ignore more. */
+struct mov_journal_batch {
+	uint64_t latency_ns;  /* submit to completion */
+	unsigned held, slots; /* buffer fill when submitted */
+	uint64_t done_ns;     /* CLOCK_MONOTONIC at completion */
+	bool drift_known;
+	double drift_ppm;
+};
+int mov_journal_append_batch(struct mov_journal *j, const struct mov_journal_batch *b);
 
 /* Set the start timecode once it is known (a device's first frame), before the first frame
  * is appended: a "timecode" line follows the header and frames without their own timecode
@@ -692,6 +714,141 @@ int mov_verify_structure(const struct mov_reader *r, struct mov_verify_result *r
  * sample past the end of the file). */
 int mov_verify_md5(const struct mov_reader *r, const char *mov_path, const char *md5_path,
 		   struct mov_verify_result *res);
+
+/* ---- the capture report (report.c, report-log.c, report-av.c), for vmov report ----
+ *
+ * What happened in a recording, frame by frame and write by write, for a person to read
+ * (vmov report draws it) or a script: the file's own description, what its capture log says
+ * (drops, fills, flagged frames, timecode breaks, the disk's latency and buffer fill per
+ * batch, the sound's xruns and drift), and per-frame signal statistics computed by
+ * libavfilter's signalstats filter, as QCTools and "ffmpeg -vf signalstats" compute them,
+ * plus thumbnails. A file from another tool has no log: only the log's parts are missing. */
+
+/* The signalstats values kept per frame (FFmpeg libavfilter/vf_signalstats.c, the metadata
+ * keys "lavfi.signalstats.NAME"), then MSEF_Y: the mean squared error between the frame's two
+ * fields (lavfi.psnr.mse.y of the field=top and field=bottom halves, QCTools' MSEf). */
+enum mov_report_stat {
+	MOV_STAT_YMIN,
+	MOV_STAT_YLOW,
+	MOV_STAT_YAVG,
+	MOV_STAT_YHIGH,
+	MOV_STAT_YMAX,
+	MOV_STAT_UAVG,
+	MOV_STAT_VAVG,
+	MOV_STAT_SATMIN,
+	MOV_STAT_SATAVG,
+	MOV_STAT_SATMAX,
+	MOV_STAT_HUEAVG,
+	MOV_STAT_YDIF,
+	MOV_STAT_TOUT,
+	MOV_STAT_VREP,
+	MOV_STAT_BRNG,
+	MOV_STAT_MSEF_Y,
+	MOV_REPORT_STATS,
+};
+/* "YMIN", ..., "BRNG" (signalstats' own key), "MSEfY". NULL past the end. */
+const char *mov_report_stat_name(unsigned stat);
+
+enum mov_report_event_kind {
+	MOV_EVENT_DROP,	    /* frames lost before frame (count, fields; starved: buffers full) */
+	MOV_EVENT_FILL,	    /* frame is a repeat standing in for a lost one (vcap --fill-drops) */
+	MOV_EVENT_FLAGGED,  /* the device flagged frame V4L2_BUF_FLAG_ERROR */
+	MOV_EVENT_TC_BREAK, /* the timecode does not follow on at frame */
+	MOV_EVENT_XRUN,	    /* count samples of sound lost (silence) in the chunk at frame */
+	MOV_EVENT_LATE,	    /* count samples of sound that never came (silence) */
+	MOV_EVENT_MD5,	    /* frame's bytes differ from the log's md5 */
+};
+/* "drop", "fill", "flagged", "tc-break", "xrun", "late", "md5-mismatch". */
+const char *mov_report_event_name(enum mov_report_event_kind kind);
+
+struct mov_report_event {
+	enum mov_report_event_kind kind;
+	uint64_t frame;	   /* the file's frame (sample index) it is at */
+	uint64_t count;	   /* drop: frames lost; xrun, late: samples */
+	uint32_t fields;   /* drop: fields lost */
+	uint64_t sequence; /* drop: the device sequence of frame */
+	bool starved;	   /* drop: every buffer was held (the disk was too slow) */
+};
+
+struct mov_report_frame {
+	double t; /* seconds from the first frame, by the index's pts */
+	/* from the capture log (mov_report.has_log and frame < log_frames) */
+	uint64_t sequence;
+	uint32_t flags;	   /* V4L2 buffer flags */
+	double timestamp;  /* capture time, CLOCK_MONOTONIC seconds */
+	char timecode[16]; /* the log's label, or the timecode track's; "" for none */
+	/* signalstats (has_stats) */
+	bool has_stats;
+	double stat[MOV_REPORT_STATS]; /* NaN where the filter gave none (MSEfY: odd heights) */
+};
+
+/* One write (a "batch" line of the log). */
+struct mov_report_batch {
+	uint64_t first, frames; /* its frames */
+	double t;		/* completion, seconds from the first frame's capture time */
+	double latency_ms;	/* submit to completion */
+	unsigned held, slots;	/* buffers held at submit, of all: the fill is held / slots */
+	bool drift_known;
+	double drift_ppm; /* audio clock against video, when known */
+};
+
+/* One thumbnail: a PNG made by libavcodec from a frame scaled by libavfilter. */
+struct mov_report_thumb {
+	uint64_t frame;
+	double t;
+	unsigned width, height;
+	uint8_t *png; /* size bytes, owned by the report */
+	size_t size;
+};
+
+struct mov_report_opts {
+	const char *journal;  /* the capture log; NULL: "<path>.vcj" when there is one */
+	double thumb_every;   /* seconds between thumbnails; 0: about 24 over the file; < 0:
+			       * none */
+	unsigned thumb_width; /* pixels; 0: 160 */
+	bool no_stats;	      /* read no frame: neither statistics nor thumbnails nor md5s */
+};
+
+struct mov_report {
+	struct mov_info info;
+	char log_path[4096];
+	bool has_log;	     /* the capture log was read */
+	int log_err;	     /* why not: -ENOENT (none), -EBADMSG (not a capture log), ... */
+	bool log_complete;   /* it has its end line (a clean finish, or recovered) */
+	bool log_recovered;  /* that end line was written by vmov recover */
+	char recording[40];  /* the recording id, "" without a log */
+	char sidecar[4096];  /* the log's md5 sidecar path, "" for none */
+	uint64_t log_frames; /* frame lines in the log (beyond the file's: not indexed) */
+	uint64_t log_synced; /* frames its last durability point covers */
+	unsigned audio_rate; /* the log's audio rate, 0 without sound */
+	uint64_t frames;     /* the file's frames: frame[] has them all */
+	struct mov_report_frame *frame;
+	uint64_t batches;
+	struct mov_report_batch *batch;
+	uint64_t events;
+	struct mov_report_event *event; /* by frame, then kind */
+	unsigned thumbs;
+	struct mov_report_thumb *thumb;
+	bool stats;		/* the frames were read and their statistics computed */
+	char stats_filter[256]; /* the libavfilter graph the statistics came from */
+	/* md5: the frames' bytes against the log's md5s (when it has them) */
+	uint64_t md5_checked, md5_mismatches;
+	double drift_ppm; /* the last batch's audio drift, when known (drift_known) */
+	bool drift_known;
+	uint8_t (*log_md5)[16]; /* the log's md5 of each frame (frames entries); NULL when the
+				 * log has none for some frame */
+};
+
+/* Build the report of the MOV at path (every frame is read and decoded unless
+ * opts->no_stats). *ret_report is the caller's, for mov_report_free(); nothing is printed.
+ * A log that is missing or not a capture log is no error (has_log false, log_err why); a log
+ * of another recording (its frame count or sizes do not fit the file) neither, but its data
+ * is not used: log_err -ESTALE. -errno from mov_reader_open() with a one-line reason in why
+ * (len bytes); -ENOSYS when this libavfilter lacks signalstats, -ENOMEM, -EIO reading. */
+int mov_report_open(const char *path, const struct mov_report_opts *opts,
+		    struct mov_report **ret_report, char *why, size_t len);
+/* Accepts NULL. */
+void mov_report_free(struct mov_report *r);
 
 #pragma GCC visibility pop
 #endif

@@ -1,7 +1,9 @@
-/* vmov: inspect, verify and recover the MOV files vcap writes (and any uncompressed MOV). */
+/* vmov: inspect, verify, recover and report on the MOV files vcap writes (and any uncompressed
+ * MOV). */
 
 #include "mov.h"
 #include "tool.h"
+#include "vmov.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,8 @@ enum opt {
 	OPT_ALIGN,
 	OPT_FORCE,
 	OPT_JOURNAL,
+	OPT_THUMB_EVERY,
+	OPT_NO_STATS,
 };
 
 static const struct option options[] = {
@@ -34,6 +38,9 @@ static const struct option options[] = {
 	{ "align", required_argument, NULL, OPT_ALIGN },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ "output", required_argument, NULL, 'o' },
+	{ "thumb-every", required_argument, NULL, OPT_THUMB_EVERY },
+	{ "no-stats", no_argument, NULL, OPT_NO_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -47,6 +54,9 @@ struct args {
 	uint64_t align;
 	bool force;
 	const char *journal;
+	const char *out;    /* report: -o */
+	double thumb_every; /* report: --thumb-every */
+	bool no_stats;	    /* report: --no-stats */
 };
 
 static void usage(FILE *f)
@@ -59,9 +69,10 @@ static void usage(FILE *f)
 		"Usage: vmov info FILE [--json] [--samples]\n"
 		"       vmov verify FILE [--md5 SIDE.md5] [--align N]\n"
 		"       vmov recover FILE [--force] [--journal PATH]\n"
+		"       vmov report FILE [-o OUT] [--json] [--force] [--no-stats] [--thumb-every S]\n"
 		"\n"
-		"Inspect, verify and repair QuickTime (MOV) files of uncompressed video, as written by\n"
-		"vcap (frames at aligned offsets) or by anyone else (frames back to back).\n"
+		"Inspect, verify, repair and report on QuickTime (MOV) files of uncompressed video, as\n"
+		"written by vcap (frames at aligned offsets) or by anyone else (frames back to back).\n"
 		"\n"
 		"Commands:\n"
 		"  info      Print the video stream's description: pixel format (MOV tag mapped back\n"
@@ -97,11 +108,29 @@ static void usage(FILE *f)
 		"            through a symbolic link: a link is refused, naming it, before\n"
 		"            anything changes (give the file's own path). A sidecar that is a\n"
 		"            link is kept, or with --force the link itself is replaced.\n"
+		"  report    What happened in a recording, for a person (one HTML page, FILE.html\n"
+		"            unless -o) or a script (--json, on stdout unless -o): the header\n"
+		"            (format, fiel, colour, aspect, timecode, md5 status), and plotted over\n"
+		"            the recording's time, with drops, fills, flagged frames, timecode\n"
+		"            breaks, xruns and md5 mismatches marked on every plot: the interval\n"
+		"            between frames; from the capture log (FILE.vcj) the buffer fill at\n"
+		"            submit and the write latency of every batch and the audio drift;\n"
+		"            for every frame the signal statistics of libavfilter's signalstats\n"
+		"            (YMIN, YLOW, YAVG, YHIGH, YMAX, SATMIN, SATAVG, SATMAX, HUEAVG,\n"
+		"            BRNG, TOUT, VREP, YDIF, the values ffmpeg -vf signalstats prints) and\n"
+		"            the two fields' mean squared error (MSEfY, as QCTools computes it);\n"
+		"            a strip of thumbnails; a list of the events. Every frame is read and\n"
+		"            its md5 compared with the log's, when the log has them. The page is\n"
+		"            self-contained (the data, the dygraphs library and the thumbnails are\n"
+		"            inlined): it opens offline and fetches nothing. A file without a log\n"
+		"            (from another tool, or its log lost) gets the rest: no capture panels.\n"
+		"            Never replaces an existing output without --force, never writes\n"
+		"            through a symbolic link (--force replaces the link itself).\n"
 		"\n"
 		"Options:\n"
-		"  --json           info: print one JSON object instead of text. Any command: a\n"
-		"                   failure is one JSON object too: {\"error\": the error line,\n"
-		"                   \"exit\", \"meaning\"}.\n"
+		"  --json           info, report: print one JSON object instead of text. Any\n"
+		"                   command: a failure is one JSON object too: {\"error\": the\n"
+		"                   error line, \"exit\", \"meaning\"}.\n"
 		"  --samples        info: also list every sample (offset, size, pts); in JSON as\n"
 		"                   \"samples\": [[offset, size, pts], ...].\n"
 		"  --md5 SIDE.md5   verify: a sidecar in FFmpeg's framemd5 format, as printed by\n"
@@ -118,7 +147,14 @@ static void usage(FILE *f)
 		"                   finished cleanly or was recovered (its end line), e.g. after\n"
 		"                   the moov was damaged; and replace an existing md5 sidecar (a\n"
 		"                   symbolic link is replaced itself, never followed).\n"
-		"  --journal PATH   recover: the journal, instead of FILE.vcj.\n"
+		"  --journal PATH   recover, report: the journal, instead of FILE.vcj.\n"
+		"  -o, --output F   report: write the page (or with --json the JSON) to F, \"-\" for\n"
+		"                   stdout; default FILE.html (--json: stdout). With --force an\n"
+		"                   existing F is replaced (a symbolic link itself).\n"
+		"  --thumb-every S  report: a thumbnail every S seconds (default: about 24 over the\n"
+		"                   file, whole seconds when longer than 24 s).\n"
+		"  --no-stats       report: read no frame: no signal statistics, thumbnails or md5\n"
+		"                   check, only what the index and the capture log say (quick).\n"
 		"  -h, --help       This text.\n"
 		"\n"
 		"Pixel formats known to the table (name, V4L2 fourcc, MOV tag):\n");
@@ -134,6 +170,8 @@ static void usage(FILE *f)
 		"  vmov info a.mov --samples\n"
 		"  vmov verify a.mov --md5 a.md5 --align 4096\n"
 		"  vmov recover a.mov       # after a crash; on a complete file it says so\n"
+		"  vmov report a.mov -o a.html\n"
+		"  vmov report a.mov --json -o a.json\n"
 		"\n"
 		"Exit status:\n"
 		"  %d  success (verify: every check passed; recover: the file is complete, also\n"
@@ -154,7 +192,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	int c;
 
 	opterr = 0; /* tool_bad_option says it, in one line */
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -178,6 +216,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_JOURNAL:
 			a->journal = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case OPT_NO_STATS:
+			a->no_stats = true;
+			break;
+		case OPT_THUMB_EVERY:
+			if (tool_parse_seconds(optarg, &a->thumb_every) < 0)
+				return tool_bad_value(a->tool, "--thumb-every", optarg,
+						      "seconds above 0, e.g. 10 or 0.5");
 			break;
 		default:
 			return tool_bad_option(a->tool, c, argv, options);
@@ -663,7 +712,17 @@ int main(int argc, char **argv)
 		return tool_exit(&t, cmd_verify(&a));
 	if (!strcmp(a.cmd, "recover"))
 		return tool_exit(&t, cmd_recover(&a));
-	tool_err(&t, 0, "the commands are info, verify and recover", "unknown command '%s'",
-		 a.cmd);
+	if (!strcmp(a.cmd, "report"))
+		return tool_exit(&t, vm_report(&(struct vm_report_args){ .tool = &t,
+									 .file = a.file,
+									 .out = a.out,
+									 .journal = a.journal,
+									 .json = a.json,
+									 .force = a.force,
+									 .no_stats = a.no_stats,
+									 .thumb_every =
+									     a.thumb_every }));
+	tool_err(&t, 0, "the commands are info, verify, recover and report",
+		 "unknown command '%s'", a.cmd);
 	return tool_exit(&t, EXIT_USAGE);
 }

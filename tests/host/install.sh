@@ -71,11 +71,11 @@ check "vcap.1: one line per format, in the --format text" "$(mov_formats=$("$BIN
 	"$(man_text vcap | grep -cE '^ {14}[A-Za-z0-9]+ {2,}([0-9]+-bit|deprecated)')"
 check "vplay.1: one line per output kind and per output of the build" 9 \
 	"$(man_text vplay | grep -cE '^ {14}(null|/dev/videoN|kms\[:CONN\]|-|FILE|file|v4l2|kms) {2,}[a-zA-Z]')"
-check "vmov.1: one line per example" 3 \
-	"$(man_text vmov | sed -n '/^EXAMPLES/,/Exit status/p' | grep -cE '^ +vmov (info|verify|recover) ')"
-check "vmov.1: one synopsis line per command" 3 \
+check "vmov.1: one line per example" 5 \
+	"$(man_text vmov | sed -n '/^EXAMPLES/,/Exit status/p' | grep -cE '^ +vmov (info|verify|recover|report) ')"
+check "vmov.1: one synopsis line per command" 4 \
 	"$(MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/vmov.1" 2>/dev/null |
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | grep -cE '^ +vmov (info|verify|recover) FILE')"
+		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | grep -cE '^ +vmov (info|verify|recover|report) FILE')"
 
 # ---- the library's face ----
 lib=$ROOT$LIBDIR/libvcap.so.0
@@ -212,7 +212,7 @@ check "vcap --on-drop" "continue fail stop" "$(comp vcap --on-drop '')"
 check "vcap -d: /dev/video*" "$(ls -d /dev/video* 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//')" \
 	"$(comp vcap -d /dev/video)"
 check "vbench --format lists the table" 17 "$(comp vbench --format '' | wc -w)"
-check "vmov: commands" "info recover verify" "$(comp vmov '')"
+check "vmov: commands" "info recover report verify" "$(comp vmov '')"
 check "vmov info --j" "--journal --json" "$(comp vmov info --j)"
 check "vplay -o: outputs and connectors" "- kms kms:DP-2 kms:HDMI-A-1 null" \
 	"$(comp vplay -o '' | tr ' ' '\n' | grep -vE '^/dev/|/' | grep -E '^(-|kms|null)' | sort |

@@ -61,7 +61,7 @@ usage "vmov info, no FILE" "vmov: missing FILE (give a command and one FILE, e.g
 usage "vmov info A B" \
 	"vmov: too many arguments (give a command and one FILE, e.g. vmov info a.mov)" \
 	"$BIN/vmov" info a.mov b.mov
-usage "vmov bogus" "vmov: unknown command 'bogus' (the commands are info, verify and recover)" \
+usage "vmov bogus" "vmov: unknown command 'bogus' (the commands are info, verify, recover and report)" \
 	"$BIN/vmov" bogus a.mov
 usage "vmov --align 0" "vmov: invalid --align '0' (a byte count above 0, e.g. 4096 or 192K)" \
 	"$BIN/vmov" verify a.mov --align 0

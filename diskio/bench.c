@@ -22,8 +22,8 @@ struct bench {
 	dio_bench_event_fn event;
 	void *user;
 	struct dio_slab *slab;
-	unsigned groups;     /* slot groups of one batch each: depth in flight + one being filled */
-	uint64_t *busy;	     /* per group: batch number + 1 in flight there, 0 when free */
+	unsigned groups; /* slot groups of one batch each: depth in flight + one being filled */
+	uint64_t *busy;	 /* per group: batch number + 1 in flight there, 0 when free */
 	uint64_t *batch_off; /* file offset of every batch written, for FIEMAP and the read-back */
 	unsigned cap;	     /* capacity of batch_off */
 	uint64_t t_progress; /* when the last progress event went, 0: none in this phase */
@@ -44,7 +44,7 @@ static double since_s(uint64_t t0_ns)
 }
 
 static void say(struct bench *s, int err, const char *hint, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static void say(struct bench *s, int err, const char *hint, const char *fmt, ...)
 {
@@ -157,8 +157,7 @@ static void account(struct bench *s, struct dio_bench_phase *ph, const struct di
 		ph->bytes += (uint64_t)batch * s->r->frame_bytes;
 		ph->frames += batch;
 		for (unsigned k = 0; verify && k < batch; k++)
-			if (!stamp_ok(s, dio_slab_slot(s->slab, g * batch + k),
-				      d[i].tag * batch + k))
+			if (!stamp_ok(s, dio_slab_slot(s->slab, g * batch + k), d[i].tag * batch + k))
 				ph->bad_frames++;
 	}
 }
@@ -186,8 +185,8 @@ static int reap(struct bench *s, struct dio_bench_phase *ph, void *io, reap_fn f
 	return n;
 }
 
-static int wait_group(struct bench *s, struct dio_bench_phase *ph, void *io, reap_fn fn, unsigned g,
-		      bool verify)
+static int wait_group(struct bench *s, struct dio_bench_phase *ph, void *io, reap_fn fn,
+		      unsigned g, bool verify)
 {
 	int n = 0;
 
@@ -240,9 +239,7 @@ static int write_phase(struct bench *s)
 {
 	const struct dio_bench_config *c = s->c;
 	struct dio_bench_phase *ph = &s->r->write;
-	struct dio_opts o = { .depth = c->depth,
-			      .force = c->force,
-			      .no_uring = c->no_uring,
+	struct dio_opts o = { .depth = c->depth, .force = c->force, .no_uring = c->no_uring,
 			      .no_direct = c->no_direct };
 	uint64_t per = (uint64_t)c->batch * s->r->frame_bytes, t0;
 	struct dio_writer *w;
@@ -306,9 +303,7 @@ static int read_phase(struct bench *s)
 {
 	const struct dio_bench_config *c = s->c;
 	struct dio_bench_phase *ph = &s->r->read;
-	struct dio_opts o = { .depth = c->depth,
-			      .no_uring = c->no_uring,
-			      .no_direct = c->no_direct };
+	struct dio_opts o = { .depth = c->depth, .no_uring = c->no_uring, .no_direct = c->no_direct };
 	uint64_t nbatches = s->r->nbatches, t0;
 	struct dio_reader *rd;
 	double cpu0;
@@ -384,11 +379,8 @@ static int setup(struct bench *s)
 		return ret;
 	r->slot_bytes = dio_slab_slot_size(s->slab);
 	r->batch_bytes = (uint64_t)c->batch * r->slot_bytes;
-	/* a grey picture rather than zeros, so nothing downstream can shortcut zero pages; set
-	 * through the memfd: the loop touches only each frame's stamp */
-	ret = dio_slab_fill(s->slab, 0x80);
-	if (ret < 0)
-		return ret;
+	/* a grey picture rather than zeros, so nothing downstream can shortcut zero pages */
+	memset(dio_slab_base(s->slab), 0x80, dio_slab_bytes(s->slab));
 	s->busy = calloc(s->groups, sizeof(*s->busy));
 	return s->busy ? 0 : -ENOMEM;
 }
@@ -433,8 +425,8 @@ static void phase_error(struct bench *s, const char *what, const struct dio_benc
 	const char *path = s->r->path;
 
 	if (ph->err == -ENOSPC)
-		say(s, ph->err, "free space or pick a smaller --bytes",
-		    "%s %s stopped after %.2f GB", what, path, ph->bytes / 1e9);
+		say(s, ph->err, "free space or pick a smaller --bytes", "%s %s stopped after %.2f GB",
+		    what, path, ph->bytes / 1e9);
 	else if (ph->err)
 		say(s, ph->err, NULL, "%s %s", what, path);
 	if (ph->bad_frames)

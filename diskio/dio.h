@@ -32,17 +32,17 @@ struct dio_geom {
 	uint32_t mem_align;    /* STATX_DIOALIGN stx_dio_mem_align (buffer address) */
 	uint32_t offset_align; /* STATX_DIOALIGN stx_dio_offset_align (file offset/length) */
 	uint32_t fs_block;     /* st_blksize of the filesystem */
-	bool direct_ok;	       /* O_DIRECT possible on this path */
-	uint64_t chunk;	       /* RAID chunk (md chunk_size, XFS sunit, ext4 stride) */
+	bool direct_ok;        /* O_DIRECT possible on this path */
+	uint64_t chunk;        /* RAID chunk (md chunk_size, XFS sunit, ext4 stride) */
 	uint32_t data_disks;   /* disks carrying data in one stripe */
 	uint64_t stripe;       /* full stripe width = chunk x data_disks (not always 2^n) */
 	uint64_t io_min;       /* queue/minimum_io_size (BLKIOMIN) */
 	uint64_t io_opt;       /* queue/optimal_io_size (BLKIOOPT) */
 	uint64_t part_start;   /* byte offset of the filesystem's device within the array */
-	uint64_t align;	       /* the chosen unit: max(offset_align, fs_block, stripe, 4096) */
-	char dev[32];	       /* block device behind the file, e.g. "md0", "loop3", "vda1" */
+	uint64_t align;        /* the chosen unit: max(offset_align, fs_block, stripe, 4096) */
+	char dev[32];          /* block device behind the file, e.g. "md0", "loop3", "vda1" */
 	char source[48];       /* where the stripe came from: "md", "xfs", "ext4", "io_opt", ... */
-	char why[200];	       /* one sentence: the unit chosen and the reason */
+	char why[200];         /* one sentence: the unit chosen and the reason */
 };
 
 /* Probe the geometry for a file (existing, or to be created) at path; a symbolic link there
@@ -96,13 +96,6 @@ unsigned dio_slab_nslots(const struct dio_slab *slab);
 void *dio_slab_base(const struct dio_slab *slab);
 size_t dio_slab_bytes(const struct dio_slab *slab); /* whole mapping, tail included */
 int dio_slab_memfd(const struct dio_slab *slab);
-/* Set every byte of the slab (tail included) to byte, through the memfd (pwrite from a
- * small buffer), not through the mapping: the kernel writes through its own mapping, so the
- * process's first touch of each page is spared when nothing else of it needs one. Under
- * nested virtualisation that first touch costs a VM exit a page (measured on the 2-core VM
- * this was written on: 0.3 s for 166 MB through the mapping, 0.05 s through the memfd).
- * Returns 0 or -errno of pwrite(2), -ENOMEM. */
-int dio_slab_fill(struct dio_slab *slab, int byte);
 enum dio_pin dio_slab_pin(const struct dio_slab *slab);
 
 /* A dmabuf (udmabuf) fd covering slot i, created on first use and owned by the slab. -ENODEV
@@ -112,11 +105,11 @@ int dio_slab_dmabuf(struct dio_slab *slab, unsigned i);
 /* ---- the I/O engine, shared by writer and reader ---- */
 
 enum dio_mode {
-	DIO_MODE_URING_FIXED, /* io_uring, registered slab, one WRITE_FIXED/READ_FIXED per batch */
-	DIO_MODE_URING_VEC,   /* io_uring, writev/readv of the slots (registration failed, e.g.
-			       * RLIMIT_MEMLOCK: the kernel pins each I/O's pages instead) */
-	DIO_MODE_SYNC_DIRECT, /* pwritev/preadv with O_DIRECT (io_uring unavailable) */
-	DIO_MODE_BUFFERED,    /* no O_DIRECT on this filesystem: page cache, fdatasync at close */
+	DIO_MODE_URING_FIXED,  /* io_uring, registered slab, one WRITE_FIXED/READ_FIXED per batch */
+	DIO_MODE_URING_VEC,    /* io_uring, writev/readv of the slots (registration failed, e.g.
+				* RLIMIT_MEMLOCK: the kernel pins each I/O's pages instead) */
+	DIO_MODE_SYNC_DIRECT,  /* pwritev/preadv with O_DIRECT (io_uring unavailable) */
+	DIO_MODE_BUFFERED,     /* no O_DIRECT on this filesystem: page cache, fdatasync at close */
 };
 
 /* Human name of a mode, e.g. "io_uring fixed buffers, O_DIRECT". */
@@ -128,20 +121,20 @@ const char *dio_human_bytes(uint64_t n, char *buf, size_t len);
 
 /* One finished batch, from dio_writer_reap()/dio_reader_reap(). */
 struct dio_done {
-	uint64_t tag;	 /* the caller's tag from submit */
-	uint64_t offset; /* file offset of the batch */
-	uint32_t len;	 /* payload bytes requested */
-	int res;	 /* 0 or -errno (-ENOSPC, -EIO, ...) */
-	uint64_t lat_ns; /* submit-to-completion time */
+	uint64_t tag;      /* the caller's tag from submit */
+	uint64_t offset;   /* file offset of the batch */
+	uint32_t len;      /* payload bytes requested */
+	int res;           /* 0 or -errno (-ENOSPC, -EIO, ...) */
+	uint64_t lat_ns;   /* submit-to-completion time */
 };
 
 struct dio_opts {
-	unsigned depth;		 /* batches in flight (default 4) */
-	uint64_t data_start;	 /* first batch offset, rounded up to the unit (default 0) */
+	unsigned depth;          /* batches in flight (default 4) */
+	uint64_t data_start;     /* first batch offset, rounded up to the unit (default 0) */
 	uint64_t expected_bytes; /* preallocate this much up front when known (0: in steps) */
-	bool force;		 /* writer: replace an existing file (or link) instead of -EEXIST */
-	bool no_uring;		 /* skip io_uring (tests, old kernels) */
-	bool no_direct;		 /* skip O_DIRECT (tests) */
+	bool force;              /* writer: replace an existing file (or link) instead of -EEXIST */
+	bool no_uring;           /* skip io_uring (tests, old kernels) */
+	bool no_direct;          /* skip O_DIRECT (tests) */
 };
 
 /* ---- outputs: created and rewritten without following a symbolic link ---- */
@@ -275,21 +268,21 @@ void dio_reader_free(struct dio_reader *r);
 /* What one run measures. All sizes in bytes. The caller converts its video format into
  * frame_bytes (for fields delivered one per buffer, one field) before calling. */
 struct dio_bench_config {
-	const char *path;	 /* a file to create (an existing one only with force), or a
-				  * directory to make a temporary file in: "<temp_prefix>.XXXXXX" */
+	const char *path;     /* a file to create (an existing one only with force), or a
+			       * directory to make a temporary file in: "<temp_prefix>.XXXXXX" */
 	const char *temp_prefix; /* that file's name before ".XXXXXX"; NULL: "dio-bench" */
-	size_t frame_bytes;	 /* one buffer's payload; each is written in a slot of its own */
-	unsigned batch;		 /* frames per write (>= 1) */
-	unsigned depth;		 /* writes or reads in flight (>= 1) */
-	uint64_t align;		 /* the unit as for dio_geom_probe(); 0: probe the stripe */
-	double seconds;		 /* write for this long (wall clock), when bytes is 0 */
-	uint64_t bytes; /* else write this many payload bytes, rounded up to whole batches */
+	size_t frame_bytes;   /* one buffer's payload; each is written in a slot of its own */
+	unsigned batch;       /* frames per write (>= 1) */
+	unsigned depth;       /* writes or reads in flight (>= 1) */
+	uint64_t align;       /* the unit as for dio_geom_probe(); 0: probe the stripe */
+	double seconds;       /* write for this long (wall clock), when bytes is 0 */
+	uint64_t bytes;       /* else write this many payload bytes, rounded up to whole batches */
 	bool no_uring, no_direct; /* as in struct dio_opts */
-	bool write_only;	  /* no read-back */
-	bool read_only; /* only read path, a file an earlier run kept: batches back to back */
-	bool keep;	/* keep the file afterwards (else it is removed, also on failure) */
-	bool force;	/* replace path if it exists (else -EEXIST); a symbolic link
-			 * there is replaced itself (dio_create), never followed */
+	bool write_only;      /* no read-back */
+	bool read_only;       /* only read path, a file an earlier run kept: batches back to back */
+	bool keep;            /* keep the file afterwards (else it is removed, also on failure) */
+	bool force;           /* replace path if it exists (else -EEXIST); a symbolic link
+			       * there is replaced itself (dio_create), never followed */
 	/* Polled between batches: true stops the run early, keeping the figures so far
 	 * (result.interrupted). NULL: never. A signalfd the caller reads is one such source. */
 	bool (*should_stop)(void *user);
@@ -297,48 +290,48 @@ struct dio_bench_config {
 
 /* Figures of one phase (the write as a recording does it, the read-back as a player does). */
 struct dio_bench_phase {
-	bool done;	/* the phase ran (its figures are meaningful) */
-	uint64_t bytes; /* payload bytes moved (frames, not slot padding) */
+	bool done;            /* the phase ran (its figures are meaningful) */
+	uint64_t bytes;       /* payload bytes moved (frames, not slot padding) */
 	uint64_t frames;
-	double seconds;	     /* wall clock, the write's closing fdatasync included */
-	double cpu_seconds;  /* user + system of this process, io_uring workers included */
-	uint64_t max_lat_ns; /* the slowest batch, submit to completion */
+	double seconds;       /* wall clock, the write's closing fdatasync included */
+	double cpu_seconds;   /* user + system of this process, io_uring workers included */
+	uint64_t max_lat_ns;  /* the slowest batch, submit to completion */
 	enum dio_mode mode;
-	char mode_why[240];  /* why not DIO_MODE_URING_FIXED, or "" */
-	int err;	     /* 0, or the -errno that ended the phase (-ENOSPC: disk full) */
-	uint64_t bad_frames; /* read-back: frames that did not hold what was written there */
+	char mode_why[240];   /* why not DIO_MODE_URING_FIXED, or "" */
+	int err;              /* 0, or the -errno that ended the phase (-ENOSPC: disk full) */
+	uint64_t bad_frames;  /* read-back: frames that did not hold what was written there */
 };
 
 /* A plain value: nothing in it is allocated, so nothing needs freeing. */
 struct dio_bench_result {
-	char path[4096]; /* the file measured: path, or the temporary file made in it */
-	bool temporary;	 /* path was a directory and the file was made in it */
+	char path[4096];      /* the file measured: path, or the temporary file made in it */
+	bool temporary;       /* path was a directory and the file was made in it */
 	struct dio_geom geom;
 	size_t frame_bytes, slot_bytes;
 	uint64_t batch_bytes; /* one batch on disk: batch x slot_bytes (slots are whole units) */
-	unsigned nbatches;    /* batches written */
+	unsigned nbatches;        /* batches written */
 	unsigned batches_aligned; /* ... at a file offset that is a multiple of geom.align */
 	int fiemap_mapped, fiemap_aligned; /* dio_fiemap_aligned() on the batches; -1: unknown */
 	struct dio_bench_phase write, read;
-	bool interrupted; /* should_stop said so */
+	bool interrupted;     /* should_stop said so */
 };
 
 enum dio_bench_event_kind {
-	DIO_BENCH_PROGRESS,	/* a phase's figures so far, at most every 0.5 s; text such as
+	DIO_BENCH_PROGRESS,     /* a phase's figures so far, at most every 0.5 s; text such as
 				 * "writing 1.23 GB, 456 MB/s" */
 	DIO_BENCH_PROGRESS_END, /* the phase that sent PROGRESS is over (a live line can go) */
-	DIO_BENCH_ERROR,	/* one failure, to be said as "text: strerror(-err) (hint)" */
+	DIO_BENCH_ERROR,        /* one failure, to be said as "text: strerror(-err) (hint)" */
 };
 
 /* What the run has to say. text and hint live only for the call; hint may be NULL, err is 0
  * when no errno applies. The hints name the options of vbench, this benchmark's tool. */
 struct dio_bench_event {
 	enum dio_bench_event_kind kind;
-	int err; /* 0 or -errno */
+	int err;              /* 0 or -errno */
 	const char *text;
 	const char *hint;
-	uint64_t bytes; /* PROGRESS: payload bytes of the phase so far */
-	double seconds; /* PROGRESS: since the phase began */
+	uint64_t bytes;       /* PROGRESS: payload bytes of the phase so far */
+	double seconds;       /* PROGRESS: since the phase began */
 };
 
 typedef void (*dio_bench_event_fn)(const struct dio_bench_event *ev, void *user);

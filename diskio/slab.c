@@ -10,9 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/udmabuf.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -21,9 +19,9 @@ struct dio_slab {
 	int memfd;
 	int udmabuf_dev; /* /dev/udmabuf, opened on first dio_slab_dmabuf() */
 	void *base;
-	size_t bytes; /* mapping: nslots * slot + tail */
-	size_t slot;  /* slot stride, a multiple of 4096 and of the alignment unit */
-	size_t frame; /* bytes of payload per slot */
+	size_t bytes;     /* mapping: nslots * slot + tail */
+	size_t slot;      /* slot stride, a multiple of 4096 and of the alignment unit */
+	size_t frame;     /* bytes of payload per slot */
 	unsigned nslots;
 	enum dio_pin pin;
 	int *dmabuf; /* per slot, -1 until created */
@@ -43,8 +41,8 @@ static int slab_map(struct dio_slab *s)
 	ret = fcntl(s->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	if (ret < 0)
 		return -errno;
-	s->base =
-	    mmap(NULL, s->bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->memfd, 0);
+	s->base = mmap(NULL, s->bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, s->memfd,
+		       0);
 	if (s->base == MAP_FAILED) {
 		s->base = NULL;
 		return -errno;
@@ -134,28 +132,6 @@ void *dio_slab_base(const struct dio_slab *s)
 size_t dio_slab_bytes(const struct dio_slab *s)
 {
 	return s->bytes;
-}
-
-int dio_slab_fill(struct dio_slab *s, int byte)
-{
-	const size_t chunk = 1 << 20;
-	uint8_t *buf = malloc(chunk);
-	int ret = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	memset(buf, byte, chunk);
-	for (size_t off = 0; off < s->bytes && ret >= 0;) {
-		size_t len = s->bytes - off < chunk ? s->bytes - off : chunk;
-		ssize_t n = pwrite(s->memfd, buf, len, (off_t)off);
-
-		if (n < 0 && errno != EINTR)
-			ret = -errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
-	free(buf);
-	return ret;
 }
 
 int dio_slab_memfd(const struct dio_slab *s)

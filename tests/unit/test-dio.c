@@ -61,8 +61,7 @@ static void slab_layout_page(struct t_state *t)
 	T_EQ(t, dio_slab_bytes(s), 8 * 4149248 + 4096);
 	for (unsigned i = 0; i < 8; i++) {
 		T_EQ(t, (uintptr_t)dio_slab_slot(s, i) % 4096, 0);
-		T_EQ(t, (char *)dio_slab_slot(s, i) - (char *)dio_slab_base(s),
-		     (size_t)i * 4149248);
+		T_EQ(t, (char *)dio_slab_slot(s, i) - (char *)dio_slab_base(s), (size_t)i * 4149248);
 	}
 	T_ASSERT(t, dio_slab_slot(s, 8) == NULL);
 	dio_slab_free(s);
@@ -92,22 +91,6 @@ static void slab_sealed(struct t_state *t)
 	T_ASSERT(t, (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW));
 	T_ASSERT(t, !(seals & F_SEAL_WRITE)); /* udmabuf refuses write-sealed memfds */
 	T_ASSERT(t, ftruncate(dio_slab_memfd(s), 4096) < 0 && errno == EPERM);
-	dio_slab_free(s);
-}
-
-/* dio_slab_fill sets every byte the mapping shows, the tail too (1 MiB + a bit: two chunks) */
-static void slab_fill(struct t_state *t)
-{
-	struct dio_slab *s;
-	const uint8_t *p;
-	size_t bad = 0;
-
-	T_EQ(t, dio_slab_new(300000, 4, 0, &s), 0);
-	T_EQ(t, dio_slab_fill(s, 0x80), 0);
-	p = dio_slab_base(s);
-	for (size_t i = 0; i < dio_slab_bytes(s); i++)
-		bad += p[i] != 0x80;
-	T_EQ(t, bad, 0);
 	dio_slab_free(s);
 }
 
@@ -283,10 +266,8 @@ static void writer_finish_size(struct t_state *t)
 
 	fixture_init(&f, build_dir());
 	T_EQ(t, dio_slab_new(8192, 2, 4096, &s), 0);
-	T_EQ(t,
-	     dio_writer_open(f.path, &g, s,
-			     &(struct dio_opts){ .data_start = 1, .expected_bytes = 1 << 20 }, &w),
-	     0);
+	T_EQ(t, dio_writer_open(f.path, &g, s, &(struct dio_opts){ .data_start = 1,
+			.expected_bytes = 1 << 20 }, &w), 0);
 	T_EQ(t, stat(f.path, &st), 0);
 	T_ASSERT(t, st.st_size >= (1 << 20)); /* preallocated up front */
 	T_EQ(t, dio_writer_submit(w, 0, 2, 0, NULL), 0);
@@ -511,7 +492,6 @@ int main(void)
 	T_RUN(&t, slab_layout_page);
 	T_RUN(&t, slab_layout_stripe);
 	T_RUN(&t, slab_sealed);
-	T_RUN(&t, slab_fill);
 	T_RUN(&t, slab_invalid);
 	T_RUN(&t, slab_dmabuf);
 	T_RUN(&t, writer_uring_fixed);

@@ -21,8 +21,8 @@ struct rec_batch {
 	 * written after the frames (a_bytes, padded to the unit) */
 	uint64_t a_first, a_count;
 	uint32_t a_bytes;
-	uint64_t a_xrun, a_late; /* samples of it that are silence standing in */
-	unsigned held;		 /* slots held when it was submitted: the buffer fill */
+	uint64_t a_xrun, a_late;  /* samples of it that are silence standing in */
+	unsigned held;		  /* slots held when it was submitted: the buffer fill */
 	uint64_t lat_ns, done_ns; /* submit to completion; CLOCK_MONOTONIC at completion */
 };
 
@@ -30,9 +30,9 @@ struct rec_batch {
  * Welford's updates keep it exact over hours (no sums of squares of large numbers). */
 struct rec_line {
 	uint64_t n;
-	double t0;	   /* the first point's time; t is taken from it */
-	double mt, mn;	   /* means */
-	double ctt, ctn;   /* co-moments */
+	double t0;	 /* the first point's time; t is taken from it */
+	double mt, mn;	 /* means */
+	double ctt, ctn; /* co-moments */
 };
 
 /* The sound of a recording (record-audio.c). */
@@ -41,12 +41,12 @@ struct rec_audio {
 	struct cap_audio *src;
 	struct mov_audio mov; /* as the index describes it */
 	bool aligned;
-	uint8_t *chunks;      /* one chunk buffer per group of slots, chunk_cap bytes each */
+	uint8_t *chunks; /* one chunk buffer per group of slots, chunk_cap bytes each */
 	size_t chunk_cap;
-	uint64_t chunk_max;   /* samples a chunk holds */
-	uint8_t *scratch;     /* interleaved samples before they are split into tracks */
-	uint64_t next;	      /* the next sample index to go into a chunk */
-	uint64_t xruns_seen;  /* the source's xrun count at the last look */
+	uint64_t chunk_max;  /* samples a chunk holds */
+	uint8_t *scratch;    /* interleaved samples before they are split into tracks */
+	uint64_t next;	     /* the next sample index to go into a chunk */
+	uint64_t xruns_seen; /* the source's xrun count at the last look */
 	uint64_t xrun_samples_seen;
 	struct rec_line video, audio; /* the two clocks, for the drift */
 	uint64_t last_clock_ns;
@@ -90,10 +90,10 @@ struct rec_sync {
 /* One recording: the loop's state, with what its setup opened and what its policies track. */
 struct cap_record {
 	const struct cap_record_config *c; /* &own */
-	struct cap_record_config own;	 /* the configuration, completed from what the source took */
-	struct cap_record_stats *st;	 /* &stats */
+	struct cap_record_config own; /* the configuration, completed from what the source took */
+	struct cap_record_stats *st;  /* &stats */
 	struct cap_record_stats stats;
-	cap_event_fn fn;		 /* the front end's, may be NULL */
+	cap_event_fn fn; /* the front end's, may be NULL */
 	void *user;
 	struct dio_slab *slab;
 	struct dio_writer *dw;
@@ -103,16 +103,17 @@ struct cap_record {
 	int md5_fd;	       /* the --md5 sidecar, opened in setup and written at the end */
 	bool md5_created;      /* by this recording: removed when it is not written */
 	struct cap_source *src;
-	struct cap_frame *meta; /* per slot */
-	struct rec_mark *mark;	/* per slot */
+	struct cap_frame *meta;	 /* per slot */
+	struct rec_mark *mark;	 /* per slot */
 	struct rec_batch *batch; /* per group of c->batch slots */
 	unsigned nslots, ngroups;
 	unsigned fill;		       /* next slot the source fills (ring order) */
 	unsigned commit;	       /* next group to commit */
 	unsigned held;		       /* slots not queued at the source */
 	unsigned group_first, pending; /* the open group: its first slot, frames in it */
-	bool full;		       /* every slot was held since the last frame came */
-	bool recording;		       /* past --start-timecode (or from the start without it) */
+	bool full;	/* since the last frame came, the source had at most one slot: the next
+			 * frame filled it and then there was none (a gap then is the buffers') */
+	bool recording; /* past --start-timecode (or from the start without it) */
 	uint64_t captured;
 	uint64_t counted; /* samples the file will hold: captured + fills */
 	uint64_t next_seq;
@@ -139,10 +140,10 @@ struct cap_record {
 void cap_rec_fail(struct cap_record *v, const char *what, int err);
 /* An event to the front end: ev's kind, type, err, hint and subject, with the text from fmt. */
 void cap_rec_emit(const struct cap_record *v, struct cap_event ev, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* An ERROR event: "what: strerror(err) (hint)"; err 0 for none, hint may be NULL. */
 void cap_rec_error(const struct cap_record *v, int err, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* CLOCK_MONOTONIC in seconds. */
 double cap_rec_now_s(void);
 /* CLOCK_MONOTONIC in nanoseconds (the clock of the frame timestamps). */
@@ -194,7 +195,7 @@ uint64_t cap_rec_plan_fills(const struct cap_record *v, const struct cap_frame *
 void cap_rec_account_drops(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m);
 void cap_rec_account_flags(struct cap_record *v, const struct cap_frame *f, uint64_t index);
 void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, struct rec_mark *m,
-			 uint64_t index);
+			      uint64_t index);
 
 /* record-audio.c: sound recorded with the frames, one chunk per batch */
 
@@ -212,8 +213,8 @@ void cap_rec_audio_step(struct cap_record *v, const struct cap_frame *f);
 /* Fill group b's chunk with the sound the device has, up to the end of frame last_pts (the
  * recording's last batch: waiting for it, silence for what never comes); its tail for the
  * write in *ret_tail (NULL when there is no sound). */
-void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned group,
-			int64_t last_pts, bool last, void **ret_tail);
+void cap_rec_audio_fill(struct cap_record *v, struct rec_batch *b, unsigned group, int64_t last_pts,
+			bool last, void **ret_tail);
 /* Once every batch is on disk: the sound of the last frames that no batch took (the device
  * delivers it a little after the frames) in a write of its own. */
 void cap_rec_audio_finish(struct cap_record *v);

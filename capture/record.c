@@ -372,7 +372,10 @@ static int take_frame(struct cap_record *v)
 	v->held++;
 	v->captured++;
 	v->counted += m->fill + 1;
-	if (v->held == v->nslots)
+	/* one slot left at the source: the next frame takes it, and a frame after that finds
+	 * none until a write completes, even if the loop is held up elsewhere meanwhile (the
+	 * capture log's write on a disk that slow) and frees slots before it takes the next */
+	if (v->held + 1 >= v->nslots)
 		v->full = true;
 	if (v->held > v->st->max_fill * v->nslots)
 		v->st->max_fill = (double)v->held / v->nslots;

@@ -86,6 +86,8 @@ print(sum(x["starved"] for x in d), sum(x["count"] for x in d if x["starved"]),
       sum(1 for x in d if not x["starved"] and x["count"] >= 8))' s.json)"
 echo "slow disk: $(json_get s.json frames) frames, $drops dropped in $gaps gaps, $starved starved ($starved_lost frames)"
 grep -v 'buffers full' s.err | sed 's/^/  not starved: /'
+grep -E '^(batch|synced|note|lost)' s.mov.vcj | tail -n 30 | sed 's/^/  log: /'
+python3 -c 'import json,sys; [print("  gap:", d) for d in json.load(open(sys.argv[1]))["drop_list"]]' s.json
 expect_eq "slow-dropped" "$((drops > 0))" 1
 # the disk's gaps are starved: nearly every frame lost, and every gap of a batch or more
 expect_eq "slow-starved-hold-the-drops" "$((starved > 0 && starved_lost * 10 >= drops * 9))" 1

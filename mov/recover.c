@@ -487,6 +487,10 @@ static int self_frames(int fd, struct jdata *d, uint64_t slot, struct mov_recove
  * frames from its self description (as without a log); one with sound an empty index whose
  * moov goes after them, so that nothing is cut away. Anything else: -ENODATA, a log of
  * nothing never empties a file that holds something. */
+/* Where the self description could end: data_start is a multiple of a page, the stripe at
+ * most a few MiB. */
+#define SELF_SCAN_MAX (64ull << 20)
+
 static int frameless(int fd, struct jdata *d, uint64_t file_size, struct mov_recover_result *res)
 {
 	struct jdata self = { 0 };
@@ -495,6 +499,10 @@ static int frameless(int fd, struct jdata *d, uint64_t file_size, struct mov_rec
 	d->empty_end = d->data_start;
 	if (!d->data_start)
 		return -ENODATA;
+	/* the empty index goes at data_start: one vcap never wrote is a damaged log, not a
+	 * place to extend the file to (a data_start of 4e14 made a sparse 400 TB file) */
+	if (d->data_start > SELF_SCAN_MAX || d->data_start % 4096)
+		return -EBADMSG;
 	if (file_size <= d->data_start)
 		return 0;
 	if (dio_fiemap_written_end(fd, d->data_start, &end) < 0)
@@ -540,9 +548,6 @@ static int rebuild(const char *path, struct jdata *d, struct mov_recover_result 
 	return ret;
 }
 
-/* Where the self description could end: data_start is a multiple of a page, the stripe at
- * most a few MiB. */
-#define SELF_SCAN_MAX (64ull << 20)
 
 /* Parse a self description (mov_journal_stamp) found before data_start at. */
 static int parse_self(char *text, uint64_t at, struct jdata *d, uint64_t *slot)

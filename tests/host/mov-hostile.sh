@@ -112,6 +112,9 @@ f = [i for i, l in enumerate(lines) if l[0].isdigit()]
 lines[f[1]], lines[f[2]] = lines[f[2]], lines[f[1]]
 open("order.vcj", "w").writelines(lines)'
 recover_refused "log out of order" order.vcj "not a valid journal"
+# killed before its first frame, the log's data_start 400 TB out: no empty index out there
+awk '/^data_start / { $2 = 409600000000000 } !/^[0-9]/ { print }' killed.vcj >far.vcj
+recover_refused "frameless log, data_start far out" far.vcj "not a valid journal"
 cp killed.mov k.mov
 cp killed.vcj k.mov.vcj
 timeout 30 "$VMOV" recover k.mov >out.txt 2>err.txt

@@ -548,7 +548,6 @@ static int rebuild(const char *path, struct jdata *d, struct mov_recover_result 
 	return ret;
 }
 
-
 /* Parse a self description (mov_journal_stamp) found before data_start at. */
 static int parse_self(char *text, uint64_t at, struct jdata *d, uint64_t *slot)
 {

@@ -55,15 +55,16 @@ static void header(FILE *f, const struct mov_info *in, const AVFormatContext *ac
  * as the muxer writes it; the average rate is off when drops left gaps in the timestamps). */
 static int64_t last_duration(const struct mov_info *in, const struct mov_sample *s, uint64_t n)
 {
-	int64_t left, span;
+	double ticks = in->tb_num ? in->duration * in->tb_den / in->tb_num : 0;
+	int64_t left;
 
-	/* a damaged index's pts can lie anywhere in int64_t: the span must not overflow */
-	if (in->duration > 0 && in->tb_num && n &&
-	    !__builtin_sub_overflow(s[n - 1].pts, s[0].pts, &span) &&
-	    in->duration * in->tb_den / in->tb_num < 0x1p62 &&
-	    !__builtin_sub_overflow(llround(in->duration * in->tb_den / in->tb_num), span, &left) &&
-	    left > 0)
-		return left;
+	/* the reader keeps every pts within 2^61 ticks (copy_index in reader.c): with the
+	 * header's duration held under 2^62 as well, the difference cannot overflow */
+	if (in->duration > 0 && in->tb_num && n && ticks < 0x1p62) {
+		left = llround(ticks) - (s[n - 1].pts - s[0].pts);
+		if (left > 0)
+			return left;
+	}
 	if (!in->rate_num || !in->tb_num)
 		return 0;
 	return ((int64_t)in->tb_den * in->rate_den + (int64_t)in->tb_num * in->rate_num / 2) /

@@ -76,6 +76,13 @@ struct mov_timecode {
 	unsigned fps;   /* rounded rate */
 	unsigned drop;  /* labels dropped per minute (0, 2 or 4) */
 };
+/* Labels per second of a timecode at rate_num/rate_den frames/s: the rate rounded to the
+ * nearest whole (29.97 -> 30), computed in 64 bits. 0 when there is none to label with: a
+ * zero term, a rounded rate of 0, or one above MOV_TIMECODE_MAX_FPS (the ceiling
+ * mov_params_check and the tmcd reader put on a frame rate; above it the label arithmetic
+ * of mov_timecode_string would overflow 32 bits). */
+#define MOV_TIMECODE_MAX_FPS 1000
+unsigned mov_timecode_fps(unsigned rate_num, unsigned rate_den);
 /* Labels skipped each minute (but every tenth) by drop-frame timecode at a rounded rate: 2
  * at 30, 4 at 60; 0 at rates that are not a multiple of 30 (no drop-frame there). */
 unsigned mov_timecode_drop_labels(unsigned fps);

@@ -181,8 +181,8 @@ struct mov_params {
 
 /* Check a start timecode against a frame rate. "HH:MM:SS:FF" non-drop, or "HH:MM:SS;FF"
  * (also '.' before FF, or ';' everywhere) drop-frame. 0 if valid; -EINVAL with a constant
- * reason in *ret_why (may be NULL) for a bad syntax, a field out of range (FF must be below
- * the rounded rate), drop-frame at a rate outside the 30000/1001 family (30000/1001,
+ * reason in *ret_why (may be NULL) for a bad syntax, a rate that rounds to 0 or above 1000
+ * frames/s, a field out of range (FF must be below the rounded rate), drop-frame at a rate outside the 30000/1001 family (30000/1001,
  * 60000/1001, ..., while the rounded rate is a multiple of 30), or a drop-frame label that
  * does not exist (frames 00 and 01 (00-03 at 60000/1001) of every minute not divisible by
  * ten). */

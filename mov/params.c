@@ -138,6 +138,16 @@ void mov_colour_to_av(enum mov_colour colour, AVCodecParameters *par)
 	par->color_space = colours[colour].spc;
 }
 
+unsigned mov_timecode_fps(unsigned rate_num, unsigned rate_den)
+{
+	uint64_t fps;
+
+	if (!rate_num || !rate_den)
+		return 0;
+	fps = ((uint64_t)rate_num + rate_den / 2) / rate_den;
+	return fps <= MOV_TIMECODE_MAX_FPS ? (unsigned)fps : 0;
+}
+
 unsigned mov_timecode_drop_labels(unsigned fps)
 {
 	return fps % 30 == 0 ? 2 * (fps / 30) : 0;
@@ -179,7 +189,9 @@ int mov_timecode_check(const char *tc, unsigned rate_num, unsigned rate_den,
 		why = "timecode must be HH:MM:SS:FF (or HH:MM:SS;FF for drop-frame)";
 	} else if (part[0] > 23 || part[1] > 59 || part[2] > 59) {
 		why = "timecode hours must be 00-23, minutes and seconds 00-59";
-	} else if ((fps = (rate_num + rate_den / 2) / rate_den) == 0 || part[3] >= fps) {
+	} else if ((fps = mov_timecode_fps(rate_num, rate_den)) == 0) {
+		why = "a timecode needs a frame rate between 0.5 and 1000 frames per second";
+	} else if (part[3] >= fps) {
 		why = "timecode frames must be below the frame rate";
 	} else if (drop &&
 		   !(rate_den == 1001 && rate_num % 30000 == 0 && mov_timecode_drop_labels(fps))) {
@@ -243,7 +255,7 @@ int mov_timecode_parse(const char *tc, unsigned rate_num, unsigned rate_den,
 	if (ret < 0)
 		return ret;
 	timecode_split(tc, part, &drop);
-	fps = (rate_num + rate_den / 2) / rate_den;
+	fps = mov_timecode_fps(rate_num, rate_den);
 	minutes = part[0] * 60 + part[1];
 	t.fps = fps;
 	t.drop = drop ? mov_timecode_drop_labels(fps) : 0;

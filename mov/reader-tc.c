@@ -46,10 +46,9 @@ static int description(struct mov_tc_map *m, const AVCodecParameters *par, unsig
 	scale = mov_rb32(x + 8);
 	dur = mov_rb32(x + 12);
 	/* under half a label a second rounds to 0 labels: the day would have none */
-	if (!scale || !dur || scale > INT32_MAX || dur > INT32_MAX || scale / dur > 1000 ||
-	    (scale + dur / 2) / dur == 0)
+	if (scale > INT32_MAX || dur > INT32_MAX || !mov_timecode_fps(scale, dur))
 		return -EBADMSG;
-	m->fps = (scale + dur / 2) / dur;
+	m->fps = mov_timecode_fps(scale, dur);
 	m->drop = mov_rb32(x + 4) & TMCD_DROP ? mov_timecode_drop_labels(m->fps) : 0;
 	m->period = (AVRational){ (int)dur, (int)scale };
 	*ret_nb = x[16];

@@ -21,6 +21,9 @@ static void test_timecode_syntax(struct t_state *st)
 
 static void test_timecode_ranges(struct t_state *st)
 {
+	const char *why = NULL;
+	char buf[16];
+
 	T_EQ(st, mov_timecode_check("24:00:00:00", 25, 1, NULL), -EINVAL);
 	T_EQ(st, mov_timecode_check("00:60:00:00", 25, 1, NULL), -EINVAL);
 	T_EQ(st, mov_timecode_check("00:00:60:00", 25, 1, NULL), -EINVAL);
@@ -29,6 +32,14 @@ static void test_timecode_ranges(struct t_state *st)
 	T_EQ(st, mov_timecode_check("00:00:00:30", 30000, 1001, NULL), -EINVAL);
 	T_EQ(st, mov_timecode_check("00:00:00:59", 60000, 1001, NULL), 0);
 	T_EQ(st, mov_timecode_check("00:00:00:00", 0, 1, NULL), -EINVAL);
+	/* rates beyond the 1000 fps ceiling have no labels: 2^30 fps made the minute's label
+	 * count wrap to 0 in 32 bits (a division by zero printing the label) */
+	T_EQ(st, mov_timecode_check("00:00:00:00", 1000, 1, NULL), 0);
+	T_EQ(st, mov_timecode_check("00:00:00:00", 1001, 1, &why), -EINVAL);
+	T_ASSERT(st, why && strstr(why, "1000"));
+	T_EQ(st, mov_timecode_add("00:00:00:00", 1, 1u << 30, 1, buf, sizeof(buf)), -EINVAL);
+	/* the rounding sum in 64 bits: (2^32-1)/(2^32-1) is 1 fps, not 0 */
+	T_EQ(st, mov_timecode_check("00:00:00:00", UINT32_MAX, UINT32_MAX, NULL), 0);
 }
 
 static void test_timecode_drop_frame_rates(struct t_state *st)

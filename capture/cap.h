@@ -315,6 +315,24 @@ struct cap_record_config {
 	double sync_interval;	 /* seconds between durability points (an fdatasync of the
 				  * file, then of the capture log: a power cut loses at most
 				  * this much of what was recorded before it); 0: 0.5 */
+	/* Live preview of the frames recorded, never holding the recording up: NULL none;
+	 * "kms" or "kms:TARGET" (a display, TARGET as vplay's -o kms:TARGET: connector,
+	 * card, or card:connector) whose mode has the frame's size; "-" raw frames as stored
+	 * (the file's layout) written to preview_fd, for ffplay -f rawvideo. */
+	const char *preview;
+	int preview_fd;
+};
+
+/* What the live preview did (cap_record_config.preview). Frames it skipped were recorded
+ * like any other: a skip is the preview's, never a drop. */
+struct cap_record_preview {
+	bool on;
+	uint64_t offered; /* frames recorded while the preview ran */
+	uint64_t shown;	  /* kms: frames put on the screen by a flip; "-": frames written whole */
+	uint64_t skipped; /* offered while the output was still busy with an earlier frame */
+	uint64_t copies;  /* frames copied out of their slot (one per frame taken) */
+	int err;	  /* why the preview stopped early (-EPIPE: the reader went away), or 0 */
+	char mode[320];	  /* the output and how frames reach it */
 };
 
 /* Lists in the stats keep their first CAP_RECORD_LIST_MAX entries; totals count them all. */
@@ -383,6 +401,7 @@ struct cap_record_stats {
 						 * million (positive: audio runs fast) */
 		bool drift_known;		/* after a few seconds of both clocks */
 	} audio;
+	struct cap_record_preview preview;
 };
 
 /* How much an event matters to the person recording. */

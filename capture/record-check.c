@@ -172,6 +172,11 @@ int cap_record_check(struct cap_record_config *c, struct cap_why *why)
 	if (md5_is_output(c))
 		return say(why, "give the sidecar its own name, e.g. take1.md5",
 			   "--md5 %s: the file -o records to, or its capture log", c->md5_path);
+	if (c->preview && strcmp(c->preview, "-") && strcmp(c->preview, "kms") &&
+	    strncmp(c->preview, "kms:", 4))
+		return say(why, "use kms, kms:CONNECTOR (e.g. kms:HDMI-A-1) or - (raw frames on "
+				"standard output)",
+			   "--preview %s: no such preview", c->preview);
 	if (c->source != cap_source_find("pattern"))
 		return check_device_conf(c, why);
 	pattern_defaults(&c->cap);

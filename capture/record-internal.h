@@ -128,6 +128,8 @@ struct cap_record {
 	struct AVMD5 *hash;
 	struct rec_audio au;
 	struct rec_sync sync;
+	struct cap_preview *pv; /* --preview, or NULL */
+	bool pv_warned;		/* its failure was said */
 	bool stop;
 	bool finished;
 	bool disk_failed; /* a write failed: frames not yet written stay out */
@@ -160,6 +162,9 @@ bool cap_rec_sync_done(struct cap_record *v, const struct dio_done *d);
 void cap_rec_sync_final(struct cap_record *v);
 
 /* record-setup.c */
+
+/* How the file stores the two fields of a frame (its fiel), from what the source took. */
+enum mov_field cap_rec_mov_field(const struct cap_record *v);
 
 /* Open the source, size and allocate the slots, create the file, its index (with --timecode)
  * and the capture log, start streaming. 0 or -errno; an ERROR event says what failed. */

@@ -2,6 +2,7 @@
  * refusal leaves nothing behind), the slots sized to the rate, the file, its MOV index and the
  * capture log created, streaming started; and --realtime.
  */
+#include "preview-internal.h"
 #include "record-internal.h"
 
 #include <errno.h>
@@ -30,11 +31,9 @@ static void choose_aspect(const struct cap_record_config *c, struct cap_record_s
 		st->sar_num = st->sar_den = 0; /* no size: mov_params_check refuses it anyway */
 }
 
-static struct mov_params mov_params_of(const struct cap_record *v)
+enum mov_field cap_rec_mov_field(const struct cap_record *v)
 {
-	const struct cap_record_config *c = v->c;
-	const struct cap_record_stats *st = v->st;
-	const struct cap_accepted *a = &st->acc;
+	const struct cap_accepted *a = &v->st->acc;
 	static const enum mov_field fiel[] = {
 		[CAP_FIELD_NONE] = MOV_FIELD_PROGRESSIVE, [CAP_FIELD_INTERLACED_TB] = MOV_FIELD_TFF,
 		[CAP_FIELD_INTERLACED_BT] = MOV_FIELD_BFF, [CAP_FIELD_SEQ_TB] = MOV_FIELD_SEP_TB,
@@ -45,10 +44,19 @@ static struct mov_params mov_params_of(const struct cap_record *v)
 	/* ALTERNATE fields are stored one after the other in the order they were paired */
 	if (a->field == CAP_FIELD_ALTERNATE && a->start_field == V4L2_FIELD_BOTTOM)
 		field = MOV_FIELD_SEP_BT;
+	return field;
+}
+
+static struct mov_params mov_params_of(const struct cap_record *v)
+{
+	const struct cap_record_config *c = v->c;
+	const struct cap_record_stats *st = v->st;
+	const struct cap_accepted *a = &st->acc;
+
 	return (struct mov_params){
 		.format = a->format, .width = a->width, .height = a->height,
 		.rate_num = a->rate_num, .rate_den = a->rate_den,
-		.field = field, .colour = c->colour, .timecode = c->timecode,
+		.field = cap_rec_mov_field(v), .colour = c->colour, .timecode = c->timecode,
 		.sar_num = st->sar_num, .sar_den = st->sar_den,
 		.audio = v->au.mov,
 	};
@@ -374,6 +382,34 @@ static int start_source_buffers(struct cap_record *v)
 }
 
 /* Give the source every slot and start it. */
+/* --preview: its output and thread; says what it shows and how. */
+static int open_preview(struct cap_record *v)
+{
+	const struct cap_accepted *a = &v->st->acc;
+	struct cap_preview_config pc = {
+		.spec = v->c->preview, .format = a->format, .width = a->width,
+		.height = a->height, .rate_num = a->rate_num, .rate_den = a->rate_den,
+		.field = cap_rec_mov_field(v), .frame_bytes = a->frame_bytes,
+		.out_fd = v->c->preview_fd,
+	};
+	struct cap_why why = { "", "" };
+	int ret;
+
+	if (!v->c->preview)
+		return 0;
+	ret = cap_preview_open(&pc, &why, &v->pv);
+	if (ret < 0) {
+		if (!why.what[0])
+			snprintf(why.what, sizeof(why.what), "--preview %s", v->c->preview);
+		cap_rec_error(v, ret, why.hint[0] ? why.hint : NULL, "%s", why.what);
+		return ret;
+	}
+	cap_preview_stats(v->pv, &v->st->preview);
+	cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_INFO }, "preview: %s",
+		     v->st->preview.mode);
+	return 0;
+}
+
 static int start_streaming(struct cap_record *v)
 {
 	const struct cap_source_ops *ops = v->c->source;
@@ -471,6 +507,8 @@ int cap_rec_setup(struct cap_record *v)
 		return ret;
 	}
 	ret = start_source_buffers(v);
+	if (ret >= 0)
+		ret = open_preview(v); /* before any file exists: a display it cannot use fails */
 	if (ret < 0)
 		return ret;
 	ret = open_outputs(v);

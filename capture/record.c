@@ -9,9 +9,11 @@
  * (drops, fills, flags, timecode, where it starts and stops) in record-policy.c.
  */
 
+#include "preview-internal.h"
 #include "record-internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libavutil/mem.h>
 #include <libavutil/md5.h>
 #include <stdarg.h>
@@ -261,7 +263,10 @@ static void commit_ready(struct cap_record *v)
 
 		commit_batch(v, b);
 		for (unsigned k = 0; k < b->count && !v->stop; k++) {
-			int ret = v->c->source->requeue(v->src, b->first + k);
+			int ret;
+
+			cap_preview_release(v->pv, b->first + k); /* a copy in progress ends */
+			ret = v->c->source->requeue(v->src, b->first + k);
 
 			if (ret < 0)
 				cap_rec_fail(v, "requeueing a buffer", ret);
@@ -326,6 +331,25 @@ static void submit(struct cap_record *v, bool last)
 	b->count = count;
 }
 
+/* The frame in slot to the preview, if it is free to take it; its failure said once (the
+ * recording goes on without it). */
+static void offer_preview(struct cap_record *v, unsigned slot)
+{
+	struct cap_record_preview *p = &v->st->preview;
+
+	if (!v->pv)
+		return;
+	cap_preview_offer(v->pv, slot, dio_slab_slot(v->slab, slot));
+	cap_preview_stats(v->pv, p);
+	if (p->err && !v->pv_warned) {
+		v->pv_warned = true;
+		cap_rec_emit(v, (struct cap_event){ .kind = CAP_EVENT_WARNING, .err = p->err,
+						    .hint = "recording on without it" },
+			     "the preview (%s) stopped after %" PRIu64 " frames", v->c->preview,
+			     p->shown);
+	}
+}
+
 /* Take one frame from the source: 1 if one came, 0 if none was ready. */
 static int take_frame(struct cap_record *v)
 {
@@ -369,6 +393,7 @@ static int take_frame(struct cap_record *v)
 	cap_rec_account_flags(v, &f, v->counted + m->fill);
 	v->full = false;
 	v->meta[f.slot] = f;
+	offer_preview(v, f.slot);
 	v->held++;
 	v->captured++;
 	v->counted += m->fill + 1;
@@ -446,6 +471,8 @@ void cap_record_stop(struct cap_record *v, const char *reason)
 
 const struct cap_record_stats *cap_record_stats(const struct cap_record *v)
 {
+	if (v->pv)
+		cap_preview_stats(v->pv, &v->st->preview);
 	return v->st;
 }
 
@@ -494,6 +521,8 @@ static void finish(struct cap_record *v)
 
 static void cleanup(struct cap_record *v, bool remove_outputs)
 {
+	cap_preview_close(v->pv, v->pv ? &v->st->preview : NULL); /* before its slab goes */
+	v->pv = NULL;
 	cap_rec_audio_close(v);
 	if (v->src)
 		v->c->source->close(v->src);
@@ -564,6 +593,8 @@ int cap_record_finish(struct cap_record *v)
 		return 0;
 	drain(v);
 	v->finished = true;
+	cap_preview_close(v->pv, v->pv ? &v->st->preview : NULL);
+	v->pv = NULL;
 	c->source->stop(v->src);
 	if (nothing_recorded(v)) {
 		cap_rec_error(v, v->st->err, "check the device sends timecode (v4l2-ctl --all)",

@@ -80,6 +80,17 @@ static void audio_summary(const struct cap_record_stats *st)
 		(unsigned long long)a->late_silence, audio_drift(st));
 }
 
+/* Skips are the preview's alone: every frame was recorded. */
+static void preview_summary(const struct cap_record_stats *st)
+{
+	const struct cap_record_preview *p = &st->preview;
+
+	fprintf(stderr, "vcap: preview: %llu of %llu frames shown, %llu skipped (the preview was "
+		"busy; recorded all the same)%s%s; %s\n", (unsigned long long)p->shown,
+		(unsigned long long)p->offered, (unsigned long long)p->skipped,
+		p->err ? ", stopped early: " : "", p->err ? strerror(-p->err) : "", p->mode);
+}
+
 static void summary(const struct vc_conf *c, const struct cap_record_stats *st)
 {
 	char unit[32], dar[48], gone[4200];
@@ -113,6 +124,8 @@ static void summary(const struct vc_conf *c, const struct cap_record_stats *st)
 		st->stop_reason ? st->stop_reason : "-");
 	if (st->audio.on)
 		audio_summary(st);
+	if (st->preview.on)
+		preview_summary(st);
 	display_aspect(st, dar, sizeof(dar));
 	fprintf(stderr, "vcap: %s %ux%u %s at %u/%u fps, %s (pasp %u:%u from %s); buffers %s, "
 		"%llu %s (%.1f MB)\n", mov_format_name(st->acc.format), st->acc.width,
@@ -290,6 +303,17 @@ static void json(const struct vc_conf *c, const struct cap_record_stats *st, int
 	printf(",\"error\":");
 	tool_json_str(stdout, st->err ? strerror(-st->err) : "");
 	audio_json(c, st);
+	if (st->preview.on) {
+		printf(",\"preview\":{\"offered\":%llu,\"shown\":%llu,\"skipped\":%llu,"
+		       "\"copies\":%llu,\"error\":",
+		       (unsigned long long)st->preview.offered, (unsigned long long)st->preview.shown,
+		       (unsigned long long)st->preview.skipped,
+		       (unsigned long long)st->preview.copies);
+		tool_json_str(stdout, st->preview.err ? strerror(-st->preview.err) : "");
+		printf(",\"mode\":");
+		tool_json_str(stdout, st->preview.mode);
+		printf("}");
+	}
 	json_policies(c, st, exit_code);
 	printf("}\n");
 }

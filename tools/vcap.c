@@ -168,6 +168,17 @@ static const char usage[] =
 "                     checked before the first frame: without --force an existing one stops\n"
 "                     vcap before it records, with nothing created). A symbolic link is\n"
 "                     replaced, never followed: the new file takes the link's place\n"
+"  --preview kms[:CONN]|-  watch the frames while they are recorded. kms: on a display\n"
+"                     (the first connected one, or CONN as for vplay -o kms:CONN) in a mode\n"
+"                     of the frame's size, one flip per frame shown. -: the frames as stored\n"
+"                     (raw, the file's rows) on standard output, e.g. | ffplay -f rawvideo\n"
+"                     -pixel_format uyvy422 -video_size 720x576 -framerate 25 -. A preview\n"
+"                     thread copies each frame it takes out of its buffer; a frame that\n"
+"                     comes while it is busy (a slow display or reader, a stalled pipe) is\n"
+"                     skipped and counted, never waited for: the recording's buffers, drops\n"
+"                     and file are the same with and without it. A display it cannot use\n"
+"                     stops vcap before it records (exit 3); a reader that goes away ends\n"
+"                     the preview with a warning, and the recording goes on\n"
 "  --json             print a JSON summary on stdout at the end: frames, fields, drops (each\n"
 "                     gap: before_frame, sequence, count, fields, starved), flagged frames,\n"
 "                     fills, timecode and its breaks, mode, alignment, MB/s, buffer fill,\n"
@@ -244,6 +255,7 @@ enum {
 	OPT_AUDIO_DRIFT,
 	OPT_SYNC_INTERVAL,
 	OPT_STATUS_FD,
+	OPT_PREVIEW,
 };
 
 static const struct option options[] = {
@@ -282,6 +294,7 @@ static const struct option options[] = {
 	{ "zero-copy", no_argument, NULL, OPT_ZERO_COPY },
 	{ "sync-interval", required_argument, NULL, OPT_SYNC_INTERVAL },
 	{ "status-fd", required_argument, NULL, OPT_STATUS_FD },
+	{ "preview", required_argument, NULL, OPT_PREVIEW },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "audio-channels", required_argument, NULL, OPT_AUDIO_CHANNELS },
 	{ "audio-rate", required_argument, NULL, OPT_AUDIO_RATE },
@@ -426,6 +439,9 @@ static int parse_opt(struct vc_conf *c, int opt, const char *arg)
 		return c->rec.fill_drops = true, 0;
 	case OPT_REALTIME:
 		return c->rec.realtime = true, 0;
+	case OPT_PREVIEW:
+		c->rec.preview_fd = STDOUT_FILENO;
+		return c->rec.preview = arg, 0;
 	case OPT_START_TC:
 		return c->rec.start_tc = arg, 0;
 	case OPT_STOP_TC:
@@ -487,6 +503,11 @@ static int check_conf(struct vc_conf *c)
 	if (!c->rec.audio.device && c->audio_opt) {
 		tool_err(c->tool, 0, "add --audio DEVICE, e.g. --audio hw:CARD=X,DEV=0 or --audio pattern",
 			 "--%s without --audio: there is no sound to record", c->audio_opt);
+		return -EINVAL;
+	}
+	if (c->json && c->rec.preview && !strcmp(c->rec.preview, "-")) {
+		tool_err(c->tool, 0, "drop one, or send the preview elsewhere with --preview kms",
+			 "--preview - and --json both write standard output");
 		return -EINVAL;
 	}
 	if (cap_record_check(&c->rec, &why) < 0) {

@@ -18,6 +18,8 @@
 #     which keeps the file's rate as a device would.
 #   - a path under /mnt/ (a RAID mount) is the same path under the scratch directory, and a
 #     file in /var/tmp/ is one in the scratch directory.
+#   - a preview on a display (vcap --preview kms[:CONN]) is left out, and a viewer (| ffplay
+#     ARGS -) becomes ffmpeg reading the same (| ffmpeg ARGS -i - -f null -).
 #   - "..." as the last word of a command (the rest left to the reader) becomes "-f null -".
 #   - an example that runs until SIGINT (--loop 0) gets SIGINT after 3 s; it must exit 0.
 set -u
@@ -100,6 +102,10 @@ def rewrite(cmd):
     if code.startswith("vplay "):
         code = re.sub(r"-o (/dev/video\d+|kms(:\S+)?)(?=\s|$)", "-o null", code)
         code = re.sub(r"--audio-out \S+", "--audio-out null", code)
+    # no screen: a vcap preview on a display is left out, and a viewer reads without one
+    if code.startswith("vcap "):
+        code = re.sub(r" --preview kms(:\S+)?(?=\s|$)", "", code)
+    code = re.sub(r"\|\s*ffplay (.*) -$", r"| ffmpeg -nostdin -v error \1 -i - -f null -", code)
     code = re.sub(r"(?<=\s)/mnt/", scratch + "/mnt/", code)
     code = re.sub(r"(^|(?<=\s))build/examples/", bindir + "/examples/", code)
     code = re.sub(r"(?<=\s)/var/tmp/", scratch + "/", code)

@@ -5,6 +5,7 @@
 
 #include "dio.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,45 @@ int dio_geom_sysfs(const char *sysfs_root, unsigned major, unsigned minor, struc
  * device shows stripe=. */
 int dio_geom_ext4_stripe(const char *mountinfo_path, unsigned major, unsigned minor,
 			 uint64_t *ret_blocks);
+
+/* ---- distributed filesystems (geom-dfs.c) ---- */
+
+/* statfs f_type values (linux/magic.h has the first two; the others from their sources). */
+#define DIO_CEPH_SUPER_MAGIC 0x00c36400ul
+#define DIO_NFS_SUPER_MAGIC 0x6969ul
+#define DIO_LUSTRE_SUPER_MAGIC 0x0bd00bd0ul
+#define DIO_BEEGFS_SUPER_MAGIC 0x19830326ul
+#define DIO_GPFS_SUPER_MAGIC 0x47504653ul
+
+/* A file's layout on a distributed filesystem. Sizes in bytes. */
+struct dio_dfs_layout {
+	char fs[8];	       /* "CephFS", "Lustre", "BeeGFS" */
+	uint64_t stripe_unit;  /* bytes written to one object/target before the next */
+	uint32_t stripe_count; /* objects/targets a stripe spans (distinct data) */
+	uint64_t object_size;  /* CephFS: bytes of one object (a multiple of stripe_unit); 0 */
+	bool count_unknown;    /* Lustre: every OST (-1) or the default (0): counted as 1 */
+	char pool[64];	       /* CephFS data pool, Lustre OST pool; "" */
+};
+
+/* ceph.file.layout's text ("stripe_unit=4194304 stripe_count=1 object_size=4194304
+ * pool=cephfs_data"). -EINVAL when a field is missing or the layout is one CephFS refuses. */
+int dio_geom_ceph_layout(const char *text, struct dio_dfs_layout *ret);
+/* lustre.lov's bytes (lov_user_md v1, v3 or specific; little-endian). -EINVAL for a short
+ * or foreign buffer, -EOPNOTSUPP for layouts without one stripe (composite, data on MDT). */
+int dio_geom_lustre_lov(const void *buf, size_t len, struct dio_dfs_layout *ret);
+/* BEEGFS_IOC_GET_STRIPEINFO's argument as the ioctl filled it. -EINVAL when implausible. */
+int dio_geom_beegfs(const void *buf, size_t len, struct dio_dfs_layout *ret);
+/* The layout of the file open at fd on a filesystem of statfs type fs_type: -ENOTSUP for
+ * other filesystems, else the decoder's result or the xattr/ioctl's -errno. */
+int dio_geom_dfs_probe(int fd, unsigned long fs_type, struct dio_dfs_layout *ret);
+/* The layout as the geometry's stripe (chunk = stripe unit, data_disks = stripe count,
+ * stripe = their product, source = fs) and the note naming it, e.g. "CephFS object size,
+ * stripe unit 4 MiB x 1". */
+void dio_geom_dfs_apply(const struct dio_dfs_layout *l, struct dio_geom *g, char *note,
+			size_t len);
+/* NFS: the wsize= of the mount of MAJ:MIN in a mountinfo file. -ENOENT when none. */
+int dio_geom_nfs_wsize(const char *mountinfo_path, unsigned major, unsigned minor,
+		       uint64_t *ret_wsize);
 
 /* "192 KiB", "1 MiB", "4608 bytes": exact, never rounded, for the why sentence. */
 void dio_geom_fmt_size(uint64_t bytes, char *buf, size_t len);

@@ -293,6 +293,16 @@ static const char *fs_name(const struct statfs *sfs)
 		return "tmpfs";
 	case BTRFS_SUPER_MAGIC_:
 		return "btrfs";
+	case DIO_CEPH_SUPER_MAGIC:
+		return "CephFS";
+	case DIO_NFS_SUPER_MAGIC:
+		return "NFS";
+	case DIO_LUSTRE_SUPER_MAGIC:
+		return "Lustre";
+	case DIO_BEEGFS_SUPER_MAGIC:
+		return "BeeGFS";
+	case DIO_GPFS_SUPER_MAGIC:
+		return "GPFS";
 	default:
 		return "filesystem";
 	}
@@ -352,6 +362,42 @@ static void take_fs_stripe(const struct probe *p, struct dio_geom *g, char *note
 	g->data_disks = fs.data_disks;
 	snprintf(g->source, sizeof(g->source), "%s", fs_name(&p->sfs));
 	snprintf(note, len, "%s", fs.note);
+}
+
+/* A distributed filesystem has no block device to ask: its stripe is the file's layout
+ * (CephFS, Lustre, BeeGFS), or for NFS the mount's wsize (each O_DIRECT write goes out in
+ * RPCs of that size; the server's own stripe is not visible to a client). A layout that
+ * cannot be read leaves the unit to the base alignment, and the note says why. */
+static void take_dfs_stripe(const struct probe *p, struct dio_geom *g, char *note, size_t len)
+{
+	struct dio_dfs_layout l;
+	unsigned long type = (unsigned long)p->sfs.f_type;
+	uint64_t wsize;
+	char a[24];
+	int ret;
+
+	if (type == DIO_NFS_SUPER_MAGIC) {
+		if (dio_geom_nfs_wsize("/proc/self/mountinfo", p->stx.stx_dev_major,
+				       p->stx.stx_dev_minor, &wsize) ||
+		    wsize % DIO_PAGE)
+			return;
+		g->stripe = g->chunk = wsize;
+		g->data_disks = 1;
+		snprintf(g->source, sizeof(g->source), "NFS");
+		dio_geom_fmt_size(wsize, a, sizeof(a));
+		snprintf(note, len, "NFS wsize %s; the server's stripe is not visible to a client",
+			 a);
+		return;
+	}
+	ret = dio_geom_dfs_probe(p->fd, type, &l);
+	if (ret == -ENOTSUP)
+		return;
+	if (ret < 0) {
+		snprintf(note, len, "the %s layout could not be read: %s", fs_name(&p->sfs),
+			 strerror(-ret));
+		return;
+	}
+	dio_geom_dfs_apply(&l, g, note, len);
 }
 
 /* The unit every direct write must respect even without a stripe. */
@@ -443,6 +489,7 @@ int dio_geom_probe(const char *path, const char *sysfs_root, uint64_t align_over
 	if (ret)
 		goto out_close;
 	take_fs_stripe(&p, &g, note, sizeof(note));
+	take_dfs_stripe(&p, &g, note, sizeof(note));
 	choose_align(&g, fs_name(&p.sfs), note);
 	if (align_override)
 		ret = apply_override(&g, align_override, note);

@@ -11,6 +11,7 @@
 
 /* Extents fetched per ioctl; files written in small steps can have thousands. */
 #define FIEMAP_BATCH 128
+#define FIEMAP_BYTES (sizeof(struct fiemap) + FIEMAP_BATCH * sizeof(struct fiemap_extent))
 
 /* Flags under which fe_physical is not a plain device address (or not known yet). */
 #define PHYS_UNUSABLE                                                                              \
@@ -55,7 +56,9 @@ static void scan_extent(struct fiemap_scan *s, const struct fiemap_extent *fe)
 static int scan_batch(int fd, struct fiemap *fm, uint64_t start, uint32_t flags,
 		      struct fiemap_scan *s)
 {
-	memset(fm, 0, sizeof(*fm));
+	/* the extents too: memcheck counts only the header as written by the ioctl, and the
+	 * first call on a fresh buffer would read "uninitialised" extents the kernel filled */
+	memset(fm, 0, FIEMAP_BYTES);
 	fm->fm_start = start;
 	fm->fm_length = FIEMAP_MAX_OFFSET - start;
 	fm->fm_flags = flags;
@@ -78,7 +81,7 @@ static int scan_file(int fd, struct fiemap_scan *s)
 	struct fiemap *fm;
 	int ret = 0;
 
-	fm = malloc(sizeof(*fm) + FIEMAP_BATCH * sizeof(struct fiemap_extent));
+	fm = malloc(FIEMAP_BYTES);
 	if (!fm)
 		return -ENOMEM;
 	while (s->next < s->n) {
@@ -127,7 +130,7 @@ int dio_fiemap_aligned(int fd, const uint64_t *offsets, unsigned n, uint64_t str
  * run stopped (a gap, an unwritten extent or the file's last extent), 0 to fetch more. */
 static int extend_run(int fd, struct fiemap *fm, uint64_t *end, uint32_t flags)
 {
-	memset(fm, 0, sizeof(*fm));
+	memset(fm, 0, FIEMAP_BYTES); /* as in scan_batch: for memcheck */
 	fm->fm_start = *end;
 	fm->fm_length = FIEMAP_MAX_OFFSET - *end;
 	fm->fm_flags = flags;
@@ -154,7 +157,7 @@ int dio_fiemap_written_end(int fd, uint64_t from, uint64_t *ret_end)
 	uint64_t end = from;
 	int ret;
 
-	fm = malloc(sizeof(*fm) + FIEMAP_BATCH * sizeof(struct fiemap_extent));
+	fm = malloc(FIEMAP_BYTES);
 	if (!fm)
 		return -ENOMEM;
 	do {

@@ -4,9 +4,11 @@
  * copies the frame out of its slot into the output's buffer and shows it (a display through
  * DRM/KMS, or raw frames on a pipe). The loop never waits for the output: a frame offered
  * while the thread is still busy with an earlier one is skipped and counted, never held. The
- * only wait is for the copy itself: a slot the thread is copying from goes back to the
- * source once the copy is done (cap_preview_release()), a memcpy's time, and only when the
- * disk wrote that slot's batch faster than one frame is copied.
+ * loop does not wait for the copy either: a slot the thread is still copying from stays out
+ * of the source (with the slots after it: the ring goes back in order) until a later step
+ * finds the copy done (cap_preview_busy()), as if that batch's write had taken a moment
+ * longer. Only when every slot is held and no write is in flight does the loop wait for it
+ * (cap_preview_release()): nothing else could happen then.
  *
  * Why a copy and not the slot itself on screen: a slot scanned out stays in use until the
  * next flip (a vblank or more), and the source takes slots back strictly in ring order
@@ -71,7 +73,10 @@ int cap_preview_open(const struct cap_preview_config *cfg, struct cap_why *why,
 /* Offer the frame in slot (frame_bytes at frame): taken when the thread is idle (true), else
  * skipped (false, counted). Never blocks on the output. */
 bool cap_preview_offer(struct cap_preview *pv, unsigned slot, const void *frame);
-/* Before slot goes back to the source: waits while the thread is copying from it. */
+/* Whether the thread is copying from slot (or is about to): the slot must not go back to
+ * the source yet. false for a NULL pv. */
+bool cap_preview_busy(struct cap_preview *pv, unsigned slot);
+/* Wait while the thread is copying from slot (a memcpy's time, once it runs). */
 void cap_preview_release(struct cap_preview *pv, unsigned slot);
 /* The preview's counters so far (thread-safe); err is the output's failure, 0 if none. */
 void cap_preview_stats(struct cap_preview *pv, struct cap_record_preview *ret);

@@ -152,6 +152,18 @@ bool cap_preview_offer(struct cap_preview *pv, unsigned slot, const void *frame)
 	return taken;
 }
 
+bool cap_preview_busy(struct cap_preview *pv, unsigned slot)
+{
+	bool busy;
+
+	if (!pv)
+		return false;
+	pthread_mutex_lock(&pv->lock);
+	busy = pv->state == PV_COPYING && pv->slot == slot;
+	pthread_mutex_unlock(&pv->lock);
+	return busy;
+}
+
 void cap_preview_release(struct cap_preview *pv, unsigned slot)
 {
 	if (!pv)

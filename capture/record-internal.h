@@ -110,6 +110,8 @@ struct cap_record {
 	unsigned fill;		       /* next slot the source fills (ring order) */
 	unsigned commit;	       /* next group to commit */
 	unsigned held;		       /* slots not queued at the source */
+	unsigned give_next, to_give;   /* committed slots not yet given back: from give_next on
+					* (ring order), held back only by a preview copy */
 	unsigned group_first, pending; /* the open group: its first slot, frames in it */
 	bool full;	/* since the last frame came, the source had at most one slot: the next
 			 * frame filled it and then there was none (a gap then is the buffers') */

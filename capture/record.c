@@ -255,6 +255,30 @@ static void commit_batch(struct cap_record *v, struct rec_batch *b)
 		cap_rec_fail(v, "writing the capture log", ret);
 }
 
+/* Give committed slots back to the source, in ring order, up to one the preview is still
+ * copying from (never waited for here: the rest follow at a later step). wait: every slot
+ * is held and no write is in flight, so nothing else can happen until the copy ends. */
+static void give_back(struct cap_record *v, bool wait)
+{
+	while (v->to_give) {
+		unsigned slot = v->give_next;
+		int ret;
+
+		if (!v->stop) {
+			if (wait)
+				cap_preview_release(v->pv, slot);
+			else if (cap_preview_busy(v->pv, slot))
+				return;
+			ret = v->c->source->requeue(v->src, slot);
+			if (ret < 0)
+				cap_rec_fail(v, "requeueing a buffer", ret);
+		}
+		v->give_next = (slot + 1) % v->nslots;
+		v->to_give--;
+		v->held--;
+	}
+}
+
 /* Commit completed batches in file order and give their slots back to the source. */
 static void commit_ready(struct cap_record *v)
 {
@@ -262,19 +286,11 @@ static void commit_ready(struct cap_record *v)
 		struct rec_batch *b = &v->batch[v->commit];
 
 		commit_batch(v, b);
-		for (unsigned k = 0; k < b->count && !v->stop; k++) {
-			int ret;
-
-			cap_preview_release(v->pv, b->first + k); /* a copy in progress ends */
-			ret = v->c->source->requeue(v->src, b->first + k);
-
-			if (ret < 0)
-				cap_rec_fail(v, "requeueing a buffer", ret);
-		}
-		v->held -= b->count;
+		v->to_give += b->count;
 		*b = (struct rec_batch){ 0 };
 		v->commit = (v->commit + 1) % v->ngroups;
 	}
+	give_back(v, false);
 }
 
 static int reap(struct cap_record *v, unsigned min)
@@ -411,8 +427,10 @@ static int take_frame(struct cap_record *v)
 	v->fill = (v->fill + 1) % v->nslots;
 	if (!v->pending++)
 		v->group_first = f.slot;
-	if (v->captured == 1)
+	if (v->captured == 1) {
 		v->commit = f.slot / v->c->batch;
+		v->give_next = f.slot;
+	}
 	if ((f.slot + 1) % v->c->batch == 0) /* the slot closes its group: one write for all */
 		submit(v, false);
 	return 1;
@@ -444,11 +462,15 @@ int cap_record_step(struct cap_record *v)
 	if (v->stop || (c->frames && !c->by_duration && v->counted >= c->frames))
 		return 0;
 	reap(v, 0);
+	give_back(v, false);
 	cap_rec_sync_step(v);
 	cap_rec_audio_step(v, NULL); /* drains the audio device until frame 0 aligns it */
 	if (take_frame(v) == 0 && v->held == v->nslots) {
 		v->full = true;
-		reap(v, 1); /* every slot is ours: only the disk can free one */
+		if (dio_writer_inflight(v->dw))
+			reap(v, 1); /* every slot is ours: only the disk can free one */
+		else
+			give_back(v, true); /* or the preview's copy of the next to go back */
 	}
 	v->st->held = v->held;
 	v->st->seconds = cap_rec_now_s() - v->t0;

@@ -96,9 +96,9 @@ static int kms_out_open(const struct cap_preview_config *cfg, struct cap_why *wh
 		k->free_slots[k->nfree++] = NSTAGE - 1 - i;
 	k->ops->stats(k->sink, &ss);
 	snprintf(k->mode, sizeof(k->mode),
-		 "kms %.60s: one copy into the preview's buffers, shown %s",
+		 "kms %.60s: one copy into the preview's buffers; to the screen: %s",
 		 pc.target ? pc.target : "(the first connected display)",
-		 strstr(ss.mode, "zero copy") ? "from them by PRIME import" : ss.mode);
+		 strstr(ss.mode, "zero copy") ? "PRIME import of them" : ss.mode);
 	k->base.ops = &cap_preview_kms_ops;
 	*ret_out = &k->base;
 	return 0;

@@ -39,9 +39,14 @@ pc_setup() {
 pc_record() {
 	mkfifo /tmp/status
 	(while read -r _ n s; do dmsetup message lw 0 mark "ack-$n-$s"; done) </tmp/status &
-	local marker=$!
+	local marker=$! errs
+	errs=$(dmesg | grep -c 'log-writes: Error writing log block')
 	(cd /tmp/mnt && "$VCAP" -q -o f.mov --md5 f.md5 --status-fd 3 "$@" 3>/tmp/status)
 	PC_RC=$?
+	# the write log's own disk failing ends the log early: fewer points to replay, for a
+	# reason that is the rig's, not recovery's (seen once: I/O errors on the log's virtio disk)
+	PC_LOG_ERRORS=$(($(dmesg | grep -c 'log-writes: Error writing log block') - errs))
+	((PC_LOG_ERRORS == 0)) || echo "note: dm-log-writes failed to write $PC_LOG_ERRORS log blocks on ${PC_DISKS[4]}: $(dmesg | grep -m1 'I/O error, dev' | sed 's/^\[[^]]*\] //')"
 	wait $marker
 	PC_FRAMES=$(grep -c '^[0-9]' /tmp/mnt/f.mov.vcj)
 	umount /tmp/mnt
@@ -149,5 +154,11 @@ pc_run() {
 	done </tmp/points
 	echo "$fs: $n replay points (entry, acknowledged frames and samples, recovered frames and samples, recover):"
 	printf '%s' "$PC_TABLE" | sed 's/^/    /'
-	expect_eq "$fs-points-at-least-20" "$((n >= 20))" 1
+	if ((n >= 20)); then
+		pass "$fs-points-at-least-20 ($n)"
+	elif ((PC_LOG_ERRORS)); then
+		fail "$fs-points-at-least-20" "$n: the write log lost $PC_LOG_ERRORS blocks to I/O errors on its disk (see the note above), so it ends early"
+	else
+		fail "$fs-points-at-least-20" "$n"
+	fi
 }

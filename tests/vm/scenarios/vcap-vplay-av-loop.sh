@@ -34,6 +34,13 @@ crc=$?
 kill -INT $ppid
 wait $ppid
 cat play.err cap.err
+# for a failure's reading: how each side kept time (a late start or underruns on the output
+# shift pictures against their sound; repeats are the capture's timer running ahead)
+echo "vplay: underruns $(json_get play.json underruns), late $(json_get play.json late)," \
+	"fill $(json_get play.json fill_seconds) s, audio offset $(json_get play.json audio.offset_ms) ms," \
+	"dropped $(json_get play.json audio.dropped), repeated $(json_get play.json audio.repeated)"
+echo "vcap: drops $(json_get cap.json drops), audio drift $(json_get cap.json audio.drift_ppm) ppm," \
+	"xruns $(json_get cap.json audio.xruns)"
 expect_eq "vcap-exit" "$crc" 0
 expect_eq "vcap-audio-samples" "$(json_get cap.json audio.samples)" \
 	"$(( ($(awk '/^[0-9]/ { p = $4 } END { print p + 1 }' cap.mov.vcj)) * 1920 ))"

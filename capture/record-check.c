@@ -129,6 +129,10 @@ static void pattern_defaults(struct cap_config *k)
 		k->rate_num = 30000, k->rate_den = 1001;
 	if (k->field_auto)
 		k->field = CAP_FIELD_NONE, k->field_auto = false;
+	/* a jump needs a timecode to jump in: without timecode=, the device's starts at zero
+	 * (it silently did nothing) */
+	if (k->pattern.tc_jump_every && !k->pattern.timecode)
+		k->pattern.timecode = "00:00:00:00";
 }
 
 /* A device: values are checked against it at open; here only what the configuration alone

@@ -122,9 +122,9 @@ void cap_rec_account_timecode(struct cap_record *v, const struct cap_frame *f, s
 			     (struct cap_event){ .kind = CAP_EVENT_NOTE,
 						 .type = CAP_EVENT_TC_BREAK,
 						 .frame = index },
-			     "timecode break before frame %llu: %s follows %s (sequence %llu)",
-			     (unsigned long long)index, f->timecode, v->st->tc_last,
-			     (unsigned long long)v->tc_prev_seq);
+			     "timecode break before frame %llu (sequence %llu): %s follows %s",
+			     (unsigned long long)index, (unsigned long long)f->sequence,
+			     f->timecode, v->st->tc_last);
 	}
 	snprintf(v->st->tc_last, sizeof(v->st->tc_last), "%s", f->timecode);
 	v->tc_prev = tc;

@@ -121,6 +121,12 @@ check device-tc-drop-frame "00:00:59;20 0 00:01:00;11" "$(tc_of df.mov) $(json d
 "$BIN/vcap" "${SD[@]}" --rate 25 -n 20 --pattern timecode=01:00:00:00,tc-jump-every=8 -o tj.mov -q --json >tj.json 2>tj.err
 check tc-break-json "2 [8, 16]" "$(json tj.json '"%d %s" % (j["device_timecode"]["breaks"], j["device_timecode"]["break_frames"])')"
 check tc-break-live 2 "$(grep -c 'timecode break before frame' tj.err)"
+# tc-jump-every without timecode=: the device's timecode starts at zero (the jumps did nothing)
+"$BIN/vcap" "${SD[@]}" --rate 25 -n 20 --pattern drop-every=5,tc-jump-every=8 -o tz.mov -q --json >tz.json 2>tz.err
+check tc-jump-alone-breaks 2 "$(json tz.json 'j["device_timecode"]["breaks"]')"
+# the live line names the sequence of the frame whose timecode broke, as the log has it
+first=$(sed -nE 's/.*timecode break before frame ([0-9]+) \(sequence ([0-9]+)\).*/\1 \2/p' tz.err | head -n 1)
+check tc-break-live-sequence "$(awk -v f="${first% *}" '$1 == f { print $1, $5 }' tz.mov.vcj)" "$first"
 check tc-break-log "8 01:00:01:08" "$(awk '$NF == "tc-break" { print $1, $9; exit }' tj.mov.vcj)"
 check tc-break-tmcd-from-first 01:00:00:00 "$(tc_of tj.mov)"
 "$BIN/vcap" "${SD[@]}" --rate 25 -n 5 --pattern timecode=01:00:00:00 --timecode 02:00:00:00 -o tx.mov -q

@@ -766,7 +766,8 @@ struct mov_report_event {
 	uint64_t frame;	   /* the file's frame (sample index) it is at */
 	uint64_t count;	   /* drop: frames lost; xrun, late: samples */
 	uint32_t fields;   /* drop: fields lost */
-	uint64_t sequence; /* drop: the device sequence of frame */
+	uint64_t sequence; /* drop: the device sequence of the first frame lost (as vcap's
+			    * drop line and --json drop_list give it) */
 	bool starved;	   /* drop: every buffer was held (the disk was too slow) */
 };
 
@@ -819,7 +820,8 @@ struct mov_report {
 	char recording[40];  /* the recording id, "" without a log */
 	char sidecar[4096];  /* the log's md5 sidecar path, "" for none */
 	uint64_t log_frames; /* frame lines in the log (beyond the file's: not indexed) */
-	uint64_t log_synced; /* frames its last durability point covers */
+	uint64_t log_synced; /* frames its last durability point covers (all of them with the
+			      * end line: a clean finish syncs the file, then the log) */
 	unsigned audio_rate; /* the log's audio rate, 0 without sound */
 	uint64_t frames;     /* the file's frames: frame[] has them all */
 	struct mov_report_frame *frame;

@@ -83,7 +83,7 @@ static int frame_events(struct mov_report *r, uint64_t i, uint32_t flags, uint64
 						   .frame = i,
 						   .count = lost,
 						   .fields = (uint32_t)fields,
-						   .sequence = seq,
+						   .sequence = seq - lost, /* the first lost */
 						   .starved = note_has(note, "starved") });
 	if (ret >= 0 && note_has(note, "fill"))
 		ret = mov_report_add_event(
@@ -299,6 +299,8 @@ int mov_report_read_log(struct mov_report *r, const char *path, const struct mov
 		return ret;
 	}
 	r->log_frames = g.n;
+	if (r->log_complete) /* the end line follows the final sync of the file, then the log */
+		r->log_synced = g.n;
 	r->audio_rate = g.audio_rate;
 	if (!g.md5_all)
 		free(r->log_md5), r->log_md5 = NULL;

@@ -41,8 +41,14 @@ check flagged-as-vcap "$(json a.vcap.json 'j["flagged_frames"]')" \
 check drops-counted "12 4" "$(json a.json 'len(j["event_frames"]["drop"]), len(j["event_frames"]["tc-break"])' | tr -d '(),')"
 check drop-detail "1 1 False" \
 	"$(json a.json '" ".join(str(e[k]) for e in j["events"] if e["kind"] == "drop" for k in ("count", "fields", "starved"))' | cut -d' ' -f1-3)"
-check drop-sequence-as-log "$(awk '/^49 / { print $5 }' a.mov.vcj)" \
+# each drop's sequence is its first lost one, as vcap says it (the report gave the frame's after
+# the gap); the log has that frame's sequence less the count lost
+check drop-sequences-as-vcap "$(json a.vcap.json '[d["sequence"] for d in j["drop_list"]]')" \
+	"$(json a.json '[e["sequence"] for e in j["events"] if e["kind"] == "drop"]')"
+check drop-sequence-as-log "$(awk '/^49 / { print $5 - 1 }' a.mov.vcj)" \
 	"$(json a.json '[e["sequence"] for e in j["events"] if e["kind"] == "drop"][0]')"
+# a log with its end line is durable to its last frame (the report said 592 of 600)
+check complete-log-all-durable "600 600" "$(json a.json '"%d %d" % (j["log"]["frames"], j["log"]["synced"])')"
 
 # 3. Batches: one per write line of the log, covering every frame; md5s checked against it.
 check batches-as-log "$(grep -c '^batch ' a.mov.vcj)" "$(json a.json 'j["batches"]["count"]')"

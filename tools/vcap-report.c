@@ -80,15 +80,24 @@ static void audio_summary(const struct cap_record_stats *st)
 		(unsigned long long)a->late_silence, audio_drift(st));
 }
 
-/* Skips are the preview's alone: every frame was recorded. */
+/* Skips are the preview's alone: every frame was recorded. Offered = shown + skipped + taken
+ * but not out whole when the preview ended (a stalled reader, the last flip). */
 static void preview_summary(const struct cap_record_stats *st)
 {
 	const struct cap_record_preview *p = &st->preview;
+	uint64_t cut = p->copies > p->shown ? p->copies - p->shown : 0;
+	char skip[64] = "", part[96] = "";
 
-	fprintf(stderr, "vcap: preview: %llu of %llu frames shown, %llu skipped (the preview was "
-		"busy; recorded all the same)%s%s; %s\n", (unsigned long long)p->shown,
-		(unsigned long long)p->offered, (unsigned long long)p->skipped,
-		p->err ? ", stopped early: " : "", p->err ? strerror(-p->err) : "", p->mode);
+	if (p->skipped)
+		snprintf(skip, sizeof(skip), ", %llu skipped (it was busy)",
+			 (unsigned long long)p->skipped);
+	if (cut)
+		snprintf(part, sizeof(part), ", %llu taken but not out whole when it ended",
+			 (unsigned long long)cut);
+	fprintf(stderr, "vcap: preview: %llu of %llu frames shown%s%s%s%s%s; %s\n",
+		(unsigned long long)p->shown, (unsigned long long)p->offered, skip, part,
+		p->skipped || cut ? " (all recorded)" : "", p->err ? ", stopped early: " : "",
+		p->err ? strerror(-p->err) : "", p->mode);
 }
 
 static void summary(const struct vc_conf *c, const struct cap_record_stats *st)

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,30 @@ struct pipe_out {
 	void *buf;
 	char mode[120];
 };
+
+/* How ffplay reads these frames: the layouts FFmpeg's rawvideo names, v210 by its own demuxer. */
+static void viewer_hint(const struct cap_preview_config *cfg, char *buf, size_t len)
+{
+	static const struct {
+		const char *ours, *ffmpeg;
+	} names[] = { { "UYVY", "-f rawvideo -pixel_format uyvy422" },
+		      { "YUYV", "-f rawvideo -pixel_format yuyv422" },
+		      { "RGB24", "-f rawvideo -pixel_format rgb24" },
+		      { "BGR24", "-f rawvideo -pixel_format bgr24" },
+		      { "v210", "-f v210" } };
+	const char *name = mov_format_name(cfg->format), *input = NULL;
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].ours))
+			input = names[i].ffmpeg;
+	if (input)
+		snprintf(buf, len, "pipe it to one: ... | ffplay %s -video_size %ux%u -framerate %u/%u -",
+			 input, cfg->width, cfg->height, cfg->rate_num, cfg->rate_den);
+	else
+		snprintf(buf, len, "pipe it to one: ... | ffplay -f rawvideo -pixel_format (%s as "
+			 "ffmpeg -pix_fmts names it) -video_size %ux%u -framerate %u/%u -",
+			 name, cfg->width, cfg->height, cfg->rate_num, cfg->rate_den);
+}
 
 static int pipe_open(const struct cap_preview_config *cfg, struct cap_why *why,
 		     struct cap_preview_out **ret_out)
@@ -42,9 +67,7 @@ static int pipe_open(const struct cap_preview_config *cfg, struct cap_why *why,
 	if (isatty(cfg->out_fd)) {
 		snprintf(why->what, sizeof(why->what),
 			 "--preview -: standard output is a terminal, not a viewer");
-		snprintf(why->hint, sizeof(why->hint),
-			 "pipe it to one: ... | ffplay -f rawvideo -video_size %ux%u -", cfg->width,
-			 cfg->height);
+		viewer_hint(cfg, why->hint, sizeof(why->hint));
 		return -ENOTTY;
 	}
 	p = calloc(1, sizeof(*p));

@@ -401,7 +401,9 @@ static int open_preview(struct cap_record *v)
 	if (ret < 0) {
 		if (!why.what[0])
 			snprintf(why.what, sizeof(why.what), "--preview %s", v->c->preview);
-		cap_rec_error(v, ret, why.hint[0] ? why.hint : NULL, "%s", why.what);
+		/* a terminal: the reason is in what, not in ENOTTY's "Inappropriate ioctl" */
+		cap_rec_error(v, ret == -ENOTTY ? 0 : ret, why.hint[0] ? why.hint : NULL, "%s",
+			      why.what);
 		return ret;
 	}
 	cap_preview_stats(v->pv, &v->st->preview);

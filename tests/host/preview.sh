@@ -5,8 +5,8 @@
 # recording nothing: every frame recorded, no drop, the same buffer fill as without the
 # preview, the frames it could not show counted as skipped, and vcap ends on time; a reader
 # that goes away ends the preview with one warning and the recording goes on (exit 0). Bad
-# requests: an unknown preview and "--preview - --json" (exit 2), a display where there is
-# none (exit 3, nothing created). The VM's vcap-preview-kms shows the display side.
+# requests: an unknown preview and "--preview - --json" (exit 2), a terminal for "-" and a
+# display where there is none (exit 3, nothing created). The VM's vcap-preview-kms shows the display side.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/host/lib.sh
@@ -91,6 +91,17 @@ run_listed "$VCAP" "${PAL[@]}" -n 10 --preview - --json -o bad.mov
 check "preview-and-json: exit" 2 "$RC"
 grep -q 'both write standard output' err.txt && pass "preview-and-json: says why" ||
 	fail "preview-and-json: says why" "$(cat err.txt)"
+# standard output a terminal (script(1) gives it one): refused with the viewer's whole command
+if command -v script >/dev/null; then
+	out=$(script -qec "$VCAP ${PAL[*]} -n 10 --preview - -o tty.mov" /dev/null)
+	rc=$?
+	out=${out//$'\r'/}
+	check "terminal: exit" 3 "$rc"
+	check "terminal: one line naming the viewer's command" \
+		"vcap: --preview -: standard output is a terminal, not a viewer (pipe it to one: ... | ffplay -f rawvideo -pixel_format uyvy422 -video_size 720x576 -framerate 25/1 -)" \
+		"$out"
+	check "terminal: nothing created" "" "$(ls tty.mov* 2>/dev/null)"
+fi
 if ! compgen -G '/dev/dri/card*' >/dev/null; then
 	run_listed "$VCAP" "${PAL[@]}" -n 10 --preview kms -o bad.mov
 	check "no-display: exit" 3 "$RC"

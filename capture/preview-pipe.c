@@ -45,10 +45,12 @@ static void viewer_hint(const struct cap_preview_config *cfg, char *buf, size_t 
 		if (!strcmp(name, names[i].ours))
 			input = names[i].ffmpeg;
 	if (input)
-		snprintf(buf, len, "pipe it to one: ... | ffplay %s -video_size %ux%u -framerate %u/%u -",
+		snprintf(buf, len,
+			 "pipe it to one: ... | ffplay %s -video_size %ux%u -framerate %u/%u -",
 			 input, cfg->width, cfg->height, cfg->rate_num, cfg->rate_den);
 	else
-		snprintf(buf, len, "pipe it to one: ... | ffplay -f rawvideo -pixel_format (%s as "
+		snprintf(buf, len,
+			 "pipe it to one: ... | ffplay -f rawvideo -pixel_format (%s as "
 			 "ffmpeg -pix_fmts names it) -video_size %ux%u -framerate %u/%u -",
 			 name, cfg->width, cfg->height, cfg->rate_num, cfg->rate_den);
 }

@@ -220,7 +220,9 @@ int mov_params_check(const struct mov_params *p, const char **ret_why)
 	} else if ((ret = mov_format_check(p->format, p->width, p->height, &why)) < 0) {
 		/* why set */
 	} else if (!p->rate_num || !p->rate_den || p->rate_num > 1000000 * 1000ull ||
-		   p->rate_num / p->rate_den > 1000) {
+		   p->rate_den > 1000000 * 1000ull || p->rate_num / p->rate_den > 1000) {
+		/* both terms within 10^9: libavformat keeps them as int (AVRational); a period of
+		 * 2^32 - 1 came back negative and the file had an index no reader takes */
 		why = "the frame rate must be a fraction above 0 and up to 1000";
 		ret = -EINVAL;
 	} else if ((unsigned)p->field >= MOV_FIELD_UNKNOWN) {

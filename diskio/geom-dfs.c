@@ -215,20 +215,7 @@ int dio_geom_dfs_probe(int fd, unsigned long fs_type, struct dio_dfs_layout *ret
 int dio_geom_nfs_wsize(const char *mountinfo_path, unsigned major, unsigned minor,
 		       uint64_t *ret_wsize)
 {
-	FILE *f = fopen(mountinfo_path, "re");
-	char line[4096], want[32], *s;
-	int ret = -ENOENT;
+	static const char *const nfs[] = { "nfs", "nfs4", NULL };
 
-	if (!f)
-		return -errno;
-	snprintf(want, sizeof(want), " %u:%u ", major, minor);
-	while (ret && fgets(line, sizeof(line), f)) {
-		if (!strstr(line, want) || !strstr(line, " - nfs"))
-			continue;
-		s = strstr(line, ",wsize=");
-		if (s && sscanf(s, ",wsize=%" SCNu64, ret_wsize) == 1 && *ret_wsize)
-			ret = 0;
-	}
-	fclose(f);
-	return ret;
+	return dio_geom_mount_opt(mountinfo_path, major, minor, nfs, "wsize", ret_wsize);
 }

@@ -23,6 +23,11 @@
 int dio_geom_sysfs(const char *sysfs_root, unsigned major, unsigned minor, struct dio_geom *geom,
 		   char *note, size_t note_len);
 
+/* A numeric super option (KEY=N, N > 0) of a mount of device MAJ:MIN whose filesystem type
+ * is one of fstypes (NULL-terminated), from a mountinfo file. -ENOENT when none has it. */
+int dio_geom_mount_opt(const char *mountinfo_path, unsigned major, unsigned minor,
+		       const char *const *fstypes, const char *key, uint64_t *ret_value);
+
 /* ext4's stripe= super option (in filesystem blocks) for the mount of device MAJ:MIN, read from
  * a mountinfo file (normally /proc/self/mountinfo). -ENOENT when no ext2/3/4 mount of that
  * device shows stripe=. */

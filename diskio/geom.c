@@ -135,8 +135,10 @@ static int opt_u64(const char *opts, const char *key, uint64_t *ret)
 }
 
 /* One mountinfo line: "id parent MAJ:MIN root mountpoint opts [tags] - fstype source superopts".
- * The super options are per filesystem, so any mount of the device (bind mounts too) will do. */
-static int mountinfo_stripe(const char *line, unsigned major, unsigned minor, uint64_t *ret)
+ * The super options are per filesystem, so any mount of the device (bind mounts too) will do.
+ * fstypes: the filesystem types to look at, NULL-terminated. */
+static int mountinfo_opt(const char *line, unsigned major, unsigned minor,
+			 const char *const *fstypes, const char *key, uint64_t *ret)
 {
 	char fstype[16];
 	const char *sep, *opts;
@@ -147,20 +149,22 @@ static int mountinfo_stripe(const char *line, unsigned major, unsigned minor, ui
 	sep = strstr(line, " - ");
 	if (!sep || sscanf(sep + 3, "%15s", fstype) != 1)
 		return -ENOENT;
-	if (strcmp(fstype, "ext4") && strcmp(fstype, "ext3") && strcmp(fstype, "ext2"))
+	while (*fstypes && strcmp(fstype, *fstypes))
+		fstypes++;
+	if (!*fstypes)
 		return -ENOENT;
 	opts = strrchr(sep + 3, ' '); /* spaces inside fields are escaped as \040 */
 	if (!opts)
 		return -ENOENT;
-	return opt_u64(opts + 1, "stripe", ret);
+	return opt_u64(opts + 1, key, ret);
 }
 
-int dio_geom_ext4_stripe(const char *mountinfo_path, unsigned major, unsigned minor,
-			 uint64_t *ret_blocks)
+int dio_geom_mount_opt(const char *mountinfo_path, unsigned major, unsigned minor,
+		       const char *const *fstypes, const char *key, uint64_t *ret_value)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	uint64_t blocks;
+	uint64_t v;
 	int ret = -ENOENT;
 	FILE *f;
 
@@ -168,8 +172,8 @@ int dio_geom_ext4_stripe(const char *mountinfo_path, unsigned major, unsigned mi
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		if (mountinfo_stripe(line, major, minor, &blocks) == 0 && blocks) {
-			*ret_blocks = blocks;
+		if (mountinfo_opt(line, major, minor, fstypes, key, &v) == 0 && v) {
+			*ret_value = v;
 			ret = 0;
 			break;
 		}
@@ -177,6 +181,14 @@ int dio_geom_ext4_stripe(const char *mountinfo_path, unsigned major, unsigned mi
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+int dio_geom_ext4_stripe(const char *mountinfo_path, unsigned major, unsigned minor,
+			 uint64_t *ret_blocks)
+{
+	static const char *const ext[] = { "ext4", "ext3", "ext2", NULL };
+
+	return dio_geom_mount_opt(mountinfo_path, major, minor, ext, "stripe", ret_blocks);
 }
 
 static int statx_fd(int fd, struct statx *stx)

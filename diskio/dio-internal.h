@@ -31,8 +31,10 @@ struct dio_engine {
 	enum dio_mode mode;
 	char why[240];
 	int fd;
-	unsigned depth;
-	unsigned inflight;
+	unsigned depth;	   /* writes or reads in flight, at most */
+	unsigned inflight; /* requests in flight: writes or reads, and syncs */
+	unsigned syncs;	   /* syncs in flight (0 or 1): they have a place beside depth */
+	unsigned nreq;	   /* depth + 1 places */
 	unsigned seg;     /* iovec segment size for the vectored modes (the slot size) */
 	unsigned max_iov; /* iovecs allocated per request */
 	struct dio_req *req;
@@ -56,7 +58,8 @@ struct dio_engine_cfg {
 
 int dio_engine_init(struct dio_engine *e, const struct dio_engine_cfg *cfg);
 /* Queue one I/O of len bytes at offset from buf (slab memory). payload/need as in dio_req.
- * Waits for a completion (kept for reap) when depth requests are in flight. */
+ * Waits for a completion (kept for reap) when depth requests are in flight (syncs not
+ * counted: one sync at a time has a place of its own). */
 int dio_engine_submit(struct dio_engine *e, void *buf, uint32_t len, uint32_t need,
 		      uint32_t payload, uint64_t offset, uint64_t tag);
 /* The same with tail_len more bytes from tail (any page-aligned memory) after buf's len, in

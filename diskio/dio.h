@@ -205,8 +205,8 @@ int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count,
  * (a capture log): it makes durable what completed before the call (fdatasync(2): data and
  * the metadata needed to read it back, e.g. unwritten extents converted), not what is in
  * flight. Through io_uring (IORING_OP_FSYNC with IORING_FSYNC_DATASYNC) it does not block;
- * without a ring it runs at once. It takes a place among the depth writes in flight and
- * completes through dio_writer_reap() with tag, len 0 and res 0 or -errno (-EIO: what was
+ * without a ring it runs at once. It has a place of its own beside the depth writes, so it
+ * never waits behind them (a second sync waits for the first to complete), and it completes through dio_writer_reap() with tag, len 0 and res 0 or -errno (-EIO: what was
  * written since the last sync may not be on disk; the writer's error becomes sticky). */
 int dio_writer_submit_sync(struct dio_writer *w, int fd, uint64_t tag);
 
@@ -215,6 +215,10 @@ int dio_writer_submit_sync(struct dio_writer *w, int fd, uint64_t tag);
 int dio_writer_reap(struct dio_writer *w, unsigned min, struct dio_done *out, unsigned max);
 
 unsigned dio_writer_inflight(const struct dio_writer *w);
+/* True when depth writes are in flight: dio_writer_submit() would now wait for one to
+ * complete. A caller that must not block (a paced capture loop) keeps the batch until this is
+ * false. Syncs in flight do not count. */
+bool dio_writer_busy(const struct dio_writer *w);
 enum dio_mode dio_writer_mode(const struct dio_writer *w);
 const char *dio_writer_mode_why(const struct dio_writer *w); /* why not fixed, or "" */
 

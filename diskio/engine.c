@@ -56,7 +56,7 @@ static int ring_setup(struct dio_engine *e)
 	int ret = -EINVAL;
 
 	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		ret = io_uring_queue_init(e->depth * 2, &e->ring, flags[i]);
+		ret = io_uring_queue_init((e->depth + 1) * 2, &e->ring, flags[i]);
 		if (ret != -EINVAL)
 			break;
 	}
@@ -142,12 +142,13 @@ static int alloc_reqs(struct dio_engine *e, struct dio_slab *slab)
 	e->max_iov = dio_slab_bytes(slab) / slot + 2; /* + a reader's skew, + a writer's tail */
 	if (e->max_iov > IOV_MAX)
 		e->max_iov = IOV_MAX;
-	e->req = calloc(e->depth, sizeof(*e->req));
-	e->ready_cap = e->depth * 2;
+	e->nreq = e->depth + 1; /* + a sync's own place: it never waits behind the writes */
+	e->req = calloc(e->nreq, sizeof(*e->req));
+	e->ready_cap = e->nreq * 2;
 	e->ready = calloc(e->ready_cap, sizeof(*e->ready));
 	if (!e->req || !e->ready)
 		return -ENOMEM;
-	for (unsigned i = 0; i < e->depth; i++) {
+	for (unsigned i = 0; i < e->nreq; i++) {
 		e->req[i].iov = calloc(e->max_iov, sizeof(struct iovec));
 		if (!e->req[i].iov)
 			return -ENOMEM;
@@ -197,7 +198,7 @@ void dio_engine_exit(struct dio_engine *e)
 	if (e->ring_ok)
 		io_uring_queue_exit(&e->ring);
 	e->ring_ok = false;
-	for (unsigned i = 0; e->req && i < e->depth; i++)
+	for (unsigned i = 0; e->req && i < e->nreq; i++)
 		free(e->req[i].iov);
 	free(e->req);
 	free(e->ready);
@@ -297,6 +298,8 @@ static int complete(struct dio_engine *e, unsigned idx, int res)
 		ret = (uint32_t)res >= r->need ? 0 : finish_short(e, r, res);
 	r->busy = false;
 	e->inflight--;
+	if (r->sync_fd >= 0)
+		e->syncs--;
 	return push_ready(e, r, ret);
 }
 
@@ -365,6 +368,11 @@ static int ring_io(struct dio_engine *e, unsigned idx)
 		io_uring_prep_writev(sqe, e->fd, r->iov, fill_iov(e, r), r->offset);
 	else
 		io_uring_prep_readv(sqe, e->fd, r->iov, fill_iov(e, r), r->offset);
+	/* Straight to an io-wq worker: issued inline, a write can block io_uring_enter for
+	 * hundreds of ms when the disk is saturated (waiting for request tags or ext4's extent
+	 * conversion despite IOCB_NOWAIT), and the caller is a paced loop that must be back for
+	 * the next frame. IOSQE_ASYNC: io_uring_enter(2), liburing io_uring_sqe_set_flags(3). */
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 	io_uring_sqe_set_data64(sqe, idx);
 	ret = io_uring_submit(&e->ring);
 	return ret < 0 ? ret : 0;
@@ -376,7 +384,7 @@ static int submit_req(struct dio_engine *e, const struct dio_req *req)
 	unsigned idx;
 	int ret;
 
-	while (e->inflight == e->depth) {
+	while (req->sync_fd >= 0 ? e->syncs > 0 : e->inflight - e->syncs >= e->depth) {
 		ret = wait_one(e);
 		if (ret < 0)
 			return ret;
@@ -389,11 +397,13 @@ static int submit_req(struct dio_engine *e, const struct dio_req *req)
 	e->req[idx].t0 = dio_now_ns();
 	e->req[idx].iov = iov;
 	e->inflight++;
+	e->syncs += req->sync_fd >= 0;
 	if (e->mode == DIO_MODE_URING_FIXED || e->mode == DIO_MODE_URING_VEC) {
 		ret = ring_io(e, idx);
 		if (ret < 0) {
 			e->req[idx].busy = false;
 			e->inflight--;
+			e->syncs -= req->sync_fd >= 0;
 		}
 		return ret;
 	}

@@ -200,6 +200,11 @@ unsigned dio_writer_inflight(const struct dio_writer *w)
 	return w->io.inflight;
 }
 
+bool dio_writer_busy(const struct dio_writer *w)
+{
+	return w->io.inflight - w->io.syncs >= w->io.depth;
+}
+
 enum dio_mode dio_writer_mode(const struct dio_writer *w)
 {
 	return w->io.mode;

@@ -210,6 +210,41 @@ static void writer_refuses_partial_stripes(struct t_state *t)
 	fixture_done(&f);
 }
 
+/* At depth 1 with a write in flight the writer is busy, and a sync still goes out beside the
+ * write instead of waiting for it (a paced loop must never wait for the disk to take one). */
+static void writer_sync_beside_depth(struct t_state *t)
+{
+	struct dio_geom g = geom4k();
+	struct fixture f;
+	struct dio_slab *s;
+	struct dio_writer *w;
+	struct dio_done d[4];
+	uint64_t off;
+	unsigned got = 0;
+	int n;
+
+	fixture_init(&f, build_dir());
+	T_EQ(t, dio_slab_new(100000, 4, 4096, &s), 0);
+	T_EQ(t, dio_writer_open(f.path, &g, s, &(struct dio_opts){ .depth = 1 }, &w), 0);
+	T_ASSERT(t, !dio_writer_busy(w));
+	T_EQ(t, dio_writer_submit(w, 0, 2, 1, &off), 0);
+	T_ASSERT(t, dio_writer_busy(w));
+	T_EQ(t, dio_writer_submit_sync(w, -1, 2), 0);
+	if (dio_writer_mode(w) == DIO_MODE_URING_FIXED || dio_writer_mode(w) == DIO_MODE_URING_VEC)
+		T_EQ(t, dio_writer_inflight(w), 2); /* both out: the sync did not wait */
+	while (dio_writer_inflight(w) && (n = dio_writer_reap(w, 1, d, 4)) > 0)
+		for (int i = 0; i < n; i++) {
+			T_EQ(t, d[i].res, 0);
+			got |= 1u << d[i].tag;
+		}
+	T_EQ(t, got, 6);
+	T_ASSERT(t, !dio_writer_busy(w));
+	T_EQ(t, dio_writer_finish(w, 0), 0);
+	dio_writer_free(w);
+	dio_slab_free(s);
+	fixture_done(&f);
+}
+
 static void writer_sync_direct(struct t_state *t)
 {
 	roundtrip(t, build_dir(), (struct dio_opts){ .depth = 4, .no_uring = true }, 4096,
@@ -497,6 +532,7 @@ int main(void)
 	T_RUN(&t, writer_uring_fixed);
 	T_RUN(&t, writer_stripe_unit);
 	T_RUN(&t, writer_refuses_partial_stripes);
+	T_RUN(&t, writer_sync_beside_depth);
 	T_RUN(&t, writer_sync_direct);
 	T_RUN(&t, writer_buffered);
 	T_RUN(&t, writer_tmpfs);

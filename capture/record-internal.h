@@ -13,6 +13,8 @@ struct AVMD5;
 
 /* One write: a group of consecutive slots, committed in file order once it is on disk. */
 struct rec_batch {
+	bool ready;	 /* closed, its write not yet queued (the writer was busy) */
+	bool last;	 /* the recording's last: its chunk takes the sound to the end */
 	bool submitted, done;
 	int res;
 	uint64_t offset;
@@ -109,6 +111,7 @@ struct cap_record {
 	unsigned nslots, ngroups;
 	unsigned fill;		       /* next slot the source fills (ring order) */
 	unsigned commit;	       /* next group to commit */
+	unsigned next_submit;	       /* next group to queue a write for (file order) */
 	unsigned held;		       /* slots not queued at the source */
 	unsigned give_next, to_give;   /* committed slots not yet given back: from give_next on
 					* (ring order), held back only by a preview copy */

@@ -293,6 +293,10 @@ static void commit_ready(struct cap_record *v)
 	give_back(v, false);
 }
 
+static void submit_ready(struct cap_record *v);
+
+/* Take completed writes (at least min, waiting for them), commit those in order, and queue
+ * the writes that were waiting for room. */
 static int reap(struct cap_record *v, unsigned min)
 {
 	struct dio_done d[16];
@@ -317,34 +321,54 @@ static int reap(struct cap_record *v, unsigned min)
 			v->st->max_lat_ns = d[i].lat_ns;
 	}
 	commit_ready(v);
+	submit_ready(v);
 	return n;
 }
 
-/* Write the open group: its frames from slot group_first on (last: the recording's last). */
-static void submit(struct cap_record *v, bool last)
+/* Queue the write of closed group b (its chunk of sound after its frames). */
+static void submit_batch(struct cap_record *v, struct rec_batch *b, unsigned group)
 {
-	unsigned group = v->group_first / v->c->batch, count = v->pending;
-	struct rec_batch *b = &v->batch[group];
-	const struct cap_frame *lastf = &v->meta[v->group_first + count - 1];
+	const struct cap_frame *lastf = &v->meta[b->first + b->count - 1];
 	void *tail;
 	int ret;
 
-	cap_rec_audio_fill(v, b, group, lastf->sequence - v->seq0, last, &tail);
-	ret = dio_writer_submit_tail(v->dw, v->group_first, count, tail, b->a_bytes, group,
+	cap_rec_audio_fill(v, b, group, lastf->sequence - v->seq0, b->last, &tail);
+	ret = dio_writer_submit_tail(v->dw, b->first, b->count, tail, b->a_bytes, group,
 				     &b->offset);
-
-	v->pending = 0;
+	b->ready = false;
 	if (ret < 0) {
 		/* never queued: these frames are lost, everything before them is kept */
 		v->disk_failed = true;
 		cap_rec_fail(v, "writing", ret);
-		v->held -= count;
+		v->held -= b->count;
 		return;
 	}
 	b->submitted = true;
 	b->held = v->held;
+}
+
+/* Queue the closed groups' writes in file order, while the writer has room: the loop never
+ * waits for the disk to take a write (a closed group keeps its slots until it can go; only
+ * the slots bound how far the disk may fall behind, as on a device's queue). */
+static void submit_ready(struct cap_record *v)
+{
+	while (!v->disk_failed && v->batch[v->next_submit].ready && !dio_writer_busy(v->dw)) {
+		submit_batch(v, &v->batch[v->next_submit], v->next_submit);
+		v->next_submit = (v->next_submit + 1) % v->ngroups;
+	}
+}
+
+/* Close the open group: its frames from slot group_first on (last: the recording's last). */
+static void close_group(struct cap_record *v, bool last)
+{
+	struct rec_batch *b = &v->batch[v->group_first / v->c->batch];
+
+	b->ready = true;
+	b->last = last;
 	b->first = v->group_first;
-	b->count = count;
+	b->count = v->pending;
+	v->pending = 0;
+	submit_ready(v);
 }
 
 /* The frame in slot to the preview, if it is free to take it; its failure said once (the
@@ -428,11 +452,11 @@ static int take_frame(struct cap_record *v)
 	if (!v->pending++)
 		v->group_first = f.slot;
 	if (v->captured == 1) {
-		v->commit = f.slot / v->c->batch;
+		v->commit = v->next_submit = f.slot / v->c->batch;
 		v->give_next = f.slot;
 	}
 	if ((f.slot + 1) % v->c->batch == 0) /* the slot closes its group: one write for all */
-		submit(v, false);
+		close_group(v, false);
 	return 1;
 }
 
@@ -445,9 +469,12 @@ static void drain(struct cap_record *v)
 	if (!v->st->stop_reason)
 		v->st->stop_reason = c->fields ? "fields" : c->by_duration ? "duration" : "frames";
 	if (v->pending && !v->disk_failed)
-		submit(v, true);
-	while (dio_writer_inflight(v->dw) && reap(v, 1) >= 0)
-		;
+		close_group(v, true);
+	for (;;) { /* the groups still waiting for room go out as earlier writes complete */
+		submit_ready(v);
+		if (!dio_writer_inflight(v->dw) || reap(v, 1) < 0)
+			break;
+	}
 	reap(v, 0);
 	if (!v->disk_failed)
 		cap_rec_audio_finish(v);

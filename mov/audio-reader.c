@@ -152,7 +152,7 @@ int mov_audio_reader_open(const char *path, struct mov_audio_reader **ret_reader
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	ret = avformat_open_input(&r->fc, path, av_find_input_format("mov"), NULL);
+	ret = mov_av_open(&r->fc, path, av_find_input_format("mov"));
 	if (ret < 0) {
 		char msg[AV_ERROR_MAX_STRING_SIZE];
 

@@ -169,7 +169,7 @@ static int open_audio(const char *mov_path, AVFormatContext **ret)
 	int ret2;
 
 	*ret = NULL;
-	ret2 = avformat_open_input(&ac, mov_path, NULL, NULL);
+	ret2 = mov_av_open(&ac, mov_path, NULL);
 	if (ret2 < 0)
 		return ret2 == AVERROR(ENOENT) ? -ENOENT : -EINVAL;
 	for (unsigned i = 0; i < ac->nb_streams; i++)

@@ -137,4 +137,14 @@ int mov_report_decode(struct mov_report *r, const char *path, double thumb_every
 /* writer.c: an AVERROR as -errno (FFmpeg's own tags become -EPROTO, EOF -ENODATA). */
 int mov_av_err(int averr);
 
+/* reader.c: avformat_open_input(fc, path, fmt, options) as every reader in mov/ opens a file:
+ * with the mov demuxer's ignore_chapters set. Chapter tracks are not what anything here reads,
+ * and reading them at open leaks in FFmpeg 5.1 (libavformat/mov.c mov_read_chapters() calls
+ * ff_add_attached_pic() for each 'chap' reference, and a track referenced twice loses its
+ * first picture; found by fuzz-reader). fmt NULL probes. Returns 0 or an AVERROR; *fc is
+ * NULL after a failure, as avformat_open_input() leaves it. */
+struct AVInputFormat;
+struct AVFormatContext;
+int mov_av_open(struct AVFormatContext **fc, const char *path, const struct AVInputFormat *fmt);
+
 #endif

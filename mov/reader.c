@@ -4,6 +4,7 @@
  * mov_fix_index), which is what ffmpeg plays; they are copied out because libavformat's
  * pointers die with later calls. What a player of whole uncompressed frames cannot play right
  * is refused here with a one-line reason, never passed on. */
+#include "mov-internal.h"
 #include "reader.h"
 
 #include <errno.h>
@@ -178,13 +179,24 @@ static void duration(struct mov_info *in, const AVStream *st)
 		in->duration = (double)in->samples * in->rate_den / in->rate_num;
 }
 
+int mov_av_open(AVFormatContext **fc, const char *path, const AVInputFormat *fmt)
+{
+	AVDictionary *opts = NULL;
+	int ret = av_dict_set(&opts, "ignore_chapters", "1", 0);
+
+	if (ret >= 0)
+		ret = avformat_open_input(fc, path, fmt, &opts);
+	av_dict_free(&opts); /* options a probed demuxer other than mov did not take */
+	return ret;
+}
+
 static int open_format(const char *path, AVFormatContext **ret_fc, char *why, size_t len)
 {
 	const AVInputFormat *mov = av_find_input_format("mov");
 	int ret;
 
 	*ret_fc = NULL;
-	ret = avformat_open_input(ret_fc, path, mov, NULL);
+	ret = mov_av_open(ret_fc, path, mov);
 	if (ret == AVERROR(ENOMEM))
 		return -ENOMEM;
 	if (ret < 0) {

@@ -112,7 +112,7 @@ static int graph_open(AVFilterGraph **ret_g, AVFilterContext **ret_src, const ch
 static int open_decoder(struct dec *d, const char *path)
 {
 	const AVCodec *codec;
-	int ret = avformat_open_input(&d->fc, path, NULL, NULL);
+	int ret = mov_av_open(&d->fc, path, NULL);
 
 	if (ret >= 0)
 		ret = avformat_find_stream_info(d->fc, NULL);

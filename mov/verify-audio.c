@@ -175,7 +175,7 @@ int mov_verify_audio_md5(const char *mov_path, const char *md5_path,
 		return ret;
 	}
 	res->sidecar_audio = n;
-	if (avformat_open_input(&fc, mov_path, NULL, NULL) < 0) {
+	if (mov_av_open(&fc, mov_path, NULL) < 0) {
 		res->failed = MOV_VERIFY_FAILED_OPEN;
 		free(l);
 		return -EINVAL;

@@ -497,7 +497,9 @@ struct mov_recover_result {
  * through a symbolic link: -ELOOP, before anything is changed, when either path is one.
  * -EBADMSG for a journal that cannot be parsed, or cannot be replayed: frames and chunks of
  * sound out of file order or overlapping (but for a frame repeating the one before, a filled
- * drop), or pts that do not rise from 0 (bad_frame says which). A log with no frame at all
+ * drop), or pts that do not rise from 0 (bad_frame says which), or anything else the index
+ * writer (libavformat) refuses when the whole index is rehearsed on a scratch memfd before
+ * the file is touched. A log with no frame at all
  * (the recording was killed before its first) makes an empty MOV, if the file holds nothing
  * written past data_start (else -ENODATA); -ENODATA when no frame survives. These are found
  * before anything is changed; other -errno from I/O. *ret_result (may be NULL) is written on

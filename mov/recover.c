@@ -409,21 +409,14 @@ static int keep_md5s(const struct jdata *d, struct mov_recover_result *res)
 	return 0;
 }
 
-static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
+/* Write the index of the journal's entries into fd: the header at 0, the moov after the
+ * last entry. */
+static int replay_to(int fd, const struct jdata *d, struct mov_recover_result *res)
 {
 	struct mov_writer *w;
-	uint64_t hdr = 0;
 	size_t i;
 	int ret;
 
-	ret = header_size(&d->p, &hdr);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < d->n && d->frames[i].skip; i++)
-		;
-	/* check_frames left the first in the file, or a log without frames has data_start */
-	if (hdr > (i < d->n ? d->frames[i].offset : d->data_start))
-		return -EPROTO;
 	ret = mov_writer_open(fd, &d->p, &w);
 	if (ret < 0)
 		return ret;
@@ -455,6 +448,36 @@ static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 out_free:
 	mov_writer_free(w);
 	return ret;
+}
+
+/* Replay the journal into the file, after a whole rehearsal on a scratch memfd: the writer
+ * writes the header at offset 0 when it opens, so a failure it finds later (libavformat
+ * refusing a parameter or an entry the checks above let through; found by fuzz-recover) must
+ * come out before the file's first byte changes. The rehearsal's file is sparse: only the
+ * header and the index are written, at the offsets they will have. */
+static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
+{
+	struct mov_recover_result dry = *res;
+	uint64_t hdr = 0;
+	size_t i;
+	int scratch, ret;
+
+	ret = header_size(&d->p, &hdr);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < d->n && d->frames[i].skip; i++)
+		;
+	/* check_frames left the first in the file, or a log without frames has data_start */
+	if (hdr > (i < d->n ? d->frames[i].offset : d->data_start))
+		return -EPROTO;
+	scratch = memfd_create("vcap-recover-rehearsal", MFD_CLOEXEC);
+	if (scratch < 0)
+		return -errno;
+	ret = replay_to(scratch, d, &dry);
+	close(scratch);
+	if (ret == -EINVAL) /* libavformat's refusal of what the log describes */
+		return -EBADMSG;
+	return ret < 0 ? ret : replay_to(fd, d, res);
 }
 
 /* The end line goes after the last whole line: a line the crash cut short is dropped first

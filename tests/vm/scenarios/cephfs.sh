@@ -6,6 +6,7 @@
 #    object boundaries (4 MiB);
 # 3. vcap records onto CephFS at a rate the guest holds: 0 drops, every frame on an object
 #    boundary, the md5 sidecar equal to ffmpeg's framemd5;
+#    and in a directory whose layout was set to 1 MiB objects, every frame on 1 MiB;
 # 4. vcap killed (-9) mid-capture, then `vmov recover` run from another client (a second
 #    kernel mount with noshare, as a second station would be): every frame the capture log
 #    acknowledged is back, each the one logged.
@@ -57,6 +58,17 @@ ffmpeg -v error -i "$M/r.mov" -map 0:v -f framemd5 - 2>/dev/null | grep -v '^#' 
 	awk -F, '{ gsub(/ /, "", $6); print $6 }' >ff.md5
 expect_eq "record-md5-as-ffmpeg" "$(grep -v '^#' "$M/r.md5" | awk -F, '{ gsub(/ /, "", $6); print $6 }' | cmp - ff.md5 && echo same)" same
 expect_eq "record-plays" "$(packets "$M/r.mov")" 40
+
+# 3b. a directory given smaller objects (ceph.dir.layout, what README "Shared storage" says to
+#     set for SD): its new files take that layout, and vcap takes its unit from it
+mkdir "$M/sd"
+check "dir-layout" setfattr -n ceph.dir.layout -v "stripe_unit=1048576 stripe_count=1 object_size=1048576" "$M/sd"
+"$VCAP" --source pattern --size 360x288 --rate 5 -n 40 --json -q -o "$M/sd/s.mov" >s.json 2>s.err
+rc=$?
+echo "record in sd/: exit $rc, $(json_get s.json frames) frames, $(json_get s.json drops) dropped, align $(json_get s.json align.unit) ($(json_get s.json align.why)), file $(json_get s.json file_size) bytes"
+expect_eq "dir-layout-record-exit" "$rc" 0
+expect_eq "dir-layout-align-1mib" "$(json_get s.json align.unit)" 1048576
+expect_eq "dir-layout-file-layout" "$(getfattr --absolute-names --only-values -n ceph.file.layout.object_size "$M/sd/s.mov")" 1048576
 
 # 4. kill -9 mid-capture; recover from another client
 check "second-client" ceph_mount "$M2" noshare

@@ -14,7 +14,6 @@ struct AVMD5;
 /* One write: a group of consecutive slots, committed in file order once it is on disk. */
 struct rec_batch {
 	bool ready;	 /* closed, its write not yet queued (the writer was busy) */
-	bool last;	 /* the recording's last: its chunk takes the sound to the end */
 	bool submitted, done;
 	int res;
 	uint64_t offset;
@@ -23,6 +22,7 @@ struct rec_batch {
 	 * written after the frames (a_bytes, padded to the unit) */
 	uint64_t a_first, a_count;
 	uint32_t a_bytes;
+	void *a_tail;		  /* that chunk (a_bytes of it), or NULL: the write's tail */
 	uint64_t a_xrun, a_late;  /* samples of it that are silence standing in */
 	unsigned held;		  /* slots held when it was submitted: the buffer fill */
 	uint64_t lat_ns, done_ns; /* submit to completion; CLOCK_MONOTONIC at completion */

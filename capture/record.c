@@ -328,13 +328,9 @@ static int reap(struct cap_record *v, unsigned min)
 /* Queue the write of closed group b (its chunk of sound after its frames). */
 static void submit_batch(struct cap_record *v, struct rec_batch *b, unsigned group)
 {
-	const struct cap_frame *lastf = &v->meta[b->first + b->count - 1];
-	void *tail;
-	int ret;
+	int ret = dio_writer_submit_tail(v->dw, b->first, b->count, b->a_tail, b->a_bytes, group,
+					 &b->offset);
 
-	cap_rec_audio_fill(v, b, group, lastf->sequence - v->seq0, b->last, &tail);
-	ret = dio_writer_submit_tail(v->dw, b->first, b->count, tail, b->a_bytes, group,
-				     &b->offset);
 	b->ready = false;
 	if (ret < 0) {
 		/* never queued: these frames are lost, everything before them is kept */
@@ -358,13 +354,17 @@ static void submit_ready(struct cap_record *v)
 	}
 }
 
-/* Close the open group: its frames from slot group_first on (last: the recording's last). */
+/* Close the open group: its frames from slot group_first on (last: the recording's last).
+ * Its chunk of sound is taken now, when its frames are, however long the write then waits
+ * for room: the sound source's ring need only cover a batch, not the buffers. */
 static void close_group(struct cap_record *v, bool last)
 {
-	struct rec_batch *b = &v->batch[v->group_first / v->c->batch];
+	unsigned group = v->group_first / v->c->batch;
+	struct rec_batch *b = &v->batch[group];
+	const struct cap_frame *lastf = &v->meta[v->group_first + v->pending - 1];
 
+	cap_rec_audio_fill(v, b, group, lastf->sequence - v->seq0, last, &b->a_tail);
 	b->ready = true;
-	b->last = last;
 	b->first = v->group_first;
 	b->count = v->pending;
 	v->pending = 0;

@@ -186,25 +186,6 @@ static int read_journal(const char *path, struct jdata *d)
 	return ret;
 }
 
-/* The header size these parameters give, measured on a scratch memfd so that a header
- * longer than the original can never land on the first frame. */
-static int header_size(const struct mov_params *p, uint64_t *ret_size)
-{
-	struct mov_writer *w;
-	int fd, ret;
-
-	fd = memfd_create("vcap-mov-header", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = mov_writer_open(fd, p, &w);
-	if (ret >= 0) {
-		*ret_size = mov_writer_data_start(w);
-		mov_writer_free(w);
-	}
-	close(fd);
-	return ret;
-}
-
 static int md5_at(int fd, const struct jframe *f, uint8_t *buf, uint8_t md5[16])
 {
 	size_t got = 0;
@@ -410,8 +391,11 @@ static int keep_md5s(const struct jdata *d, struct mov_recover_result *res)
 }
 
 /* Write the index of the journal's entries into fd: the header at 0, the moov after the
- * last entry. */
-static int replay_to(int fd, const struct jdata *d, struct mov_recover_result *res)
+ * last entry. -EPROTO, before any entry, when the header would reach past first (the first
+ * byte of data); -EBADMSG when libavformat refuses what the log describes (EINVAL after the
+ * open). */
+static int replay_to(int fd, const struct jdata *d, uint64_t first,
+		     struct mov_recover_result *res)
 {
 	struct mov_writer *w;
 	size_t i;
@@ -420,6 +404,10 @@ static int replay_to(int fd, const struct jdata *d, struct mov_recover_result *r
 	ret = mov_writer_open(fd, &d->p, &w);
 	if (ret < 0)
 		return ret;
+	if (mov_writer_data_start(w) > first) {
+		ret = -EPROTO;
+		goto out_free;
+	}
 	for (i = 0; i < d->n; i++) {
 		const struct jframe *f = &d->frames[i];
 
@@ -447,37 +435,32 @@ static int replay_to(int fd, const struct jdata *d, struct mov_recover_result *r
 		ret = res->frames ? mov_writer_finish(w, 0, &res->size) : -ENODATA;
 out_free:
 	mov_writer_free(w);
-	return ret;
+	return ret == -EINVAL ? -EBADMSG : ret;
 }
 
 /* Replay the journal into the file, after a whole rehearsal on a scratch memfd: the writer
- * writes the header at offset 0 when it opens, so a failure it finds later (libavformat
- * refusing a parameter or an entry the checks above let through; found by fuzz-recover) must
- * come out before the file's first byte changes. The rehearsal's file is sparse: only the
- * header and the index are written, at the offsets they will have. */
+ * writes the header at offset 0 when it opens, so a failure it finds later (a header longer
+ * than the original, which would land on the first frame; libavformat refusing a parameter or
+ * an entry the checks above let through, found by fuzz-recover) must come out before the
+ * file's first byte changes. The rehearsal's file is sparse: only the header and the index
+ * are written, at the offsets they will have. */
 static int replay(int fd, const struct jdata *d, struct mov_recover_result *res)
 {
 	struct mov_recover_result dry = *res;
-	uint64_t hdr = 0;
+	uint64_t first;
 	size_t i;
 	int scratch, ret;
 
-	ret = header_size(&d->p, &hdr);
-	if (ret < 0)
-		return ret;
 	for (i = 0; i < d->n && d->frames[i].skip; i++)
 		;
 	/* check_frames left the first in the file, or a log without frames has data_start */
-	if (hdr > (i < d->n ? d->frames[i].offset : d->data_start))
-		return -EPROTO;
+	first = i < d->n ? d->frames[i].offset : d->data_start;
 	scratch = memfd_create("vcap-recover-rehearsal", MFD_CLOEXEC);
 	if (scratch < 0)
 		return -errno;
-	ret = replay_to(scratch, d, &dry);
+	ret = replay_to(scratch, d, first, &dry);
 	close(scratch);
-	if (ret == -EINVAL) /* libavformat's refusal of what the log describes */
-		return -EBADMSG;
-	return ret < 0 ? ret : replay_to(fd, d, res);
+	return ret < 0 ? ret : replay_to(fd, d, first, res);
 }
 
 /* The end line goes after the last whole line: a line the crash cut short is dropped first

@@ -57,6 +57,11 @@ struct dio_engine_cfg {
 };
 
 int dio_engine_init(struct dio_engine *e, const struct dio_engine_cfg *cfg);
+/* depth writes or reads in flight: the next one would wait (a sync has a place of its own) */
+static inline bool dio_engine_full(const struct dio_engine *e)
+{
+	return e->inflight - e->syncs >= e->depth;
+}
 /* Queue one I/O of len bytes at offset from buf (slab memory). payload/need as in dio_req.
  * Waits for a completion (kept for reap) when depth requests are in flight (syncs not
  * counted: one sync at a time has a place of its own). */

@@ -206,8 +206,9 @@ int dio_writer_submit_tail(struct dio_writer *w, unsigned first, unsigned count,
  * the metadata needed to read it back, e.g. unwritten extents converted), not what is in
  * flight. Through io_uring (IORING_OP_FSYNC with IORING_FSYNC_DATASYNC) it does not block;
  * without a ring it runs at once. It has a place of its own beside the depth writes, so it
- * never waits behind them (a second sync waits for the first to complete), and it completes through dio_writer_reap() with tag, len 0 and res 0 or -errno (-EIO: what was
- * written since the last sync may not be on disk; the writer's error becomes sticky). */
+ * never waits behind them (a second sync waits for the first to complete), and it completes
+ * through dio_writer_reap() with tag, len 0 and res 0 or -errno (-EIO: what was written since
+ * the last sync may not be on disk; the writer's error becomes sticky). */
 int dio_writer_submit_sync(struct dio_writer *w, int fd, uint64_t tag);
 
 /* Collect finished batches, in completion order: waits until at least min are available,

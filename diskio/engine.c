@@ -384,7 +384,7 @@ static int submit_req(struct dio_engine *e, const struct dio_req *req)
 	unsigned idx;
 	int ret;
 
-	while (req->sync_fd >= 0 ? e->syncs > 0 : e->inflight - e->syncs >= e->depth) {
+	while (req->sync_fd >= 0 ? e->syncs > 0 : dio_engine_full(e)) {
 		ret = wait_one(e);
 		if (ret < 0)
 			return ret;

@@ -202,7 +202,7 @@ unsigned dio_writer_inflight(const struct dio_writer *w)
 
 bool dio_writer_busy(const struct dio_writer *w)
 {
-	return w->io.inflight - w->io.syncs >= w->io.depth;
+	return dio_engine_full(&w->io);
 }
 
 enum dio_mode dio_writer_mode(const struct dio_writer *w)
